@@ -1,0 +1,391 @@
+"""The workbook model: sheets of values and formulas, defined names, Solver models.
+
+Formulas live in *groups*: one formula text filled over a set of cells (what
+Excel stores as a shared formula, what a lesson builder writes with
+``sheet.fill``), or one legacy array formula spilling over a range.  A single
+typed-in formula is a group of one cell.  Groups keep big sheets cheap (the
+benchmark's 1.4 million formula cells are a handful of groups) and are the
+natural unit of vectorised evaluation.
+
+Stored values (constants, and for formula cells the cached result a file
+carried) live in one ValueGrid per sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import UserError
+from .formula.ast import Node
+from .formula.parser import parse
+from .refs import Area, cell_name, parse_area, parse_cell, split_sheet
+from .store import ValueGrid
+
+
+@dataclass
+class FormulaGroup:
+    """One formula filled over `rows`/`cols` (parallel int arrays, the anchor
+    first).  `text` is written as seen from the anchor cell.  For a legacy
+    array formula, `array` is the range it spills over and the group holds
+    the anchor only."""
+
+    text: str
+    rows: np.ndarray
+    cols: np.ndarray
+    array: Area | None = None
+    _ast: Node | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def anchor(self) -> tuple[int, int]:
+        return int(self.rows[0]), int(self.cols[0])
+
+    @property
+    def ast(self) -> Node:
+        """The position-independent tree (references relative to each cell)."""
+        if self._ast is None:
+            self._ast = parse(self.text, self.anchor)
+        return self._ast
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def footprint(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every cell this group writes (the whole spill range of an array formula)."""
+        if self.array is None:
+            return self.rows, self.cols
+        rr, cc = np.mgrid[self.array.r0:self.array.r1 + 1, self.array.c0:self.array.c1 + 1]
+        return rr.ravel().astype(np.int32), cc.ravel().astype(np.int32)
+
+
+@dataclass
+class DefinedName:
+    """A defined name; `scope` is None for a workbook-wide name, else the
+    sheet it is local to.  `refers_to` is formula text without '='."""
+
+    name: str
+    refers_to: str
+    scope: str | None = None
+    hidden: bool = False
+
+    @property
+    def ast(self) -> Node:
+        return parse(self.refers_to, (0, 0))
+
+
+# Excel Solver keeps its model in hidden sheet-local names "solver_xxx".
+SOLVER_ENGINES = {1: "GRG Nonlinear", 2: "Simplex LP", 3: "Evolutionary"}
+SOLVER_GOALS = {1: "max", 2: "min", 3: "value"}
+
+
+@dataclass
+class SolverModel:
+    """An Excel Solver model read from (or written as) solver_* names."""
+
+    sheet: str
+    objective: str | None             # e.g. "dotprod!$V$41"; None when it is #REF!
+    changing: list[str]               # e.g. ["dotprod!$H$19:$V$23", "dotprod!$B$25:$F$39"]
+    goal: str = "min"                 # solver_typ: max / min / value
+    target: float = 0.0               # solver_val, for goal "value"
+    engine: str = "GRG Nonlinear"     # solver_eng
+    central_derivatives: bool = False  # solver_drv 2 = central, 1 = forward
+    non_negative: bool = False        # solver_neg 1 = make unconstrained variables non-negative
+    options: dict[str, str] = field(default_factory=dict)   # every solver_* name as text
+    problems: list[str] = field(default_factory=list)       # e.g. "objective is #REF!"
+
+    @classmethod
+    def from_names(cls, sheet: str, names: dict[str, str]) -> "SolverModel":
+        def number(key: str, default: float) -> float:
+            try:
+                return float(names[key])
+            except (KeyError, ValueError):
+                return default
+
+        problems = []
+        opt = names.get("solver_opt")
+        if opt is None or "#REF!" in opt.upper():
+            problems.append(f"objective (solver_opt) is {opt or 'missing'}")
+            opt = None
+        adj = names.get("solver_adj", "")
+        changing = [part.strip() for part in _split_union(adj) if part.strip()]
+        if not changing or any("#REF!" in c.upper() for c in changing):
+            problems.append(f"changing cells (solver_adj) are {adj or 'missing'}")
+        return cls(
+            sheet=sheet,
+            objective=opt,
+            changing=changing,
+            goal=SOLVER_GOALS.get(int(number("solver_typ", 2)), "min"),
+            target=number("solver_val", 0.0),
+            engine=SOLVER_ENGINES.get(int(number("solver_eng", 1)), "GRG Nonlinear"),
+            central_derivatives=int(number("solver_drv", 1)) == 2,
+            non_negative=int(number("solver_neg", 2)) == 1,
+            options=dict(names),
+            problems=problems,
+        )
+
+
+def _split_union(text: str) -> list[str]:
+    """Split "a!$A$1:$B$2,'x,y'!C3" at top-level commas (quotes respected)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(text):
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+        elif not quoted and depth == 0 and ch == ",":
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+class Sheet:
+    """One worksheet: stored values plus formula groups (plus presentation
+    details the writer uses)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.values = ValueGrid()
+        self.groups: list[FormulaGroup] = []
+        self._owner: dict[tuple[int, int], tuple[int, int]] | None = None
+        # presentation, used by the xlsx writer
+        self.col_widths: dict[int, float] = {}
+        self.styles: list[tuple[Area, object]] = []
+        self.notes: dict[tuple[int, int], str] = {}
+        self.freeze: tuple[int, int] | None = None
+        self.charts: list[object] = []
+        self.hidden = False
+        # what a read file held that sheetnet cannot calculate: {"data table": cells, ...}
+        self.unsupported_features: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"<Sheet {self.name!r}: {self.formula_count()} formula cells>"
+
+    # --- formulas -----------------------------------------------------------
+
+    def formula_count(self) -> int:
+        return sum(len(g) if g.array is None else g.array.size for g in self.groups)
+
+    def _owners(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """(row, col) -> (group index, position in group); built on demand."""
+        if self._owner is None:
+            owner = {}
+            for gi, g in enumerate(self.groups):
+                rr, cc = g.footprint()
+                for pos, key in enumerate(zip(rr.tolist(), cc.tolist())):
+                    owner[key] = (gi, pos if g.array is None else 0)
+            self._owner = owner
+        return self._owner
+
+    def _detach(self, row: int, col: int) -> None:
+        """Remove a cell from whatever formula group holds it."""
+        hit = self._owners().get((row, col))
+        if hit is None:
+            return
+        gi, pos = hit
+        g = self.groups[gi]
+        if g.array is not None:
+            if (row, col) != g.anchor:
+                raise UserError(f"{self.name}!{cell_name(row, col)} is part of the array formula "
+                                f"in {g.array.a1}; change the whole array")
+            del self.groups[gi]
+        elif len(g) == 1:
+            del self.groups[gi]
+        else:
+            keep = np.ones(len(g), dtype=bool)
+            keep[pos] = False
+            if pos == 0:   # the anchor moves: re-express the text from the new anchor
+                from .formula.render import render
+                new_anchor = (int(g.rows[keep][0]), int(g.cols[keep][0]))
+                g.text = render(g.ast, new_anchor)
+            g.rows, g.cols = g.rows[keep], g.cols[keep]
+        self._owner = None
+
+    def set_formula(self, ref: str | tuple[int, int], text: str) -> None:
+        """One formula in one cell (text with or without '=')."""
+        row, col = _cell_of(ref)
+        self._detach(row, col)
+        self.groups.append(FormulaGroup(_strip_eq(text), np.array([row], np.int32), np.array([col], np.int32)))
+        self.values.set(row, col, None)
+        self._owner = None
+
+    def fill(self, area: str | Area, text: str) -> FormulaGroup:
+        """Fill `text` (as written in the area's top-left cell) over the area,
+        references shifting the way Excel's fill handle shifts them."""
+        area = parse_area(area) if isinstance(area, str) else area
+        for r, c in area.cells():
+            if self._owner is not None and (r, c) in self._owner:
+                self._detach(r, c)
+        rr, cc = np.mgrid[area.r0:area.r1 + 1, area.c0:area.c1 + 1]
+        group = FormulaGroup(_strip_eq(text), rr.ravel().astype(np.int32), cc.ravel().astype(np.int32))
+        self.groups.append(group)
+        self.values.ensure(area.r1 + 1, area.c1 + 1)
+        self._owner = None
+        return group
+
+    def set_array_formula(self, area: str | Area, text: str) -> FormulaGroup:
+        """A legacy (Ctrl+Shift+Enter) array formula spilling over `area`."""
+        area = parse_area(area) if isinstance(area, str) else area
+        for r, c in area.cells():
+            if self._owner is not None and (r, c) in self._owner:
+                self._detach(r, c)
+        group = FormulaGroup(_strip_eq(text), np.array([area.r0], np.int32),
+                             np.array([area.c0], np.int32), array=area)
+        self.groups.append(group)
+        self.values.ensure(area.r1 + 1, area.c1 + 1)
+        self._owner = None
+        return group
+
+    def add_group(self, group: FormulaGroup) -> None:
+        """Append a group whose cells hold no formula yet (the reader's bulk path)."""
+        self.groups.append(group)
+        self._owner = None
+
+    def formula_at(self, ref: str | tuple[int, int]) -> str | None:
+        """The formula text of one cell as Excel would show it (with '='), or None."""
+        row, col = _cell_of(ref)
+        hit = self._owners().get((row, col))
+        if hit is None:
+            return None
+        g = self.groups[hit[0]]
+        if g.array is not None:
+            return "{=" + g.text + "}"
+        if (row, col) == g.anchor:
+            return "=" + g.text
+        from .formula.render import render
+        return "=" + render(g.ast, (row, col))
+
+    def group_at(self, ref: str | tuple[int, int]) -> FormulaGroup | None:
+        hit = self._owners().get(_cell_of(ref))
+        return None if hit is None else self.groups[hit[0]]
+
+    # --- values -------------------------------------------------------------
+
+    def set_value(self, ref: str | tuple[int, int], value) -> None:
+        """A constant (never interpreted as a formula, even if it starts with '=')."""
+        row, col = _cell_of(ref)
+        if self.groups:
+            self._detach(row, col)
+        self.values.set(row, col, value)
+
+    def set_values(self, ref: str | tuple[int, int], block) -> None:
+        """A 2-D block of constants with its top-left at `ref`."""
+        row, col = _cell_of(ref)
+        arr = np.asarray(block, dtype=object if not hasattr(block, "dtype") else None)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if self.groups:
+            for i in range(arr.shape[0]):
+                for j in range(arr.shape[1]):
+                    if (row + i, col + j) in self._owners():
+                        self._detach(row + i, col + j)
+        self.values.set_block(row, col, arr)
+
+    def value(self, ref: str | tuple[int, int]):
+        """The stored value (for a formula cell: the cached result)."""
+        return self.values.get(*_cell_of(ref))
+
+    def __setitem__(self, ref: str, value) -> None:
+        """sheet["B3"] = 5 stores a constant; sheet["B3"] = "=A1*2" a formula."""
+        if isinstance(value, str) and value.startswith("=") and len(value) > 1:
+            self.set_formula(ref, value)
+        else:
+            self.set_value(ref, value)
+
+
+class Book:
+    """A workbook: ordered sheets plus defined names."""
+
+    def __init__(self, path: str | None = None):
+        self.path = path
+        self.sheets: list[Sheet] = []
+        self.names: list[DefinedName] = []
+        self.calc_props: dict[str, str] = {}
+        self.has_vba = False
+        self.parts: dict[str, str] = {}     # sheet name -> worksheet part, for books read from a file
+
+    def __repr__(self) -> str:
+        return f"<Book {self.path or '(new)'}: {[s.name for s in self.sheets]}>"
+
+    def add_sheet(self, name: str) -> Sheet:
+        if self.find_sheet(name) is not None:
+            raise UserError(f"a sheet named {name!r} already exists")
+        sheet = Sheet(name)
+        self.sheets.append(sheet)
+        return sheet
+
+    def find_sheet(self, name: str) -> Sheet | None:
+        """Sheet names compare case-insensitively, as in Excel."""
+        key = name.casefold()
+        for s in self.sheets:
+            if s.name.casefold() == key:
+                return s
+        return None
+
+    def __getitem__(self, name: str) -> Sheet:
+        s = self.find_sheet(name)
+        if s is None:
+            raise KeyError(name)
+        return s
+
+    def define_name(self, name: str, refers_to: str, scope: str | None = None, hidden: bool = False) -> DefinedName:
+        refers_to = _strip_eq(refers_to)
+        for i, n in enumerate(self.names):
+            if n.name.casefold() == name.casefold() and _same_scope(n.scope, scope):
+                self.names[i] = DefinedName(name, refers_to, scope, hidden)
+                return self.names[i]
+        dn = DefinedName(name, refers_to, scope, hidden)
+        self.names.append(dn)
+        return dn
+
+    def lookup_name(self, name: str, sheet: str | None) -> DefinedName | None:
+        """Resolve as Excel does: a name local to `sheet` wins over a global one."""
+        key = name.casefold()
+        found = None
+        for n in self.names:
+            if n.name.casefold() != key:
+                continue
+            if n.scope is not None and sheet is not None and n.scope.casefold() == sheet.casefold():
+                return n
+            if n.scope is None:
+                found = n
+        return found
+
+    def solver_models(self) -> dict[str, SolverModel]:
+        """Every sheet's Excel Solver model, from its sheet-local solver_* names."""
+        by_sheet: dict[str, dict[str, str]] = {}
+        for n in self.names:
+            if n.scope is not None and n.name.lower().startswith("solver_"):
+                by_sheet.setdefault(n.scope, {})[n.name.lower()] = n.refers_to
+        return {sheet: SolverModel.from_names(sheet, names)
+                for sheet, names in by_sheet.items() if "solver_opt" in names or "solver_adj" in names}
+
+    def resolve_area(self, text: str, default_sheet: str | None = None) -> tuple[Sheet, Area]:
+        """"dotprod!$H$19:$V$23" -> (sheet, Area)."""
+        sheet_name, ref = split_sheet(text)
+        sheet_name = sheet_name or default_sheet
+        sheet = self.find_sheet(sheet_name) if sheet_name else None
+        if sheet is None:
+            raise UserError(f"no sheet named {sheet_name!r} for {text}")
+        try:
+            return sheet, parse_area(ref.replace("$", ""))
+        except ValueError:
+            raise UserError(f"{text} is not a cell range") from None
+
+
+def _same_scope(a: str | None, b: str | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and a.casefold() == b.casefold())
+
+
+def _strip_eq(text: str) -> str:
+    return text[1:] if text.startswith("=") else text
+
+
+def _cell_of(ref: str | tuple[int, int]) -> tuple[int, int]:
+    if isinstance(ref, tuple):
+        return int(ref[0]), int(ref[1])
+    a = parse_cell(ref.replace("$", ""))
+    return a.row, a.col

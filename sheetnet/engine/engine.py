@@ -1,0 +1,474 @@
+"""Engine: evaluates every formula of a Book with Excel's semantics.
+
+    engine = Engine(book)          # plans: blocks, dependency graph, order
+    engine.recalc()                # evaluates everything
+    engine.value("dotprod", "V41") # -> 0.39301547128657...
+    engine.set_value("dotprod", "H19", 0.5); engine.recalc()
+
+Values are computed into one ValueGrid per sheet (constants are shared with
+the book's stored values, formula cells are overwritten by each recalc).
+
+Per-cell evaluation state lives in a uint8 grid per sheet: READY (a constant,
+or computed), PENDING, or in progress (as part of a vectorised block, or as a
+single cell).  Reading cells that are still pending pulls them in first --
+that is how OFFSET's run-time targets get evaluated in time; reading cells in
+progress is a cycle.
+"""
+
+from __future__ import annotations
+
+import sys
+import numpy as np
+
+from ..book import Book
+from ..errors import CircularReferenceError, FormulaSyntaxError, UserError
+from ..formula.ast import ErrorLit, Name, Node
+from ..formula.batch import Batch, NotVectorizable, RefVal, deref, intersect
+from ..formula.evaluator import Evaluator
+from ..formula.parser import parse
+from ..formula.values import Arr
+from ..refs import cell_name, parse_cell
+from ..store import BLANK, NUM, STR, ValueGrid
+from .plan import Block, Unit, cell_order, make_blocks, read_region, reference_reads, strongly_connected
+
+READY, PENDING, IN_BLOCK, IN_CELL = 0, 1, 2, 3
+_ERR_NA = 22
+
+
+class _BlockCycle(Exception):
+    """A vectorised block's cells were read while it was being evaluated; the
+    block is retried cell by cell (where a real cycle shows as a cell cycle)."""
+
+    def __init__(self, block_id: int):
+        self.block_id = block_id
+
+
+class SheetState:
+    __slots__ = ("index", "name", "vals", "state", "owner", "formula_mask")
+
+    def __init__(self, index: int, name: str, vals: ValueGrid):
+        self.index, self.name, self.vals = index, name, vals
+        self.state = None
+        self.owner = None
+        self.formula_mask = None
+
+
+class Engine:
+    def __init__(self, book: Book, *, seed: int | None = 0, volatile: str = "recompute",
+                 unsupported: str = "error"):
+        """volatile="cached" keeps RAND/RANDBETWEEN cells at the values the file
+        stored (so `check` can verify everything that depends on them);
+        unsupported="cached" does the same for cells whose formula uses a
+        function sheetnet lacks or cannot be parsed (else they are #NAME?)."""
+        self.book = book
+        self.rng = np.random.default_rng(seed)
+        self.volatile_mode = volatile
+        self.unsupported_mode = unsupported
+        self.evaluator = Evaluator(self)
+        self.checking_reads = False
+        self.unsupported_counts: dict[str, int] = {}
+        self.parse_failures: list = []
+        self._name_trees: dict = {}
+        self._plan()
+
+    # --- planning -----------------------------------------------------------------
+
+    def _plan(self) -> None:
+        book = self.book
+        self.sheets = [SheetState(i, s.name, s.values) for i, s in enumerate(book.sheets)]
+        self._by_name = {s.name.casefold(): s for s in self.sheets}
+        names = [s.name for s in book.sheets]
+        self.blocks: list[Block] = make_blocks(book.sheets, self.parse_failures)
+        self._size_grids()
+        for s in self.sheets:
+            s.owner = np.full(s.vals.num.shape, -1, dtype=np.int32)
+        for b in self.blocks:
+            rr, cc = b.footprint()
+            self.sheets[b.sheet].owner[rr, cc] = b.id
+        self._static_reads(names)
+        for b in self.blocks:
+            for (t, r0, c0, r1, c1) in b.reads:
+                ids = np.unique(self.sheets[t].owner[r0:r1 + 1, c0:c1 + 1])
+                b.preds.update(int(i) for i in ids if i >= 0)
+        comps = strongly_connected(len(self.blocks), [sorted(b.preds) for b in self.blocks])
+        self.units: list[Unit] = []
+        for comp in comps:
+            unit_id = len(self.units)
+            cellwise = len(comp) > 1 or comp[0] in self.blocks[comp[0]].preds
+            for bid in comp:
+                self.blocks[bid].unit = unit_id
+            self.units.append(Unit(sorted(comp), cellwise))
+        for uid, u in enumerate(self.units):
+            for bid in u.blocks:
+                u.preds.update(self.blocks[p].unit for p in self.blocks[bid].preds)
+            u.preds.discard(uid)
+            if u.cellwise:
+                u.order = cell_order([self.blocks[i] for i in u.blocks], names, self._name_tree_for_plan)
+        # formula cells start PENDING at every recalc; cells keeping their cached
+        # value (volatile / unsupported in check mode) are READY from the start
+        for s in self.sheets:
+            s.formula_mask = s.owner >= 0
+        self._frozen = [b for b in self.blocks if self._keeps_cached(b)]
+        for b in self.blocks:
+            if self._keeps_cached(b):
+                rr, cc = b.footprint()
+                self.sheets[b.sheet].formula_mask[rr, cc] = False
+        for s in self.sheets:
+            # cached text at formula cells is stale once we compute them
+            s.vals.obj[s.formula_mask] = None
+        self.planned_cells = int(sum(s.formula_mask.sum() for s in self.sheets))
+
+    def _keeps_cached(self, b: Block) -> bool:
+        if b.tree is None:
+            return self.unsupported_mode == "cached"
+        if b.unsupported and self.unsupported_mode == "cached":
+            return True
+        return b.volatile and self.volatile_mode == "cached"
+
+    def _size_grids(self) -> None:
+        """Grow each sheet's grid to hold every cell and every statically
+        referenced cell, so blocks read slices without bounds checks."""
+        need = {s.index: list(s.vals.num.shape) for s in self.sheets}
+        for b in self.blocks:
+            rr, cc = b.footprint()
+            n = need[b.sheet]
+            n[0], n[1] = max(n[0], int(rr.max()) + 1), max(n[1], int(cc.max()) + 1)
+        names = [s.name for s in self.sheets]
+        self._regions = {}
+        for b in self.blocks:
+            if b.tree is None:
+                continue
+            regions = []
+            rmin, rmax, cmin, cmax = int(b.rows.min()), int(b.rows.max()), int(b.cols.min()), int(b.cols.max())
+            for ref in reference_reads(b.tree, lambda nd, s=b.sheet: self._name_tree_for_plan(nd, names[s])):
+                target = b.sheet if ref.sheet is None else self._sheet_index(ref.sheet)
+                if target is None:
+                    continue
+                r0, c0, r1, c1 = read_region(ref, rmin, rmax, cmin, cmax)
+                regions.append((target, r0, c0, r1, c1))
+                n = need[target]
+                if r1 is not None:
+                    n[0] = max(n[0], r1 + 1)
+                if c1 is not None:
+                    n[1] = max(n[1], c1 + 1)
+            self._regions[b.id] = regions
+        for s in self.sheets:
+            rows, cols = need[s.index]
+            s.vals.ensure(rows + 1, cols + 1)
+
+    def _static_reads(self, names) -> None:
+        for b in self.blocks:
+            for (t, r0, c0, r1, c1) in self._regions.get(b.id, ()):
+                R, C = self.sheets[t].vals.num.shape
+                r0 = 0 if r0 is None else max(r0, 0)
+                c0 = 0 if c0 is None else max(c0, 0)
+                r1 = R - 1 if r1 is None else min(r1, R - 1)
+                c1 = C - 1 if c1 is None else min(c1, C - 1)
+                if r0 <= r1 and c0 <= c1:
+                    b.reads.append((t, r0, c0, r1, c1))
+
+    def _sheet_index(self, name: str) -> int | None:
+        s = self._by_name.get(name.casefold())
+        return None if s is None else s.index
+
+    # --- names ----------------------------------------------------------------------
+
+    def name_tree(self, name: str, sheet: str) -> Node | None:
+        """The parsed formula of a defined name as seen from `sheet` (local names win)."""
+        key = (name.casefold(), sheet.casefold())
+        if key not in self._name_trees:
+            dn = self.book.lookup_name(name, sheet)
+            tree = None
+            if dn is not None:
+                try:
+                    tree = parse(dn.refers_to, (0, 0))
+                except FormulaSyntaxError:
+                    tree = ErrorLit("#NAME?")
+            self._name_trees[key] = tree
+        return self._name_trees[key]
+
+    def _name_tree_for_plan(self, node: Name, sheet: str) -> Node | None:
+        return self.name_tree(node.name, node.sheet or sheet)
+
+    def sheet_state(self, name: str) -> SheetState | None:
+        return self._by_name.get(name.casefold())
+
+    def note_unsupported(self, name: str, cells: int) -> None:
+        self.unsupported_counts[name] = self.unsupported_counts.get(name, 0) + cells
+
+    # --- evaluation -------------------------------------------------------------------
+
+    def recalc(self) -> "Engine":
+        """Evaluate every formula cell."""
+        for s in self.sheets:
+            s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
+        self._unit_done = [False] * len(self.units)
+        for b in self._frozen:
+            self._unit_done[b.unit] = self._unit_done[b.unit] or len(self.units[b.unit].blocks) == 1
+        self.unsupported_counts = {}
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 20000))
+        try:
+            for uid in range(len(self.units)):
+                if not self._unit_done[uid]:
+                    self._eval_unit(uid)
+        finally:
+            sys.setrecursionlimit(limit)
+        return self
+
+    def _eval_unit(self, uid: int) -> None:
+        if self._unit_done[uid]:
+            return
+        unit = self.units[uid]
+        for p in unit.preds:
+            if not self._unit_done[p]:
+                self._eval_unit(p)
+        if unit.cellwise:
+            for bid, pos in unit.order:
+                b = self.blocks[bid]
+                s = self.sheets[b.sheet]
+                if s.state[b.rows[pos], b.cols[pos]] == PENDING:
+                    self._eval_cell(b, pos)
+        else:
+            b = self.blocks[unit.blocks[0]]
+            if not self._keeps_cached(b):
+                self._eval_block(b)
+        self._unit_done[uid] = True
+
+    def _eval_block(self, b: Block) -> None:
+        s = self.sheets[b.sheet]
+        if b.array is not None:
+            self._eval_array(b)
+            return
+        if b.rect is not None:
+            r0, c0, bh, bw = b.rect
+            batch = Batch.rectangle(s, r0, c0, bh, bw)
+            region = (slice(r0, r0 + bh), slice(c0, c0 + bw))
+        else:
+            batch = Batch.cells(s, b.rows, b.cols)
+            region = (b.rows, b.cols)
+        s.state[region] = IN_BLOCK
+        try:
+            result = self.evaluator.value(b.tree, batch, False)
+            value = self._cell_value(result, batch)
+        except (NotVectorizable, _BlockCycle) as exc:
+            if isinstance(exc, _BlockCycle) and exc.block_id != b.id:
+                s.state[region] = PENDING
+                raise
+            s.state[region] = PENDING
+            for pos in range(b.size):
+                if s.state[b.rows[pos], b.cols[pos]] == PENDING:
+                    self._eval_cell(b, pos)
+            return
+        self._store(b, s, region, value, batch.shape)
+        s.state[region] = READY
+
+    def _eval_cell(self, b: Block, pos: int) -> None:
+        """One cell of a block, reads checked (pulls cells still pending)."""
+        if b.array is not None:
+            self._eval_array(b)
+            return
+        if self._keeps_cached(b):
+            return
+        s = self.sheets[b.sheet]
+        r, c = int(b.rows[pos]), int(b.cols[pos])
+        s.state[r, c] = IN_CELL
+        batch = Batch.cells(s, [r], [c])
+        saved, self.checking_reads = self.checking_reads, True
+        try:
+            value = self._cell_value(self.evaluator.value(b.tree, batch, False), batch)
+        finally:
+            self.checking_reads = saved
+        self._store(b, s, ([r], [c]), value, (1,))
+        s.state[r, c] = READY
+
+    def _eval_array(self, b: Block) -> None:
+        """A legacy array formula: evaluated once in array context, its result
+        spread over the range (a single row/column repeats; cells beyond the
+        result are #N/A, as Excel does)."""
+        s = self.sheets[b.sheet]
+        a = b.array
+        region = (slice(a.r0, a.r1 + 1), slice(a.c0, a.c1 + 1))
+        if s.state[a.r0, a.c0] == READY:
+            return
+        s.state[region] = IN_CELL
+        batch = Batch.cells(s, [a.r0], [a.c0])
+        saved, self.checking_reads = self.checking_reads, True
+        try:
+            result = self.evaluator.value(b.tree, batch, True)
+        finally:
+            self.checking_reads = saved
+        if isinstance(result, RefVal):
+            result = deref(result, batch, self)
+        h, w = result.hw
+        H, W = a.height, a.width
+        rows = np.arange(H) if h > 1 else np.zeros(H, int)
+        cols = np.arange(W) if w > 1 else np.zeros(W, int)
+        rr, cc = np.minimum(rows, h - 1)[:, None], np.minimum(cols, w - 1)[None, :]
+        beyond = (rows[:, None] >= h) | (cols[None, :] >= w)
+        num = result.num[0][rr, cc]
+        kind = result.kinds()[0][rr, cc].copy()
+        obj = result.strings()[0][rr, cc] if result.obj is not None else None
+        kind[beyond] = _ERR_NA
+        num = np.where(beyond, 0.0, num)
+        kind = np.where(kind == BLANK, NUM, kind)
+        s.vals.num[region] = num
+        s.vals.kind[region] = kind
+        s.vals.obj[region] = obj if obj is not None else None
+        s.state[region] = READY
+
+    def _cell_value(self, result, batch: Batch) -> Arr:
+        """What a one-cell formula shows: a reference read by intersection, an
+        array's top-left element, an empty cell's value as 0."""
+        if isinstance(result, RefVal):
+            result = intersect(result, batch, self)
+        return result.first()
+
+    def _store(self, b: Block, s: SheetState, region, value: Arr, shape) -> None:
+        num = np.broadcast_to(value.num[..., 0, 0], shape)
+        vals = s.vals
+        if value.kind is None:
+            vals.num[region] = num
+            vals.kind[region] = NUM
+        else:
+            kind = np.broadcast_to(value.kind[..., 0, 0], shape)
+            blank = kind == BLANK
+            vals.num[region] = np.where(blank, 0.0, num) if blank.any() else num
+            vals.kind[region] = np.where(blank, NUM, kind) if blank.any() else kind
+        if value.obj is not None:
+            vals.obj[region] = np.broadcast_to(value.obj[..., 0, 0], shape)
+            b.has_text = True
+        elif b.has_text:
+            vals.obj[region] = None
+
+    # --- pulls: reading cells that are not evaluated yet ------------------------------------
+
+    def ensure_rects(self, ref: RefVal, batch: Batch) -> None:
+        """Make every cell of the referenced rectangles READY, evaluating
+        pending ones now; cells in progress mean a cycle."""
+        s = ref.sheet
+        st = s.state
+        if st is None:
+            return
+        R, C = st.shape
+        r = np.asarray(ref.r)
+        c = np.asarray(ref.c)
+        r0 = max(int(r.min()), 0)
+        c0 = max(int(c.min()), 0)
+        r1 = min(int(r.max()) + ref.h, R)
+        c1 = min(int(c.max()) + ref.w, C)
+        if r0 >= r1 or c0 >= c1:
+            return
+        box = st[r0:r1, c0:c1]
+        if not box.any():
+            return
+        if r.ndim == 0 and c.ndim == 0:
+            cells = np.argwhere(box != READY) + (r0, c0)
+        else:
+            shape = np.broadcast_shapes(r.shape, c.shape)
+            rr = (np.broadcast_to(r, shape)[..., None, None] + np.arange(ref.h)[:, None]).ravel()
+            cc = (np.broadcast_to(c, shape)[..., None, None] + np.arange(ref.w)[None, :]).ravel()
+            rr, cc = np.broadcast_arrays(rr, cc)
+            ok = (rr >= 0) & (cc >= 0) & (rr < R) & (cc < C)
+            rr, cc = rr[ok], cc[ok]
+            waiting = st[rr, cc] != READY
+            if not waiting.any():
+                return
+            cells = np.unique(np.stack([rr[waiting], cc[waiting]], axis=1), axis=0)
+        for rr_, cc_ in cells.tolist():
+            code = st[rr_, cc_]
+            if code == READY:
+                continue
+            bid = int(s.owner[rr_, cc_])
+            if code == IN_BLOCK:
+                raise _BlockCycle(bid)
+            if code == IN_CELL:
+                raise CircularReferenceError(
+                    f"circular reference: {s.name}!{cell_name(rr_, cc_)} depends on itself "
+                    f"(through {self.blocks[bid].where([x.name for x in self.sheets])})")
+            self._pull(bid, rr_, cc_)
+
+    def _pull(self, bid: int, r: int, c: int) -> None:
+        b = self.blocks[bid]
+        unit = self.units[b.unit]
+        for p in unit.preds:
+            if not self._unit_done[p]:
+                self._eval_unit(p)
+        if not unit.cellwise:
+            self._eval_unit(b.unit)
+            return
+        if b.array is not None:
+            self._eval_array(b)
+            return
+        hits = np.flatnonzero((b.rows == r) & (b.cols == c))
+        self._eval_cell(b, int(hits[0]))
+
+    # --- reading and editing --------------------------------------------------------------
+
+    def _state(self, sheet: str) -> SheetState:
+        s = self.sheet_state(sheet)
+        if s is None:
+            raise UserError(f"no sheet named {sheet!r}")
+        return s
+
+    def value(self, sheet: str, ref: str | tuple[int, int]):
+        """A computed value: float, str, bool, None (empty) or ExcelError."""
+        s = self._state(sheet)
+        row, col = ref if isinstance(ref, tuple) else _cell(ref)
+        return s.vals.get(row, col)
+
+    def values(self, sheet: str, area: str) -> np.ndarray:
+        """Numbers of a rectangle (NaN where a cell is not a number)."""
+        from ..refs import parse_area
+        a = parse_area(area.replace("$", ""))
+        s = self._state(sheet)
+        s.vals.ensure(a.r1 + 1, a.c1 + 1)
+        block = s.vals.num[a.r0:a.r1 + 1, a.c0:a.c1 + 1]
+        kind = s.vals.kind[a.r0:a.r1 + 1, a.c0:a.c1 + 1]
+        return np.where(kind == NUM, block, np.nan)
+
+    def set_value(self, sheet: str, ref: str | tuple[int, int], value) -> None:
+        """Change a constant (call recalc() afterwards)."""
+        s = self._state(sheet)
+        row, col = ref if isinstance(ref, tuple) else _cell(ref)
+        if row < s.owner.shape[0] and col < s.owner.shape[1] and s.owner[row, col] >= 0:
+            raise UserError(f"{sheet}!{cell_name(row, col)} holds a formula, not a constant")
+        s.vals.set(row, col, value)
+        self._grow_state(s)
+
+    def set_numbers(self, sheet: str, area: str, block: np.ndarray) -> None:
+        """Overwrite a rectangle of constants with numbers (the Solver's inner loop)."""
+        from ..refs import parse_area
+        a = parse_area(area.replace("$", ""))
+        s = self._state(sheet)
+        s.vals.ensure(a.r1 + 1, a.c1 + 1)
+        self._grow_state(s)
+        if (s.owner[a.r0:a.r1 + 1, a.c0:a.c1 + 1] >= 0).any():
+            raise UserError(f"{sheet}!{area} contains formulas; only constants can be set")
+        s.vals.num[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = np.asarray(block, dtype=np.float64).reshape(a.height, a.width)
+        s.vals.kind[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = NUM
+        s.vals.obj[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = None
+
+    def _grow_state(self, s: SheetState) -> None:
+        R, C = s.vals.num.shape
+        if s.owner.shape != (R, C):
+            owner = np.full((R, C), -1, dtype=np.int32)
+            mask = np.zeros((R, C), dtype=bool)
+            r, c = s.owner.shape
+            owner[:r, :c] = s.owner
+            mask[:r, :c] = s.formula_mask
+            s.owner, s.formula_mask = owner, mask
+
+    # --- facts for reports -------------------------------------------------------------------
+
+    def volatile_blocks(self) -> list[Block]:
+        return [b for b in self.blocks if b.volatile]
+
+    def kept_cached_blocks(self) -> list[Block]:
+        return list(self._frozen)
+
+
+def _cell(ref: str) -> tuple[int, int]:
+    a = parse_cell(ref.replace("$", ""))
+    return a.row, a.col
+

@@ -1,0 +1,305 @@
+"""Planning a workbook's evaluation.
+
+1. Blocks: every set of cells holding the same position-independent formula
+   (one R1C1 formula) on a sheet is one block -- evaluated as one numpy
+   operation when possible.
+2. Static reads: the rectangle each block reads through each reference,
+   over all its cells (OFFSET's base, ROW's argument ... are positions, not
+   reads; OFFSET's targets are only known at run time and are pulled in then).
+3. The block graph and its strongly connected components.  A component of
+   one block that does not read itself is evaluated vectorised; a recurrence
+   (a block reading itself, e.g. each row using the previous one, or several
+   blocks feeding each other) is evaluated cell by cell in a topological
+   order of its cells.  Cells that really depend on themselves are refused
+   with a message naming the cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import CircularReferenceError, FormulaSyntaxError
+from ..formula.ast import (AreaRef, ArrayLit, Binary, Call, CellRef, Name, Node, Paren, Percent,
+                           Unary, walk)
+from ..formula.functions import FUNCTIONS
+from ..refs import Area, cell_name
+
+
+@dataclass
+class Block:
+    id: int
+    sheet: int                      # index into the engine's sheet states
+    tree: Node | None               # None when the text could not be parsed
+    text: str
+    rows: np.ndarray                # cells (int64); for array formulas the anchor only
+    cols: np.ndarray
+    array: Area | None = None
+    rect: tuple[int, int, int, int] | None = None   # (r0, c0, bh, bw) when the cells fill a rectangle
+    volatile: bool = False
+    unsupported: tuple[str, ...] = ()
+    reads: list = field(default_factory=list)        # [(sheet index, r0, c0, r1, c1)] over all cells
+    preds: set = field(default_factory=set)
+    unit: int = -1
+    has_text: bool = False          # its last results included strings
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    def footprint(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.array is None:
+            return self.rows, self.cols
+        a = self.array
+        rr, cc = np.mgrid[a.r0:a.r1 + 1, a.c0:a.c1 + 1]
+        return rr.ravel(), cc.ravel()
+
+    def where(self, sheet_names: list[str], pos: int = 0) -> str:
+        return f"{sheet_names[self.sheet]}!{cell_name(int(self.rows[pos]), int(self.cols[pos]))}"
+
+
+@dataclass
+class Unit:
+    """What is evaluated in one go: one vectorised block, or a recurrence of
+    cells (`order`: (block id, position) in a valid evaluation order)."""
+
+    blocks: list[int]
+    cellwise: bool
+    preds: set = field(default_factory=set)
+    order: list = field(default_factory=list)
+
+
+def make_blocks(sheets, parse_failures: list) -> list[Block]:
+    """Group formula cells by sheet and formula tree."""
+    blocks: list[Block] = []
+    for si, sheet in enumerate(sheets):
+        merged: dict = {}
+        for g in sheet.groups:
+            try:
+                tree = g.ast
+            except FormulaSyntaxError as exc:
+                parse_failures.append((sheet.name, g.anchor, str(exc)))
+                tree = None
+            if g.array is not None or tree is None:
+                blocks.append(Block(len(blocks), si, tree, g.text, g.rows.astype(np.int64),
+                                    g.cols.astype(np.int64), g.array))
+                continue
+            merged.setdefault(tree, []).append(g)
+        for tree, groups in merged.items():
+            rows = np.concatenate([g.rows for g in groups]).astype(np.int64)
+            cols = np.concatenate([g.cols for g in groups]).astype(np.int64)
+            blocks.append(Block(len(blocks), si, tree, groups[0].text, rows, cols))
+    for b in blocks:
+        if b.array is None and b.size > 1:
+            r0, r1, c0, c1 = b.rows.min(), b.rows.max(), b.cols.min(), b.cols.max()
+            if (r1 - r0 + 1) * (c1 - c0 + 1) == b.size:
+                b.rect = (int(r0), int(c0), int(r1 - r0 + 1), int(c1 - c0 + 1))
+        elif b.array is None:
+            b.rect = (int(b.rows[0]), int(b.cols[0]), 1, 1)
+        if b.tree is not None:
+            names = {n.name for n in walk(b.tree) if isinstance(n, Call)}
+            b.volatile = any(FUNCTIONS[n].volatile for n in names if n in FUNCTIONS)
+            b.unsupported = tuple(sorted(n for n in names if n not in FUNCTIONS))
+    return blocks
+
+
+def reference_reads(tree: Node, name_tree):
+    """Yield the reference nodes whose cells a formula reads, with the tree of
+    any defined name expanded; position-only arguments are skipped."""
+    stack = [tree]
+    seen_names = set()
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (CellRef, AreaRef)):
+            yield n
+        elif isinstance(n, Name):
+            key = (n.name.casefold(), n.sheet)
+            if key not in seen_names:
+                seen_names.add(key)
+                t = name_tree(n)
+                if t is not None:
+                    stack.append(t)
+        elif isinstance(n, Call):
+            spec = FUNCTIONS.get(n.name)
+            for i, a in enumerate(n.args):
+                if spec is not None and not spec.lazy and spec.mode(i) == "p":
+                    continue
+                stack.append(a)
+        else:
+            stack.extend(_children(n))
+
+
+def _children(n: Node) -> tuple:
+    if isinstance(n, Binary):
+        return (n.left, n.right)
+    if isinstance(n, (Unary, Percent)):
+        return (n.operand,)
+    if isinstance(n, Paren):
+        return (n.expr,)
+    if isinstance(n, ArrayLit):
+        return tuple(x for row in n.rows for x in row)
+    return ()
+
+
+def read_region(ref, rmin: int, rmax: int, cmin: int, cmax: int):
+    """The rectangle a reference reads for host cells spanning the given rows
+    and columns: (r0, c0, r1, c1) with None for whole-column/row extents."""
+
+    def span(value, absolute, lo, hi):
+        return (value, value) if absolute else (lo + value, hi + value)
+
+    if isinstance(ref, CellRef):
+        r = span(ref.row, ref.row_abs, rmin, rmax)
+        c = span(ref.col, ref.col_abs, cmin, cmax)
+        return r[0], c[0], r[1], c[1]
+    if ref.r1 is None:
+        rows = (None, None)
+    else:
+        a, b = span(ref.r1, ref.r1_abs, rmin, rmax), span(ref.r2, ref.r2_abs, rmin, rmax)
+        rows = (min(a[0], b[0]), max(a[1], b[1]))
+    if ref.c1 is None:
+        cols = (None, None)
+    else:
+        a, b = span(ref.c1, ref.c1_abs, cmin, cmax), span(ref.c2, ref.c2_abs, cmin, cmax)
+        cols = (min(a[0], b[0]), max(a[1], b[1]))
+    return rows[0], cols[0], rows[1], cols[1]
+
+
+def strongly_connected(n: int, succ: list[list[int]]) -> list[list[int]]:
+    """Tarjan's algorithm without recursion.  Components come out with every
+    component after all components it depends on (edges point to predecessors)."""
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    stack: list[int] = []
+    out: list[list[int]] = []
+    counter = 0
+    for root in range(n):
+        if index[root] != -1:
+            continue
+        work = [(root, 0)]
+        while work:
+            v, i = work.pop()
+            if i == 0:
+                index[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                on_stack[v] = True
+            recurse = False
+            edges = succ[v]
+            while i < len(edges):
+                w = edges[i]
+                i += 1
+                if index[w] == -1:
+                    work.append((v, i))
+                    work.append((w, 0))
+                    recurse = True
+                    break
+                if on_stack[w]:
+                    low[v] = min(low[v], index[w])
+            if recurse:
+                continue
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    comp.append(w)
+                    if w == v:
+                        break
+                out.append(comp)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[v])
+    return out
+
+
+def cell_order(unit_blocks: list[Block], sheet_names: list[str], name_tree) -> list[tuple[int, int]]:
+    """A topological order of the cells of a recurrence, from each cell's exact
+    references; raises CircularReferenceError naming a cycle if there is none."""
+    nodes: list[tuple[int, int]] = []
+    where: dict[tuple[int, int, int], int] = {}
+    for b in unit_blocks:
+        if b.array is not None:
+            node = len(nodes)
+            nodes.append((b.id, 0))
+            rr, cc = b.footprint()
+            for r, c in zip(rr.tolist(), cc.tolist()):
+                where[(b.sheet, r, c)] = node
+            continue
+        for pos, (r, c) in enumerate(zip(b.rows.tolist(), b.cols.tolist())):
+            where[(b.sheet, r, c)] = len(nodes)
+            nodes.append((b.id, pos))
+    block_by_id = {b.id: b for b in unit_blocks}
+    all_keys = np.array(list(where.keys()), dtype=np.int64) if where else np.zeros((0, 3), np.int64)
+    all_nodes = np.array(list(where.values()), dtype=np.int64)
+    preds: list[set[int]] = [set() for _ in nodes]
+    sheet_index = {name.casefold(): i for i, name in enumerate(sheet_names)}
+    for node, (bid, pos) in enumerate(nodes):
+        b = block_by_id[bid]
+        if b.tree is None:
+            continue
+        r, c = int(b.rows[pos]), int(b.cols[pos])
+        for ref in reference_reads(b.tree, lambda n, s=b.sheet: name_tree(n, sheet_names[s])):
+            target = b.sheet if ref.sheet is None else sheet_index.get(ref.sheet.casefold())
+            if target is None:
+                continue
+            r0, c0, r1, c1 = read_region(ref, r, r, c, c)
+            if r0 is None:
+                r0, r1 = 0, 1 << 30
+            if c0 is None:
+                c0, c1 = 0, 1 << 30
+            if (r1 - r0 + 1) * (c1 - c0 + 1) <= 256:
+                for rr in range(r0, r1 + 1):
+                    for cc in range(c0, c1 + 1):
+                        hit = where.get((target, rr, cc))
+                        if hit is not None:
+                            preds[node].add(hit)
+            else:
+                inside = ((all_keys[:, 0] == target) & (all_keys[:, 1] >= r0) & (all_keys[:, 1] <= r1)
+                          & (all_keys[:, 2] >= c0) & (all_keys[:, 2] <= c1))
+                preds[node].update(all_nodes[inside].tolist())
+    # Kahn's algorithm; a self-reference is a cycle too
+    succs: list[list[int]] = [[] for _ in nodes]
+    indeg = [0] * len(nodes)
+    for node, ps in enumerate(preds):
+        for p in ps:
+            succs[p].append(node)
+            indeg[node] += 1
+    ready = [n for n in range(len(nodes)) if indeg[n] == 0]
+    order: list[int] = []
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for s in succs[n]:
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                ready.append(s)
+    if len(order) < len(nodes):
+        left = {n for n in range(len(nodes)) if indeg[n] > 0}
+        raise CircularReferenceError("circular reference: " + _describe_cycle(left, preds, nodes, block_by_id, sheet_names))
+    # Prefer reading order among independent cells: stable and easy to follow.
+    return [nodes[n] for n in order]
+
+
+def _describe_cycle(left: set[int], preds: list[set[int]], nodes, blocks, sheet_names) -> str:
+    """Walk predecessors inside the stuck set until a cell repeats."""
+    start = min(left)
+    path, seen = [start], {start: 0}
+    cur = start
+    while True:
+        nxt = min(p for p in preds[cur] if p in left)
+        if nxt in seen:
+            cycle = path[seen[nxt]:] + [nxt]
+            break
+        seen[nxt] = len(path)
+        path.append(nxt)
+        cur = nxt
+    cycle.reverse()   # show in the direction values flow: a -> b means b uses a
+
+    def name(n):
+        bid, pos = nodes[n]
+        return blocks[bid].where(sheet_names, pos)
+
+    return " -> ".join(name(n) for n in cycle)

@@ -1,0 +1,160 @@
+"""The formula syntax tree.
+
+References are stored *position-independently*: a relative row or column is
+an offset from the cell that holds the formula (the anchor), an absolute one is
+a 0-based index.  That is R1C1 notation in tree form, so the 1,030 cells of
+``=OFFSET($B$3,$L3,M$2)`` filled over a block all parse to one equal, hashable
+tree — the key by which the evaluator groups cells into vectorised blocks.
+
+Literal numbers are never negative: ``-1`` is ``Unary('-', Number(1.0))``.
+Parentheses the author wrote are kept as ``Paren`` nodes so that text
+round-trips; ``render`` never has to invent any.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class Node:
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Number(Node):
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Text(Node):
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bool(Node):
+    value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorLit(Node):
+    """An error literal such as #N/A; with `sheet`, a dangling ``Sheet!#REF!``."""
+
+    code: str
+    sheet: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Missing(Node):
+    """An omitted argument, as in IF(A1,,2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CellRef(Node):
+    sheet: str | None
+    row: int            # offset from the anchor row unless row_abs
+    col: int            # offset from the anchor column unless col_abs
+    row_abs: bool
+    col_abs: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AreaRef(Node):
+    """A rectangle of cells.  Whole columns (A:C) have rows None; whole rows
+    (3:5) have columns None.  Each corner part is an offset unless its _abs."""
+
+    sheet: str | None
+    r1: int | None
+    c1: int | None
+    r2: int | None
+    c2: int | None
+    r1_abs: bool
+    c1_abs: bool
+    r2_abs: bool
+    c2_abs: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Node):
+    """A defined name; `sheet` when written sheet-qualified (Sheet1!rate)."""
+
+    name: str
+    sheet: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Node):
+    """A function call.  `name` is upper-case without Excel's future-function
+    prefix; `prefix` keeps it ("_xlfn." ...) so the text round-trips."""
+
+    name: str
+    args: tuple[Node, ...]
+    prefix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Unary(Node):
+    op: str             # "-" or "+"
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Percent(Node):
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Binary(Node):
+    op: str             # + - * / ^ & = <> < > <= >= : (range) " " (intersection) , (union)
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Paren(Node):
+    expr: Node
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayLit(Node):
+    """An array constant {1,2;3,4}: rows of literal nodes."""
+
+    rows: tuple[tuple[Node, ...], ...]
+
+
+# Binding powers (higher binds tighter), Excel's order: reference operators,
+# negation, percent, exponent, * /, + -, &, comparisons.
+COMPARISONS = ("=", "<>", "<", ">", "<=", ">=")
+BINARY_POWER = {
+    ":": 90, " ": 85, ",": 80,
+    "^": 50,
+    "*": 40, "/": 40,
+    "+": 30, "-": 30,
+    "&": 20,
+    **{op: 10 for op in COMPARISONS},
+}
+PERCENT_POWER = 60
+UNARY_POWER = 70
+
+
+def walk(node: Node):
+    """Every node of the tree, parents before children."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, Call):
+            stack.extend(reversed(n.args))
+        elif isinstance(n, Binary):
+            stack.append(n.right)
+            stack.append(n.left)
+        elif isinstance(n, (Unary, Percent)):
+            stack.append(n.operand)
+        elif isinstance(n, Paren):
+            stack.append(n.expr)
+        elif isinstance(n, ArrayLit):
+            for row in reversed(n.rows):
+                stack.extend(reversed(row))
+
+
+def function_names(node: Node) -> set[str]:
+    return {n.name for n in walk(node) if isinstance(n, Call)}

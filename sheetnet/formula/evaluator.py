@@ -1,0 +1,243 @@
+"""Evaluate a formula tree for a batch of cells with Excel's semantics.
+
+Array context: inside a legacy array formula ({=...}) and inside arguments
+that Excel evaluates as arrays (SUMPRODUCT's, MMULT's, MATCH's lookup array
+...), a range is its whole array and operators work element by element.
+Elsewhere a multi-cell range used as one value is implicitly intersected with
+the formula's row or column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ERROR_CODES
+from ..refs import MAX_COLS, MAX_ROWS
+from .ast import (AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLit, Missing, Name,
+                  Number, Paren, Percent, Text, Unary)
+from .batch import Batch, NotVectorizable, RefVal, deref, intersect
+from .functions import FUNCTIONS, Context
+from .values import (E_NAME, E_NULL, E_REF, E_VALUE, Arr, arithmetic, compare, concat, error,
+                     negate, percent, scalar)
+
+
+class Evaluator:
+    """Stateless walker; the engine supplies sheets, names, pulls and the RNG."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    # --- entry points ---------------------------------------------------------
+
+    def value(self, node, batch: Batch, arr: bool) -> Arr | RefVal:
+        """Evaluate to an Arr or (for reference expressions) a RefVal."""
+        return self._dispatch[type(node)](self, node, batch, arr)
+
+    def operand(self, node, batch: Batch, arr: bool) -> Arr:
+        """A value for an operator or a value parameter: references read as
+        arrays in array context, intersected otherwise."""
+        v = self.value(node, batch, arr)
+        if isinstance(v, RefVal):
+            return deref(v, batch, self.engine) if arr else intersect(v, batch, self.engine)
+        return v
+
+    def array(self, node, batch: Batch) -> Arr:
+        """An argument Excel evaluates as an array."""
+        v = self.value(node, batch, True)
+        return deref(v, batch, self.engine) if isinstance(v, RefVal) else v
+
+    def reference(self, node, batch: Batch, arr: bool) -> RefVal | Arr:
+        """A reference argument; non-references come back as (error) Arrs."""
+        v = self.value(node, batch, arr)
+        if isinstance(v, RefVal):
+            return v
+        if isinstance(v, Arr) and v.has_errors():
+            return v
+        return error(E_VALUE, (1,) * batch.ndim + (1, 1))
+
+    # --- nodes ------------------------------------------------------------------
+
+    def _number(self, node: Number, batch, arr):
+        return Arr(np.full((1,) * batch.ndim + (1, 1), node.value))
+
+    def _literal(self, node, batch, arr):
+        return scalar(node.value, batch.ndim + 2)
+
+    def _error(self, node: ErrorLit, batch, arr):
+        return error(ERROR_CODES[node.code], (1,) * batch.ndim + (1, 1))
+
+    def _missing(self, node, batch, arr):
+        # An omitted argument counts as 0 / "" where a function accepts it.
+        return Arr(np.zeros((1,) * batch.ndim + (1, 1)))
+
+    def _sheet(self, name: str | None, batch: Batch):
+        if name is None:
+            return batch.sheet
+        sheet = self.engine.sheet_state(name)
+        return sheet
+
+    def _cell(self, node: CellRef, batch: Batch, arr):
+        sheet = self._sheet(node.sheet, batch)
+        if sheet is None:
+            return error(E_REF, (1,) * batch.ndim + (1, 1))
+        r = node.row if node.row_abs else batch.rows + node.row
+        c = node.col if node.col_abs else batch.cols + node.col
+        ref = RefVal(sheet, r, c, 1, 1, affine=not (node.row_abs and node.col_abs))
+        return self._checked(ref, batch)
+
+    def _area(self, node: AreaRef, batch: Batch, arr):
+        sheet = self._sheet(node.sheet, batch)
+        if sheet is None:
+            return error(E_REF, (1,) * batch.ndim + (1, 1))
+        if node.r1 is None:           # whole columns: rows clipped to the used grid
+            r1, r2 = 0, max(sheet.vals.num.shape[0], 1) - 1
+            r1_abs = r2_abs = True
+        else:
+            r1 = node.r1 if node.r1_abs else batch.rows + node.r1
+            r2 = node.r2 if node.r2_abs else batch.rows + node.r2
+            r1_abs, r2_abs = node.r1_abs, node.r2_abs
+        if node.c1 is None:           # whole rows
+            c1, c2 = 0, max(sheet.vals.num.shape[1], 1) - 1
+            c1_abs = c2_abs = True
+        else:
+            c1 = node.c1 if node.c1_abs else batch.cols + node.c1
+            c2 = node.c2 if node.c2_abs else batch.cols + node.c2
+            c1_abs, c2_abs = node.c1_abs, node.c2_abs
+        top, bottom = _ordered(r1, r2)
+        left, right = _ordered(c1, c2)
+        h = bottom - top + 1
+        w = right - left + 1
+        if not (_uniform(h) and _uniform(w)):
+            # mixed $ corners ($A$1:A5 filled down): each cell's range differs
+            h, w = np.asarray(h), np.asarray(w)
+            if h.size != 1 and np.any(h != h.flat[0]) or w.size != 1 and np.any(w != w.flat[0]):
+                raise NotVectorizable("ranges of different sizes")
+            h, w = int(h.flat[0]), int(w.flat[0])
+        affine = (r1_abs == r2_abs) and (c1_abs == c2_abs) and not (r1_abs and c1_abs)
+        ref = RefVal(sheet, top, left, int(h), int(w), affine=affine)
+        return self._checked(ref, batch)
+
+    def _checked(self, ref: RefVal, batch: Batch):
+        """References shifted off the sheet (a formula filled past row 1) are #REF!;
+        in cell-by-cell mode reads pull in cells not evaluated yet."""
+        r, c = ref.r, ref.c
+        if not (_uniform(r) and _uniform(c)):
+            rr, cc = np.asarray(r), np.asarray(c)
+            if rr.min() < 0 or cc.min() < 0 or rr.max() + ref.h > MAX_ROWS or cc.max() + ref.w > MAX_COLS:
+                if batch.size == 1:
+                    return error(E_REF, (1,) * batch.ndim + (1, 1))
+                raise NotVectorizable("reference off the sheet for some cells")
+        elif r < 0 or c < 0:
+            return error(E_REF, (1,) * batch.ndim + (1, 1))
+        if self.engine.checking_reads:
+            self.engine.ensure_rects(ref, batch)
+        return ref
+
+    def _name(self, node: Name, batch: Batch, arr):
+        tree = self.engine.name_tree(node.name, node.sheet or batch.sheet.name)
+        if tree is None:
+            return error(E_NAME, (1,) * batch.ndim + (1, 1))
+        return self.value(tree, batch, arr)
+
+    def _paren(self, node: Paren, batch, arr):
+        return self.value(node.expr, batch, arr)
+
+    def _unary(self, node: Unary, batch, arr):
+        v = self.operand(node.operand, batch, arr)
+        return negate(v) if node.op == "-" else v
+
+    def _percent(self, node: Percent, batch, arr):
+        return percent(self.operand(node.operand, batch, arr))
+
+    def _binary(self, node: Binary, batch, arr):
+        op = node.op
+        if op in (":", " ", ","):
+            return self._reference_op(node, batch, arr)
+        a = self.operand(node.left, batch, arr)
+        b = self.operand(node.right, batch, arr)
+        if op in ("+", "-", "*", "/", "^"):
+            return arithmetic(op, a, b)
+        if op == "&":
+            return concat(a, b)
+        return compare(op, a, b)
+
+    def _reference_op(self, node: Binary, batch, arr):
+        left = self.value(node.left, batch, arr)
+        right = self.value(node.right, batch, arr)
+        if not (isinstance(left, RefVal) and isinstance(right, RefVal)):
+            return error(E_VALUE, (1,) * batch.ndim + (1, 1))
+        if left.sheet is not right.sheet:
+            return error(E_VALUE, (1,) * batch.ndim + (1, 1))
+        if not all(_uniform(x) for x in (left.r, left.c, right.r, right.c)):
+            if batch.size != 1:
+                raise NotVectorizable("reference operator on per-cell references")
+            left = RefVal(left.sheet, int(np.asarray(left.r).flat[0]), int(np.asarray(left.c).flat[0]),
+                          left.h, left.w, left.dynamic)
+            right = RefVal(right.sheet, int(np.asarray(right.r).flat[0]), int(np.asarray(right.c).flat[0]),
+                           right.h, right.w, right.dynamic)
+        lr, lc, lr2, lc2 = left.r, left.c, left.r + left.h - 1, left.c + left.w - 1
+        rr, rc, rr2, rc2 = right.r, right.c, right.r + right.h - 1, right.c + right.w - 1
+        dynamic = left.dynamic or right.dynamic
+        if node.op == ":":            # the bounding rectangle of both
+            top, bottom = min(lr, rr), max(lr2, rr2)
+            lft, rgt = min(lc, rc), max(lc2, rc2)
+            return RefVal(left.sheet, top, lft, bottom - top + 1, rgt - lft + 1, dynamic)
+        if node.op == " ":            # the intersection
+            top, bottom = max(lr, rr), min(lr2, rr2)
+            lft, rgt = max(lc, rc), min(lc2, rc2)
+            if top > bottom or lft > rgt:
+                return error(E_NULL, (1,) * batch.ndim + (1, 1))
+            return RefVal(left.sheet, top, lft, bottom - top + 1, rgt - lft + 1, dynamic)
+        # A union of areas is only meaningful to a few functions (SUM, COUNT ...);
+        # sheetnet does not model multi-area references.
+        return error(E_VALUE, (1,) * batch.ndim + (1, 1))
+
+    def _array_lit(self, node: ArrayLit, batch: Batch, arr):
+        h, w = len(node.rows), len(node.rows[0])
+        cells = [self.value(x, batch, True) for row in node.rows for x in row]
+        num = np.array([c.num.flat[0] for c in cells]).reshape(h, w)
+        kind = np.array([c.kinds().flat[0] for c in cells], dtype=np.uint8).reshape(h, w)
+        obj = np.array([c.strings().flat[0] for c in cells], dtype=object).reshape(h, w)
+        shape = (1,) * batch.ndim + (h, w)
+        all_num = bool((kind == 1).all())
+        return Arr(num.reshape(shape), None if all_num else kind.reshape(shape),
+                   obj.reshape(shape) if any(isinstance(x, str) for x in obj.flat) else None)
+
+    def _call(self, node: Call, batch: Batch, arr):
+        spec = FUNCTIONS.get(node.name)
+        if spec is None:
+            self.engine.note_unsupported(node.name, batch.size)
+            return error(E_NAME, (1,) * batch.ndim + (1, 1))
+        nargs = len(node.args)
+        if nargs < spec.min_args or (spec.max_args is not None and nargs > spec.max_args):
+            return error(E_VALUE, (1,) * batch.ndim + (1, 1))
+        ctx = Context(self, batch, arr)
+        if spec.lazy:
+            return spec.impl(ctx, node.args)
+        args = []
+        for i, a in enumerate(node.args):
+            mode = spec.mode(i)
+            if mode == "v":
+                args.append(self.operand(a, batch, arr))
+            elif mode == "a":
+                args.append(self.array(a, batch))
+            else:   # "x" (reference or value, as given) and "p" (position only)
+                args.append(self.value(a, batch, arr))
+        return spec.impl(ctx, *args)
+
+    _dispatch = {
+        Number: _number, Text: _literal, Bool: _literal, ErrorLit: _error, Missing: _missing,
+        CellRef: _cell, AreaRef: _area, Name: _name, Paren: _paren, Unary: _unary,
+        Percent: _percent, Binary: _binary, ArrayLit: _array_lit, Call: _call,
+    }
+
+
+def _uniform(x) -> bool:
+    return isinstance(x, (int, np.integer))
+
+
+def _ordered(a, b):
+    """Excel normalises a rectangle whose corners were written backwards."""
+    if _uniform(a) and _uniform(b):
+        return (a, b) if a <= b else (b, a)
+    return np.minimum(a, b), np.maximum(a, b)

@@ -1,0 +1,310 @@
+"""Formula text -> syntax tree: a tokenizer and a Pratt parser.
+
+``parse("=OFFSET($B$3,$L3,M$2)", anchor=(2, 12))`` gives a tree whose relative
+references are offsets from the anchor cell (see ast.py).  Errors raise
+FormulaSyntaxError with the position of the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..errors import ERROR_CODES, FormulaSyntaxError
+from ..refs import MAX_COLS, MAX_ROWS, col_index
+from .ast import (BINARY_POWER, PERCENT_POWER, UNARY_POWER, AreaRef, ArrayLit, Binary, Bool,
+                  Call, CellRef, ErrorLit, Missing, Name, Node, Number, Paren, Percent, Text, Unary)
+
+_SHEET = r"(?:'(?P<qsheet>(?:[^']|'')+)'|(?P<sheet>[A-Za-z_\u00a1-\uffff][\w.\u00a1-\uffff]*))!"
+_END = r"(?![\w.(!\u00a1-\uffff])"   # a reference must not run on into a name or a call
+_CELL = r"\$?[A-Za-z]{1,3}\$?\d{1,7}"
+
+_TOKEN_RE = re.compile(
+    r"(?P<ws>\s+)"
+    r"|(?P<string>\"(?:[^\"]|\"\")*\")"
+    r"|(?P<error>#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!))"
+    rf"|(?P<ref>(?:{_SHEET})?(?:"
+    rf"(?P<area>{_CELL}:{_CELL}){_END}"
+    rf"|(?P<cell>{_CELL}){_END}"
+    rf"|(?P<cols>\$?[A-Za-z]{{1,3}}:\$?[A-Za-z]{{1,3}}){_END}"
+    rf"|(?P<rows>\$?\d{{1,7}}:\$?\d{{1,7}}){_END}"
+    r"|(?P<referr>#REF!)"
+    r"|(?P<qname>[A-Za-z_\\\u00a1-\uffff][\w.?\\\u00a1-\uffff]*)(?![\w.(\u00a1-\uffff])"
+    r"))"
+    r"|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"|(?P<func>(?:_xlfn\.|_xlws\.|_xlpm\.)*[A-Za-z_\\][\w.]*)\("
+    r"|(?P<name>[A-Za-z_\\\u00a1-\uffff][\w.?\\\u00a1-\uffff]*)"
+    r"|(?P<op><>|<=|>=|[-+*/^&=<>%:,;(){}])",
+    re.IGNORECASE,
+)
+_CELL_PARTS = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d{1,7})")
+
+# Token kinds after tokenizing.
+NUM, STR, BOOL, ERR, REF, NAME, FUNC, OP, WS, EOF = range(10)
+_OPERAND_END = {REF, NAME}          # tokens after which a space may mean intersection
+_OPERAND_START = {REF, NAME, FUNC}
+
+
+class _Token:
+    __slots__ = ("kind", "value", "pos")
+
+    def __init__(self, kind: int, value, pos: int):
+        self.kind, self.value, self.pos = kind, value, pos
+
+    def is_op(self, *ops: str) -> bool:
+        return self.kind == OP and self.value in ops
+
+
+def _axis(dollar: str, index: int, anchor: int) -> tuple[int, bool]:
+    """A reference part as stored in the tree: absolute index or offset."""
+    return (index, True) if dollar else (index - anchor, False)
+
+
+def _cell_parts(text: str, anchor: tuple[int, int]):
+    m = _CELL_PARTS.fullmatch(text)
+    row_index = int(m.group(4)) - 1
+    col = col_index(m.group(2))       # raises ValueError past XFD
+    if not 0 <= row_index < MAX_ROWS:
+        raise ValueError(text)
+    row, row_abs = _axis(m.group(3), row_index, anchor[0])
+    col, col_abs = _axis(m.group(1), col, anchor[1])
+    return row, col, row_abs, col_abs
+
+
+def _reference(m: re.Match, anchor: tuple[int, int]) -> Node | None:
+    """The node for a matched reference token, or None when the text only
+    looks like a reference (e.g. a column past XFD): then it is a name."""
+    sheet = m.group("qsheet")
+    sheet = sheet.replace("''", "'") if sheet is not None else m.group("sheet")
+    try:
+        if m.group("cell"):
+            return CellRef(sheet, *_cell_parts(m.group("cell"), anchor))
+        if m.group("area"):
+            a, b = m.group("area").split(":")
+            r1, c1, r1a, c1a = _cell_parts(a, anchor)
+            r2, c2, r2a, c2a = _cell_parts(b, anchor)
+            return AreaRef(sheet, r1, c1, r2, c2, r1a, c1a, r2a, c2a)
+        if m.group("cols"):
+            a, b = m.group("cols").split(":")
+            c1, c1a = _axis("$" if a.startswith("$") else "", col_index(a.lstrip("$")), anchor[1])
+            c2, c2a = _axis("$" if b.startswith("$") else "", col_index(b.lstrip("$")), anchor[1])
+            return AreaRef(sheet, None, c1, None, c2, False, c1a, False, c2a)
+        if m.group("rows"):
+            a, b = m.group("rows").split(":")
+            ra, rb = int(a.lstrip("$")) - 1, int(b.lstrip("$")) - 1
+            if not (0 <= ra < MAX_ROWS and 0 <= rb < MAX_ROWS):
+                raise ValueError(a)
+            r1, r1a = _axis("$" if a.startswith("$") else "", ra, anchor[0])
+            r2, r2a = _axis("$" if b.startswith("$") else "", rb, anchor[0])
+            return AreaRef(sheet, r1, None, r2, None, r1a, False, r2a, False)
+    except ValueError:
+        return None
+    if m.group("referr"):
+        return ErrorLit("#REF!", sheet)
+    return Name(m.group("qname"), sheet)
+
+
+def tokenize(text: str, anchor: tuple[int, int] = (0, 0)) -> list[_Token]:
+    tokens: list[_Token] = []
+    pos, end = 0, len(text)
+    while pos < end:
+        m = _TOKEN_RE.match(text, pos)
+        if m is None:
+            raise FormulaSyntaxError(f"unexpected {text[pos]!r} at position {pos + 1} in ={text}")
+        kind = m.lastgroup
+        value = m.group(kind)
+        if kind == "ws":
+            tokens.append(_Token(WS, value, pos))
+        elif kind == "string":
+            tokens.append(_Token(STR, value[1:-1].replace('""', '"'), pos))
+        elif kind == "error":
+            tokens.append(_Token(ERR, value.upper(), pos))
+        elif kind in ("ref", "qsheet", "sheet", "area", "cell", "cols", "rows", "referr", "qname"):
+            node = _reference(m, anchor)
+            if node is None or (isinstance(node, Name) and node.sheet is None):
+                # not a reference after all: a plain name or a boolean
+                word = m.group(0)
+                if word.upper() in ("TRUE", "FALSE"):
+                    tokens.append(_Token(BOOL, word.upper() == "TRUE", pos))
+                else:
+                    tokens.append(_Token(NAME, Name(word), pos))
+            else:
+                tokens.append(_Token(REF, node, pos))
+        elif kind == "number":
+            tokens.append(_Token(NUM, float(value), pos))
+        elif kind == "func":
+            tokens.append(_Token(FUNC, value, pos))
+        elif kind == "name":
+            if value.upper() in ("TRUE", "FALSE"):
+                tokens.append(_Token(BOOL, value.upper() == "TRUE", pos))
+            else:
+                tokens.append(_Token(NAME, Name(value), pos))
+        else:
+            tokens.append(_Token(OP, value, pos))
+        pos = m.end()
+    tokens.append(_Token(EOF, None, end))
+    return _resolve_spaces(tokens)
+
+
+def _resolve_spaces(tokens: list[_Token]) -> list[_Token]:
+    """Whitespace is insignificant except between two reference operands,
+    where Excel reads it as the intersection operator (A1:C3 B2:D4)."""
+    out: list[_Token] = []
+    for i, tok in enumerate(tokens):
+        if tok.kind != WS:
+            out.append(tok)
+            continue
+        prev = out[-1] if out else None
+        nxt = tokens[i + 1]
+        prev_ok = prev is not None and (prev.kind in _OPERAND_END or prev.is_op(")"))
+        next_ok = nxt.kind in _OPERAND_START or nxt.is_op("(")
+        if prev_ok and next_ok:
+            out.append(_Token(OP, " ", tok.pos))
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str, anchor: tuple[int, int]):
+        self.text = text
+        self.tokens = tokenize(text, anchor)
+        self.i = 0
+
+    def peek(self) -> _Token:
+        return self.tokens[self.i]
+
+    def take(self) -> _Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def fail(self, tok: _Token, what: str):
+        where = f"at position {tok.pos + 1}" if tok.kind != EOF else "at the end"
+        raise FormulaSyntaxError(f"{what} {where} in ={self.text}")
+
+    def expect(self, op: str):
+        tok = self.take()
+        if not tok.is_op(op):
+            self.fail(tok, f"expected {op!r}")
+
+    def parse(self) -> Node:
+        if self.peek().kind == EOF:
+            self.fail(self.peek(), "empty formula")
+        node = self.expr(0, union=True)
+        if self.peek().kind != EOF:
+            self.fail(self.peek(), f"unexpected {self.peek().value!r}")
+        return node
+
+    def expr(self, min_power: int, union: bool = False) -> Node:
+        left = self.prefix()
+        while True:
+            tok = self.peek()
+            if tok.kind != OP:
+                break
+            if tok.value == "%":
+                if PERCENT_POWER <= min_power:
+                    break
+                self.take()
+                left = Percent(left)
+                continue
+            power = BINARY_POWER.get(tok.value)
+            if power is None or power <= min_power or (tok.value == "," and not union):
+                break
+            self.take()
+            left = Binary(tok.value, left, self.expr(power, union))
+        return left
+
+    def prefix(self) -> Node:
+        tok = self.take()
+        kind = tok.kind
+        if kind == NUM:
+            return Number(tok.value)
+        if kind == STR:
+            return Text(tok.value)
+        if kind == BOOL:
+            return Bool(tok.value)
+        if kind == ERR:
+            return ErrorLit(tok.value)
+        if kind in (REF, NAME):
+            return tok.value
+        if kind == FUNC:
+            return self.call(tok.value)
+        if tok.is_op("-", "+"):
+            return Unary(tok.value, self.expr(UNARY_POWER))
+        if tok.is_op("("):
+            inner = self.expr(0, union=True)
+            self.expect(")")
+            return Paren(inner)
+        if tok.is_op("{"):
+            return self.array()
+        self.fail(tok, "expected a value" if kind != EOF else "formula ends early")
+
+    def call(self, word: str) -> Call:
+        prefix = ""
+        while word.lower().startswith(("_xlfn.", "_xlws.", "_xlpm.")):
+            prefix += word[:6]
+            word = word[6:]
+        args: list[Node] = []
+        if self.peek().is_op(")"):
+            self.take()
+            return Call(word.upper(), (), prefix)
+        while True:
+            if self.peek().is_op(",", ")"):
+                args.append(Missing())
+            else:
+                args.append(self.expr(0))
+            tok = self.take()
+            if tok.is_op(")"):
+                return Call(word.upper(), tuple(args), prefix)
+            if not tok.is_op(","):
+                self.fail(tok, f"expected ',' or ')' in {word.upper()}(")
+
+    def array(self) -> ArrayLit:
+        rows: list[tuple[Node, ...]] = []
+        row: list[Node] = []
+        while True:
+            row.append(self.array_item())
+            tok = self.take()
+            if tok.is_op(","):
+                continue
+            rows.append(tuple(row))
+            row = []
+            if tok.is_op(";"):
+                continue
+            if tok.is_op("}"):
+                break
+            self.fail(tok, "expected ',', ';' or '}' in an array constant")
+        if len({len(r) for r in rows}) != 1:
+            self.fail(tok, "array constant rows differ in length")
+        return ArrayLit(tuple(rows))
+
+    def array_item(self) -> Node:
+        tok = self.take()
+        if tok.is_op("-", "+") and self.peek().kind == NUM:
+            return Unary(tok.value, Number(self.take().value))
+        if tok.kind == NUM:
+            return Number(tok.value)
+        if tok.kind == STR:
+            return Text(tok.value)
+        if tok.kind == BOOL:
+            return Bool(tok.value)
+        if tok.kind == ERR:
+            return ErrorLit(tok.value)
+        self.fail(tok, "array constants hold only numbers, text, TRUE/FALSE and errors")
+
+
+def parse(text: str, anchor: tuple[int, int] = (0, 0)) -> Node:
+    """Parse formula text (with or without the leading '=') written in the
+    cell at `anchor` (0-based row, col)."""
+    return _parse_cached(text[1:] if text.startswith("=") else text, anchor)
+
+
+@lru_cache(maxsize=65536)
+def _parse_cached(text: str, anchor: tuple[int, int]) -> Node:
+    return _Parser(text, anchor).parse()
+
+
+def is_error_name(text: str) -> bool:
+    return text.upper() in ERROR_CODES
+
+
+__all__ = ["parse", "tokenize", "MAX_COLS"]

@@ -1,0 +1,166 @@
+"""Syntax tree -> formula text, in A1 notation (as seen from an anchor cell)
+or R1C1 notation (position-independent, the way Excel groups filled cells).
+
+``render`` never invents parentheses: the parser keeps the ones the author
+wrote, and ``parenthesize`` adds exactly those a hand-built tree needs, so
+``parse(render(t)) == parenthesize(t)`` for every tree t.
+"""
+
+from __future__ import annotations
+
+from ..refs import MAX_COLS, MAX_ROWS, col_letters, quote_sheet, r1c1_part
+from .ast import (BINARY_POWER, PERCENT_POWER, UNARY_POWER, AreaRef, ArrayLit, Binary, Bool,
+                  Call, CellRef, ErrorLit, Missing, Name, Node, Number, Paren, Percent, Text, Unary)
+
+
+def number_text(value: float) -> str:
+    """Shortest text that reads back as the same double (Excel style: 25000, 0.01, 1E-20)."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value).upper().replace("E+", "E+")
+
+
+def _sheet_prefix(sheet: str | None) -> str:
+    return "" if sheet is None else quote_sheet(sheet) + "!"
+
+
+def _row_a1(value: int | None, absolute: bool, anchor_row: int) -> str | None:
+    row = value if absolute else anchor_row + value
+    if not 0 <= row < MAX_ROWS:
+        return None
+    return f"{'$' if absolute else ''}{row + 1}"
+
+
+def _col_a1(value: int | None, absolute: bool, anchor_col: int) -> str | None:
+    col = value if absolute else anchor_col + value
+    if not 0 <= col < MAX_COLS:
+        return None
+    return f"{'$' if absolute else ''}{col_letters(col)}"
+
+
+class _A1:
+    """Renders references as seen from the anchor cell."""
+
+    def __init__(self, anchor: tuple[int, int]):
+        self.anchor = anchor
+
+    def cell(self, node: CellRef) -> str:
+        row = _row_a1(node.row, node.row_abs, self.anchor[0])
+        col = _col_a1(node.col, node.col_abs, self.anchor[1])
+        if row is None or col is None:         # shifted off the sheet
+            return _sheet_prefix(node.sheet) + "#REF!"
+        return _sheet_prefix(node.sheet) + col + row
+
+    def area(self, node: AreaRef) -> str:
+        ar, ac = self.anchor
+        if node.r1 is None:                    # whole columns
+            parts = (_col_a1(node.c1, node.c1_abs, ac), _col_a1(node.c2, node.c2_abs, ac))
+        elif node.c1 is None:                  # whole rows
+            parts = (_row_a1(node.r1, node.r1_abs, ar), _row_a1(node.r2, node.r2_abs, ar))
+        else:
+            parts = tuple(
+                None if (c is None or r is None) else c + r
+                for c, r in ((_col_a1(node.c1, node.c1_abs, ac), _row_a1(node.r1, node.r1_abs, ar)),
+                             (_col_a1(node.c2, node.c2_abs, ac), _row_a1(node.r2, node.r2_abs, ar))))
+        if None in parts:
+            return _sheet_prefix(node.sheet) + "#REF!"
+        return _sheet_prefix(node.sheet) + parts[0] + ":" + parts[1]
+
+
+class _R1C1:
+    def cell(self, node: CellRef) -> str:
+        return _sheet_prefix(node.sheet) + r1c1_part("R", node.row, node.row_abs) \
+            + r1c1_part("C", node.col, node.col_abs)
+
+    def area(self, node: AreaRef) -> str:
+        if node.r1 is None:
+            text = r1c1_part("C", node.c1, node.c1_abs) + ":" + r1c1_part("C", node.c2, node.c2_abs)
+        elif node.c1 is None:
+            text = r1c1_part("R", node.r1, node.r1_abs) + ":" + r1c1_part("R", node.r2, node.r2_abs)
+        else:
+            text = (r1c1_part("R", node.r1, node.r1_abs) + r1c1_part("C", node.c1, node.c1_abs) + ":"
+                    + r1c1_part("R", node.r2, node.r2_abs) + r1c1_part("C", node.c2, node.c2_abs))
+        return _sheet_prefix(node.sheet) + text
+
+
+def _render(node: Node, refs) -> str:
+    t = type(node)
+    if t is CellRef:
+        return refs.cell(node)
+    if t is AreaRef:
+        return refs.area(node)
+    if t is Number:
+        return number_text(node.value)
+    if t is Text:
+        return '"' + node.value.replace('"', '""') + '"'
+    if t is Bool:
+        return "TRUE" if node.value else "FALSE"
+    if t is ErrorLit:
+        return _sheet_prefix(node.sheet) + node.code
+    if t is Missing:
+        return ""
+    if t is Name:
+        return _sheet_prefix(node.sheet) + node.name
+    if t is Call:
+        return node.prefix + node.name + "(" + ",".join(_render(a, refs) for a in node.args) + ")"
+    if t is Unary:
+        return node.op + _render(node.operand, refs)
+    if t is Percent:
+        return _render(node.operand, refs) + "%"
+    if t is Binary:
+        return _render(node.left, refs) + node.op + _render(node.right, refs)
+    if t is Paren:
+        return "(" + _render(node.expr, refs) + ")"
+    if t is ArrayLit:
+        return "{" + ";".join(",".join(_render(x, refs) for x in row) for row in node.rows) + "}"
+    raise TypeError(f"cannot render {node!r}")
+
+
+def render(node: Node, anchor: tuple[int, int] = (0, 0)) -> str:
+    """A1 text (without '=') of the tree as written in the cell at `anchor`."""
+    return _render(node, _A1(anchor))
+
+
+def render_r1c1(node: Node) -> str:
+    """R1C1 text (without '='): the same for every cell of a filled block."""
+    return _render(node, _R1C1())
+
+
+def parenthesize(node: Node, union_ok: bool = True) -> Node:
+    """Insert the Paren nodes a hand-built tree needs for its text to parse back
+    to the same tree (Excel operators are left-associative; unary minus binds
+    tighter than ^; a union must sit inside parentheses unless it is the whole
+    formula).  `union_ok` says whether a bare union may stand here."""
+
+    def wrap(child: Node, needed: bool) -> Node:
+        return Paren(child) if needed else child
+
+    def power(n: Node) -> int:
+        if isinstance(n, Binary):
+            return BINARY_POWER[n.op]
+        if isinstance(n, Percent):
+            return PERCENT_POWER
+        return 1000
+
+    t = type(node)
+    if t is Binary:
+        p = BINARY_POWER[node.op]
+        left = parenthesize(node.left, node.op == ",")
+        right = parenthesize(node.right, False)
+        left = wrap(left, isinstance(left, Binary) and power(left) < p)
+        right = wrap(right, isinstance(right, Binary) and power(right) <= p)
+        return wrap(Binary(node.op, left, right), node.op == "," and not union_ok)
+    if t is Unary:
+        operand = parenthesize(node.operand, False)
+        needed = isinstance(operand, Percent) or (
+            isinstance(operand, Binary) and (power(operand) < UNARY_POWER or operand.op == ","))
+        return Unary(node.op, wrap(operand, needed))
+    if t is Percent:
+        operand = parenthesize(node.operand, False)
+        needed = isinstance(operand, Binary) and (power(operand) < PERCENT_POWER or operand.op == ",")
+        return Percent(wrap(operand, needed))
+    if t is Paren:
+        return Paren(parenthesize(node.expr, True))
+    if t is Call:
+        return Call(node.name, tuple(parenthesize(a, False) for a in node.args), node.prefix)
+    return node
