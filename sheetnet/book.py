@@ -244,6 +244,12 @@ class Sheet:
         self.groups.append(group)
         self._owner = None
 
+    def style(self, area: str | Area, style) -> None:
+        """Paint a style (sheetnet.style.Style) over an area; later paint wins."""
+        area = parse_area(area) if isinstance(area, str) else area
+        self.values.ensure(area.r1 + 1, area.c1 + 1)
+        self.styles.append((area, style))
+
     def formula_at(self, ref: str | tuple[int, int]) -> str | None:
         """The formula text of one cell as Excel would show it (with '='), or None."""
         row, col = _cell_of(ref)

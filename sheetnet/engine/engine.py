@@ -203,6 +203,8 @@ class Engine:
         for s in self.sheets:
             s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
         self._unit_done = [False] * len(self.units)
+        self._running: set[int] = set()
+        self._cell_stack: list[tuple[int, int, int]] = []
         for b in self._frozen:
             self._unit_done[b.unit] = self._unit_done[b.unit] or len(self.units[b.unit].blocks) == 1
         self.unsupported_counts = {}
@@ -223,16 +225,20 @@ class Engine:
         for p in unit.preds:
             if not self._unit_done[p]:
                 self._eval_unit(p)
-        if unit.cellwise:
-            for bid, pos in unit.order:
-                b = self.blocks[bid]
-                s = self.sheets[b.sheet]
-                if s.state[b.rows[pos], b.cols[pos]] == PENDING:
-                    self._eval_cell(b, pos)
-        else:
-            b = self.blocks[unit.blocks[0]]
-            if not self._keeps_cached(b):
-                self._eval_block(b)
+        self._running.add(uid)
+        try:
+            if unit.cellwise:
+                for bid, pos in unit.order:
+                    b = self.blocks[bid]
+                    s = self.sheets[b.sheet]
+                    if s.state[b.rows[pos], b.cols[pos]] == PENDING:
+                        self._eval_cell(b, pos)
+            else:
+                b = self.blocks[unit.blocks[0]]
+                if not self._keeps_cached(b):
+                    self._eval_block(b)
+        finally:
+            self._running.discard(uid)
         self._unit_done[uid] = True
 
     def _eval_block(self, b: Block) -> None:
@@ -273,12 +279,17 @@ class Engine:
         s = self.sheets[b.sheet]
         r, c = int(b.rows[pos]), int(b.cols[pos])
         s.state[r, c] = IN_CELL
+        self._cell_stack.append((s.index, r, c))
         batch = Batch.cells(s, [r], [c])
         saved, self.checking_reads = self.checking_reads, True
         try:
             value = self._cell_value(self.evaluator.value(b.tree, batch, False), batch)
+        except BaseException:
+            s.state[r, c] = PENDING
+            raise
         finally:
             self.checking_reads = saved
+            self._cell_stack.pop()
         self._store(b, s, ([r], [c]), value, (1,))
         s.state[r, c] = READY
 
@@ -383,25 +394,31 @@ class Engine:
             if code == IN_BLOCK:
                 raise _BlockCycle(bid)
             if code == IN_CELL:
-                raise CircularReferenceError(
-                    f"circular reference: {s.name}!{cell_name(rr_, cc_)} depends on itself "
-                    f"(through {self.blocks[bid].where([x.name for x in self.sheets])})")
+                raise CircularReferenceError("circular reference: " + self._cycle_text(s.index, rr_, cc_))
             self._pull(bid, rr_, cc_)
 
+    def _cycle_text(self, sheet: int, r: int, c: int) -> str:
+        """The chain of cells being evaluated from (sheet, r, c) back to itself."""
+        stack = self._cell_stack
+        start = max((i for i, key in enumerate(stack) if key == (sheet, r, c)), default=0)
+        chain = stack[start:] + [(sheet, r, c)]
+        return " -> ".join(f"{self.sheets[si].name}!{cell_name(rr, cc)}" for si, rr, cc in chain) + \
+            " (each cell uses the next)"
+
     def _pull(self, bid: int, r: int, c: int) -> None:
+        """Evaluate a pending cell that is being read out of planning order:
+        its whole block when that is safe, else just the cell (whose own
+        reads are then checked and pulled in turn)."""
         b = self.blocks[bid]
-        unit = self.units[b.unit]
-        for p in unit.preds:
-            if not self._unit_done[p]:
-                self._eval_unit(p)
-        if not unit.cellwise:
-            self._eval_unit(b.unit)
-            return
-        if b.array is not None:
+        uid = b.unit
+        unit = self.units[uid]
+        if not unit.cellwise and uid not in self._running and all(self._unit_done[p] for p in unit.preds):
+            self._eval_unit(uid)
+        elif b.array is not None:
             self._eval_array(b)
-            return
-        hits = np.flatnonzero((b.rows == r) & (b.cols == c))
-        self._eval_cell(b, int(hits[0]))
+        else:
+            hits = np.flatnonzero((b.rows == r) & (b.cols == c))
+            self._eval_cell(b, int(hits[0]))
 
     # --- reading and editing --------------------------------------------------------------
 

@@ -296,10 +296,9 @@ def _describe_cycle(left: set[int], preds: list[set[int]], nodes, blocks, sheet_
         seen[nxt] = len(path)
         path.append(nxt)
         cur = nxt
-    cycle.reverse()   # show in the direction values flow: a -> b means b uses a
 
     def name(n):
         bid, pos = nodes[n]
         return blocks[bid].where(sheet_names, pos)
 
-    return " -> ".join(name(n) for n in cycle)
+    return " -> ".join(name(n) for n in cycle) + " (each cell uses the next)"

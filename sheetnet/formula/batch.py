@@ -201,14 +201,14 @@ def intersect(ref: RefVal, batch: Batch, engine) -> Arr:
     h, w = ref.h, ref.w
     if h == 1 and w == 1:
         return deref(ref, batch, engine)
-    if w == 1 and _uniform(ref.r):
+    if w == 1:
         rows = np.broadcast_to(batch.rows, batch.shape)
-        inside = (rows >= ref.r) & (rows < ref.r + h)
+        inside = (rows >= ref.r) & (rows < np.asarray(ref.r) + h)
         picked = RefVal(ref.sheet, np.where(inside, rows, ref.r), ref.c, 1, 1, ref.dynamic)
         return _mask_value(deref(picked, batch, engine), inside)
-    if h == 1 and _uniform(ref.c):
+    if h == 1:
         cols = np.broadcast_to(batch.cols, batch.shape)
-        inside = (cols >= ref.c) & (cols < ref.c + w)
+        inside = (cols >= ref.c) & (cols < np.asarray(ref.c) + w)
         picked = RefVal(ref.sheet, ref.r, np.where(inside, cols, ref.c), 1, 1, ref.dynamic)
         return _mask_value(deref(picked, batch, engine), inside)
     return error(E_VALUE, (1,) * batch.ndim + (1, 1))

@@ -3,7 +3,7 @@ or R1C1 notation (position-independent, the way Excel groups filled cells).
 
 ``render`` never invents parentheses: the parser keeps the ones the author
 wrote, and ``parenthesize`` adds exactly those a hand-built tree needs, so
-``parse(render(t)) == parenthesize(t)`` for every tree t.
+``parse(render(p)) == p`` for every ``p = parenthesize(t)``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,84 @@
+"""The `sheetnet` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+from .errors import UserError
+
+DESCRIPTION = """\
+sheetnet recomputes spreadsheets with Excel's semantics, generates the
+deep-learning lesson workbooks (collaborative filtering, gradient descent,
+softmax/cross-entropy) with live formulas and correct cached values, and
+cross-checks every quantity against numpy and PyTorch."""
+
+
+def _check(args) -> int:
+    from .check import check_file, format_report
+    reports, failed_inputs = [], []
+    for path in args.files:
+        try:
+            reports.append(check_file(path, rtol=args.rtol, atol=args.atol))
+        except UserError as exc:
+            failed_inputs.append((path, str(exc)))
+            if not args.json:
+                print(f"sheetnet: error: {exc}", file=sys.stderr)
+    if args.json:
+        out = {"files": [r.to_json() for r in reports],
+               "errors": [{"path": p, "error": e} for p, e in failed_inputs],
+               "ok": not failed_inputs and all(r.ok for r in reports)}
+        print(json.dumps(out, indent=1))
+    else:
+        for r in reports:
+            print(format_report(r, worst=args.worst))
+    if failed_inputs:
+        return 2
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sheetnet", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"sheetnet {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "check", help="recompute every formula of workbooks and compare with their stored values",
+        description="Recompute every formula cell of each workbook with Excel's semantics and compare it "
+                    "with the value the file stores (what Excel computed when it last saved). Prints a "
+                    "per-sheet summary; exits 0 only when nothing mismatches (1 on mismatches, 2 when a file "
+                    "cannot be checked: missing, damaged, circular references). RAND/RANDBETWEEN cells are "
+                    "reported as volatile and keep their stored values, so everything computed from them is "
+                    "still verified; cells using functions sheetnet lacks are reported as unsupported.")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".xlsx or .xlsm workbook(s)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
+    p.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
+    p.add_argument("--atol", type=float, default=1e-12, help="absolute tolerance (default 1e-12)")
+    p.add_argument("--worst", type=int, default=5, metavar="N", help="mismatches shown per sheet (default 5)")
+    p.set_defaults(run=_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except UserError as exc:
+        print(f"sheetnet: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("sheetnet: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""Cell styles a builder can attach to areas of a sheet (the writer turns
+them into styles.xml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Style:
+    bold: bool = False
+    italic: bool = False
+    color: str | None = None          # font colour, "RRGGBB"
+    fill: str | None = None           # background, "RRGGBB"
+    number_format: str | None = None  # e.g. "0.000", "0.00E+00"
+    align: str | None = None          # "center", "left", "right"
+    border: bool = False              # thin box around each cell
+    wrap: bool = False
+
+
+
+# The house styles the lesson builders share.
+HEADER = Style(bold=True, fill="D9E1F2", align="center", border=True)
+LABEL = Style(bold=True)
+TITLE = Style(bold=True, color="1F3864")
+PARAMETER = Style(fill="FFF2CC", border=True, number_format="0.0000")      # Solver / optimiser changes these
+DATA = Style(fill="E2EFDA", border=True)                                   # given data
+RESULT = Style(bold=True, fill="FCE4D6", border=True, number_format="0.000000")
+NOTE = Style(italic=True, color="595959")
+NUMBER = Style(number_format="0.0000")

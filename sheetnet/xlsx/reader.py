@@ -1,0 +1,192 @@
+"""Reading real .xlsx / .xlsm workbooks into a Book.
+
+Only what calculation needs is parsed: the workbook's sheet list, defined
+names and calculation settings, shared strings, and each worksheet's cells
+and formulas.  Everything else in the package (pivot tables and their caches,
+charts, drawings, VBA projects, printer settings) is left untouched -- never
+parsed, never executed -- which is why files that break other readers (the
+lesson's collab_filter.xlsx and its pivot caches) load here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..book import Book, FormulaGroup
+from ..errors import ERROR_CODES, UserError
+from ..refs import parse_area
+from ..store import BOOL, NUM, STR
+from .package import Package
+from .scan import (F_ARRAY, F_DATATABLE, F_SHARED, T_BOOL, T_DATE, T_ERROR, T_FORMULA_STRING,
+                   T_INLINE_STRING, T_NUMBER, T_SHARED_STRING, ScanError, parse_shared_strings,
+                   scan_sheet_data)
+
+MAX_GRID_CELLS = 400_000_000      # a dense grid beyond this is refused, not attempted
+
+_WORKSHEET = "/worksheet"
+_SHARED_STRINGS = "/sharedStrings"
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(el, name: str):
+    """An attribute by local name, whatever its namespace (r:id comes in two)."""
+    for key, value in el.attrib.items():
+        if _local(key) == name:
+            return value
+    return None
+
+
+def read_workbook(path: str) -> Book:
+    """Load a workbook; every problem a user can cause is one UserError line."""
+    if str(path).lower().endswith(".xls"):
+        raise UserError(f"{path}: the old binary .xls format is not supported; save it as .xlsx")
+    with Package(path) as pkg:
+        return _read(pkg)
+
+
+def _read(pkg: Package) -> Book:
+    book = Book(pkg.path)
+    wb_part = pkg.workbook_part()
+    rels = pkg.relationships(wb_part)
+    root = pkg.xml(wb_part)
+    book.has_vba = any(name.lower().endswith("vbaproject.bin") for name in pkg.names)
+
+    sheets_el = [el for el in root.iter() if _local(el.tag) == "sheet"]
+    all_sheet_names = [el.get("name") for el in sheets_el]
+    for el in root.iter():
+        tag = _local(el.tag)
+        if tag in ("calcPr", "workbookPr"):
+            book.calc_props.update({f"{tag}.{k}": v for k, v in el.attrib.items()})
+
+    shared: list[str] = []
+    for rtype, target in rels.values():
+        if rtype.endswith(_SHARED_STRINGS) and pkg.has(target):
+            try:
+                shared = parse_shared_strings(pkg.read(target))
+            except ScanError as exc:
+                raise UserError(f"{pkg.path}: shared strings are damaged ({exc})") from None
+
+    for el in sheets_el:
+        name = el.get("name")
+        rel = rels.get(_attr(el, "id"))
+        if rel is None or not rel[0].endswith(_WORKSHEET) or not pkg.has(rel[1]):
+            continue            # chart sheets, macro sheets, dialog sheets: nothing to calculate
+        sheet = book.add_sheet(name)
+        sheet.hidden = el.get("state") in ("hidden", "veryHidden")
+        book.parts[name] = rel[1]
+        try:
+            scan = scan_sheet_data(pkg.read(rel[1]))
+        except ScanError as exc:
+            raise UserError(f"{pkg.path}: sheet {name!r} is damaged ({exc})") from None
+        _load_cells(book, sheet, scan, shared, pkg.path)
+
+    for el in root.iter():
+        if _local(el.tag) != "definedName":
+            continue
+        local = el.get("localSheetId")
+        scope = None
+        if local is not None:
+            idx = int(local)
+            scope = all_sheet_names[idx] if 0 <= idx < len(all_sheet_names) else None
+            if scope is None:
+                continue
+        book.define_name(el.get("name"), (el.text or "").strip(), scope, el.get("hidden") in ("1", "true"))
+    return book
+
+
+def _load_cells(book: Book, sheet, scan, shared: list[str], path: str) -> None:
+    n = len(scan.rows)
+    if n == 0:
+        return
+    types, has = scan.types, scan.has_value
+    kind = np.zeros(n, dtype=np.uint8)
+    num = np.zeros(n, dtype=np.float64)
+    obj = np.empty(n, dtype=object)
+
+    numeric = has & (types == T_NUMBER)
+    kind[numeric] = NUM
+    num[numeric] = scan.numbers[numeric]
+    bools = has & (types == T_BOOL)
+    kind[bools] = BOOL
+    num[bools] = scan.numbers[bools]
+    sst = has & (types == T_SHARED_STRING)
+    if sst.any():
+        idx = scan.numbers[sst].astype(np.int64)
+        if idx.min() < 0 or idx.max() >= len(shared):
+            raise UserError(f"{path}: sheet {sheet.name!r} refers to a shared string that does not exist")
+        kind[sst] = STR
+        obj[sst] = np.array(shared, dtype=object)[idx]
+    for i, text in scan.texts.items():
+        t = types[i]
+        if t in (T_FORMULA_STRING, T_INLINE_STRING, T_DATE):
+            kind[i], obj[i] = STR, text
+        elif t == T_ERROR:
+            kind[i] = ERROR_CODES.get(text.strip().upper(), ERROR_CODES["#VALUE!"])
+
+    formula_cells = np.zeros(n, dtype=bool)
+    formula_cells[scan.f_cell] = True
+    keep = (kind != 0) | formula_cells
+    rows, cols = scan.rows[keep], scan.cols[keep]
+    if len(rows):
+        extent = (int(rows.max()) + 1) * (int(cols.max()) + 1)
+        if extent > MAX_GRID_CELLS:
+            raise UserError(f"{path}: sheet {sheet.name!r} spans {extent:,} cells "
+                            f"(too sparse for sheetnet's dense grid)")
+    sheet.values.set_cells(rows, cols, kind[keep], num[keep], obj[keep])
+    _load_formulas(sheet, scan, path)
+
+
+def _load_formulas(sheet, scan, path: str) -> None:
+    rows, cols = scan.rows, scan.cols
+    masters: dict[int, tuple[int, str]] = {}
+    follower_cells, follower_si = [], []
+    for j in range(len(scan.f_cell)):
+        cell = int(scan.f_cell[j])
+        kind = scan.f_kind[j]
+        text = scan.f_text[j]
+        if kind == F_SHARED:
+            si = int(scan.f_si[j])
+            if text:
+                masters[si] = (cell, text)
+            else:
+                follower_cells.append(cell)
+                follower_si.append(si)
+        elif kind == F_ARRAY:
+            if not text:
+                continue
+            try:
+                area = parse_area(scan.f_ref[j] or "")
+            except ValueError:
+                area = parse_area(f"{_a1(rows[cell], cols[cell])}")
+            sheet.add_group(FormulaGroup(text, np.array([rows[cell]], np.int32),
+                                         np.array([cols[cell]], np.int32), array=area))
+        elif kind == F_DATATABLE:
+            _note(sheet, "data table (TABLE)", 1)
+        elif text:
+            sheet.add_group(FormulaGroup(text, np.array([rows[cell]], np.int32), np.array([cols[cell]], np.int32)))
+    if not masters and not follower_cells:
+        return
+    fc = np.array(follower_cells, dtype=np.int64)
+    fs = np.array(follower_si, dtype=np.int64)
+    order = np.argsort(fs, kind="stable")
+    fc, fs = fc[order], fs[order]
+    bounds = np.flatnonzero(np.diff(fs)) + 1
+    groups = dict(zip(fs[np.r_[0, bounds]].tolist(), np.split(fc, bounds))) if len(fs) else {}
+    for si, (cell, text) in masters.items():
+        members = groups.pop(si, np.zeros(0, np.int64))
+        cells = np.concatenate([[cell], members])
+        sheet.add_group(FormulaGroup(text, rows[cells].astype(np.int32), cols[cells].astype(np.int32)))
+    if groups:   # followers of a shared formula whose master is missing: keep their cached values
+        _note(sheet, "shared formula without its master cell", sum(len(v) for v in groups.values()))
+
+
+def _note(sheet, feature: str, cells: int) -> None:
+    sheet.unsupported_features[feature] = sheet.unsupported_features.get(feature, 0) + cells
+
+
+def _a1(row: int, col: int) -> str:
+    from ..refs import cell_name
+    return cell_name(int(row), int(col))

@@ -1,0 +1,389 @@
+"""Writing a Book as an .xlsx with live formulas and correct cached values.
+
+* Formulas are written with the values sheetnet's engine computed, so
+  viewers, pandas, openpyxl(data_only=True) and LibreOffice (which trusts
+  stored values on opening) all see numbers.
+* A formula filled over a rectangle is one shared formula, as Excel writes
+  it; legacy array formulas keep their {=...} form and range.
+* Output is byte-for-byte deterministic (fixed zip timestamps, stable part
+  and style order) and written atomically: a failure leaves no partial file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from xml.sax.saxutils import escape, quoteattr
+
+import numpy as np
+
+from ..book import Book, FormulaGroup, Sheet
+from ..errors import ERR_BASE, ERROR_NAMES, UserError
+from ..formula.render import render
+from ..refs import cell_name, col_letters
+from ..store import BLANK, BOOL, NUM, STR
+from ..style import Style
+
+_FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def number_xml(x: float) -> str:
+    """Shortest text that reads back as the same double."""
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return repr(float(x))
+
+
+def write_workbook(book: Book, path: str, *, recalc: bool = True, overwrite: bool = True) -> None:
+    """Write `book` to `path` (.xlsx).  With recalc (the default) the engine
+    first computes every formula so the cached values are right."""
+    path = str(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UserError(f"{path}: the folder {folder} does not exist")
+    if not overwrite and os.path.exists(path):
+        raise UserError(f"{path}: already exists")
+    if recalc:
+        from ..engine import Engine
+        Engine(book).recalc()
+    parts = _Parts(book).build()
+    fd, tmp = tempfile.mkstemp(prefix=".sheetnet-", suffix=".xlsx", dir=folder)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            for name, data in parts:
+                info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o600 << 16
+                zf.writestr(info, data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class _Styles:
+    """Unique styles -> cellXfs indices (0 is the default style)."""
+
+    def __init__(self):
+        self.styles: list[Style] = [Style()]
+        self.index: dict[Style, int] = {Style(): 0}
+
+    def id(self, style: Style) -> int:
+        if style not in self.index:
+            self.index[style] = len(self.styles)
+            self.styles.append(style)
+        return self.index[style]
+
+    def xml(self) -> str:
+        fonts, fills, numfmts, xfs = [], [], [], []
+        font_ids: dict = {}
+        fill_ids: dict = {}
+        fmt_ids: dict = {}
+
+        def font(s: Style) -> int:
+            key = (s.bold, s.italic, s.color)
+            if key not in font_ids:
+                font_ids[key] = len(fonts)
+                parts = ("<b/>" if s.bold else "") + ("<i/>" if s.italic else "")
+                colour = f'<color rgb="FF{s.color}"/>' if s.color else ""
+                fonts.append(f'<font>{parts}<sz val="11"/>{colour}<name val="Calibri"/><family val="2"/></font>')
+            return font_ids[key]
+
+        def fill(s: Style) -> int:
+            if s.fill is None:
+                return 0
+            if s.fill not in fill_ids:
+                fill_ids[s.fill] = len(fills) + 2      # 0 and 1 are reserved by Excel
+                fills.append(f'<fill><patternFill patternType="solid"><fgColor rgb="FF{s.fill}"/>'
+                             f'<bgColor indexed="64"/></patternFill></fill>')
+            return fill_ids[s.fill]
+
+        def numfmt(s: Style) -> int:
+            if s.number_format is None:
+                return 0
+            if s.number_format not in fmt_ids:
+                fmt_ids[s.number_format] = 164 + len(numfmts)
+                numfmts.append(f'<numFmt numFmtId="{164 + len(numfmts)}" formatCode={quoteattr(s.number_format)}/>')
+            return fmt_ids[s.number_format]
+
+        for s in self.styles:
+            f, fl, nf = font(s), fill(s), numfmt(s)
+            border = 1 if s.border else 0
+            align = ""
+            if s.align or s.wrap:
+                attrs = (f' horizontal="{s.align}"' if s.align else "") + (' wrapText="1"' if s.wrap else "")
+                align = f"<alignment{attrs}/>"
+            applies = (f' applyFont="1"' if f else "") + (' applyFill="1"' if fl else "") + \
+                (' applyNumberFormat="1"' if nf else "") + (' applyBorder="1"' if border else "") + \
+                (' applyAlignment="1"' if align else "")
+            xfs.append(f'<xf numFmtId="{nf}" fontId="{f}" fillId="{fl}" borderId="{border}" xfId="0"{applies}>'
+                       f'{align}</xf>' if align else
+                       f'<xf numFmtId="{nf}" fontId="{f}" fillId="{fl}" borderId="{border}" xfId="0"{applies}/>')
+        num_xml = f'<numFmts count="{len(numfmts)}">{"".join(numfmts)}</numFmts>' if numfmts else ""
+        fills_xml = ('<fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+                     + "".join(fills))
+        borders = ('<border><left/><right/><top/><bottom/><diagonal/></border>'
+                   '<border><left style="thin"><color rgb="FFBFBFBF"/></left><right style="thin"><color rgb="FFBFBFBF"/>'
+                   '</right><top style="thin"><color rgb="FFBFBFBF"/></top><bottom style="thin"><color rgb="FFBFBFBF"/>'
+                   '</bottom><diagonal/></border>')
+        return (_XML_HEAD + f'<styleSheet xmlns="{_MAIN_NS}">{num_xml}'
+                f'<fonts count="{len(fonts)}">{"".join(fonts)}</fonts>'
+                f'<fills count="{len(fills) + 2}">{fills_xml}</fills>'
+                f'<borders count="2">{borders}</borders>'
+                '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
+                '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+                '</styleSheet>')
+
+
+class _SharedStrings:
+    def __init__(self):
+        self.items: list[str] = []
+        self.index: dict[str, int] = {}
+        self.count = 0
+
+    def id(self, text: str) -> int:
+        self.count += 1
+        if text not in self.index:
+            self.index[text] = len(self.items)
+            self.items.append(text)
+        return self.index[text]
+
+    def xml(self) -> str:
+        body = "".join(f'<si><t xml:space="preserve">{_xml_text(t)}</t></si>' for t in self.items)
+        return (_XML_HEAD + f'<sst xmlns="{_MAIN_NS}" count="{self.count}" uniqueCount="{len(self.items)}">'
+                f"{body}</sst>")
+
+
+def _xml_text(text: str) -> str:
+    """Escape for XML text; control characters Excel cannot store become _xHHHH_."""
+    out = escape(text)
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in out):
+        out = "".join(f"_x{ord(ch):04X}_" if ord(ch) < 32 and ch not in "\t\n\r" else ch for ch in out)
+    return out
+
+
+class _Parts:
+    def __init__(self, book: Book):
+        self.book = book
+        self.styles = _Styles()
+        self.sst = _SharedStrings()
+
+    def build(self) -> list[tuple[str, bytes]]:
+        sheets = [self._sheet_xml(s) for s in self.book.sheets]
+        parts = [
+            ("[Content_Types].xml", self._content_types()),
+            ("_rels/.rels", self._root_rels()),
+            ("docProps/app.xml", self._app()),
+            ("docProps/core.xml", self._core()),
+            ("xl/workbook.xml", self._workbook()),
+            ("xl/_rels/workbook.xml.rels", self._workbook_rels()),
+            ("xl/styles.xml", self.styles.xml()),
+            ("xl/sharedStrings.xml", self.sst.xml()),
+        ]
+        for i, xml in enumerate(sheets, start=1):
+            parts.append((f"xl/worksheets/sheet{i}.xml", xml))
+        return [(name, data.encode("utf-8") if isinstance(data, str) else data) for name, data in parts]
+
+    # --- package boilerplate ------------------------------------------------------------
+
+    def _content_types(self) -> str:
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+            f'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            for i in range(1, len(self.book.sheets) + 1))
+        return (_XML_HEAD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/xl/workbook.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                f"{overrides}"
+                '<Override PartName="/xl/styles.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+                '<Override PartName="/xl/sharedStrings.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                '<Override PartName="/docProps/core.xml" '
+                'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+                '<Override PartName="/docProps/app.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+                "</Types>")
+
+    def _root_rels(self) -> str:
+        return (_XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">'
+                f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/>'
+                '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/'
+                'metadata/core-properties" Target="docProps/core.xml"/>'
+                f'<Relationship Id="rId3" Type="{_REL_NS}/extended-properties" Target="docProps/app.xml"/>'
+                "</Relationships>")
+
+    def _app(self) -> str:
+        return (_XML_HEAD + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-'
+                'properties"><Application>sheetnet</Application></Properties>')
+
+    def _core(self) -> str:
+        return (_XML_HEAD + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+                'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/'
+                'terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>sheetnet</dc:creator>'
+                '<dcterms:created xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:created>'
+                '<dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:modified>'
+                "</cp:coreProperties>")
+
+    def _workbook(self) -> str:
+        sheets = "".join(
+            f'<sheet name={quoteattr(s.name)} sheetId="{i}"{" state=" + chr(34) + "hidden" + chr(34) if s.hidden else ""} '
+            f'r:id="rId{i}"/>' for i, s in enumerate(self.book.sheets, start=1))
+        index = {s.name.casefold(): i for i, s in enumerate(self.book.sheets)}
+        names = []
+        for n in sorted(self.book.names, key=lambda n: (n.name.casefold(), n.scope or "")):
+            local = ""
+            if n.scope is not None:
+                if n.scope.casefold() not in index:
+                    continue
+                local = f' localSheetId="{index[n.scope.casefold()]}"'
+            hidden = ' hidden="1"' if n.hidden else ""
+            names.append(f"<definedName name={quoteattr(n.name)}{local}{hidden}>{escape(n.refers_to)}</definedName>")
+        names_xml = f"<definedNames>{''.join(names)}</definedNames>" if names else ""
+        return (_XML_HEAD + f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
+                '<workbookPr/><bookViews><workbookView activeTab="0"/></bookViews>'
+                f"<sheets>{sheets}</sheets>{names_xml}"
+                '<calcPr calcId="191029" fullCalcOnLoad="1"/></workbook>')
+
+    def _workbook_rels(self) -> str:
+        n = len(self.book.sheets)
+        rels = "".join(f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                       for i in range(1, n + 1))
+        rels += (f'<Relationship Id="rId{n + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
+                 f'<Relationship Id="rId{n + 2}" Type="{_REL_NS}/sharedStrings" Target="sharedStrings.xml"/>')
+        return _XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">{rels}</Relationships>'
+
+    # --- worksheets -----------------------------------------------------------------------
+
+    def _sheet_xml(self, sheet: Sheet) -> str:
+        cells = _SheetCells(sheet, self.styles)
+        rows_xml = cells.rows_xml(self.sst)
+        dim = cells.dimension()
+        views = '<sheetViews><sheetView workbookViewId="0"'
+        if sheet is self.book.sheets[0]:
+            views += ' tabSelected="1"'
+        if sheet.freeze:
+            fr, fc = sheet.freeze
+            top_left = cell_name(fr, fc)
+            pane_name = "bottomRight" if fr and fc else ("bottomLeft" if fr else "topRight")
+            split = (f' xSplit="{fc}"' if fc else "") + (f' ySplit="{fr}"' if fr else "")
+            views += (f'><pane{split} topLeftCell="{top_left}" activePane="{pane_name}" state="frozen"/>'
+                      f'<selection pane="{pane_name}" activeCell="{top_left}" sqref="{top_left}"/></sheetView>'
+                      "</sheetViews>")
+        else:
+            views += "/></sheetViews>"
+        cols = ""
+        if sheet.col_widths:
+            cols = "<cols>" + "".join(
+                f'<col min="{c + 1}" max="{c + 1}" width="{w:g}" customWidth="1"/>'
+                for c, w in sorted(sheet.col_widths.items())) + "</cols>"
+        return (_XML_HEAD + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
+                f'<dimension ref="{dim}"/>{views}<sheetFormatPr defaultRowHeight="15"/>{cols}'
+                f"<sheetData>{rows_xml}</sheetData></worksheet>")
+
+
+class _SheetCells:
+    """Every cell to write on one sheet, in row-major order, with its formula
+    element, value and style."""
+
+    def __init__(self, sheet: Sheet, styles: _Styles):
+        self.sheet = sheet
+        v = sheet.values
+        R, C = v.num.shape
+        self.formula: dict[tuple[int, int], str] = {}
+        self.array_cells: set[tuple[int, int]] = set()
+        si = 0
+        for g in sheet.groups:
+            si = self._formula_elements(g, si)
+        style_grid = None
+        if sheet.styles:
+            # later areas are painted over earlier ones
+            style_grid = np.zeros((R, C), dtype=np.int32)
+            for area, style in sheet.styles:
+                style_grid[area.r0:area.r1 + 1, area.c0:area.c1 + 1] = styles.id(style)
+        self.style_grid = style_grid
+        occupied = v.kind != BLANK
+        if style_grid is not None:
+            occupied = occupied | (style_grid != 0)
+        fr = np.array([k[0] for k in self.formula] + [k[0] for k in self.array_cells], dtype=np.int64)
+        fc = np.array([k[1] for k in self.formula] + [k[1] for k in self.array_cells], dtype=np.int64)
+        if len(fr):
+            occupied[fr, fc] = True
+        self.rows, self.cols = np.nonzero(occupied)     # row-major already
+
+    def _formula_elements(self, g: FormulaGroup, si: int) -> int:
+        text = escape(g.text)
+        if g.array is not None:
+            self.formula[g.anchor] = f'<f t="array" ref="{g.array.a1}">{text}</f>'
+            for r, c in g.array.cells():
+                self.array_cells.add((r, c))
+            return si
+        n = len(g)
+        if n == 1:
+            self.formula[g.anchor] = f"<f>{text}</f>"
+            return si
+        r0, r1 = int(g.rows.min()), int(g.rows.max())
+        c0, c1 = int(g.cols.min()), int(g.cols.max())
+        if (r1 - r0 + 1) * (c1 - c0 + 1) == n:
+            top_left = (r0, c0)
+            master = text if g.anchor == top_left else escape(render(g.ast, top_left))
+            ref = f"{cell_name(r0, c0)}:{cell_name(r1, c1)}"
+            follower = f'<f t="shared" si="{si}"/>'
+            for r, c in zip(g.rows.tolist(), g.cols.tolist()):
+                self.formula[(r, c)] = follower
+            self.formula[top_left] = f'<f t="shared" ref="{ref}" si="{si}">{master}</f>'
+            return si + 1
+        # scattered cells: each gets its own formula text
+        for r, c in zip(g.rows.tolist(), g.cols.tolist()):
+            self.formula[(r, c)] = "<f>" + escape(render(g.ast, (r, c))) + "</f>"
+        return si
+
+    def dimension(self) -> str:
+        if len(self.rows) == 0:
+            return "A1"
+        return f"A1:{cell_name(int(self.rows.max()), int(self.cols.max()))}"
+
+    def rows_xml(self, sst: _SharedStrings) -> str:
+        v = self.sheet.values
+        kind, num, obj = v.kind, v.num, v.obj
+        letters = [col_letters(c) for c in range(int(self.cols.max()) + 1)] if len(self.cols) else []
+        out: list[str] = []
+        current = -1
+        formula = self.formula
+        style = self.style_grid
+        for r, c in zip(self.rows.tolist(), self.cols.tolist()):
+            if r != current:
+                if current >= 0:
+                    out.append("</row>")
+                out.append(f'<row r="{r + 1}">')
+                current = r
+            ref = f"{letters[c]}{r + 1}"
+            s = f' s="{style[r, c]}"' if style is not None and style[r, c] else ""
+            f = formula.get((r, c), "")
+            k = kind[r, c]
+            if k == NUM:
+                out.append(f'<c r="{ref}"{s}>{f}<v>{number_xml(num[r, c])}</v></c>')
+            elif k == STR:
+                if f:
+                    out.append(f'<c r="{ref}"{s} t="str">{f}<v>{_xml_text(obj[r, c])}</v></c>')
+                else:
+                    out.append(f'<c r="{ref}"{s} t="s"><v>{sst.id(obj[r, c])}</v></c>')
+            elif k == BOOL:
+                out.append(f'<c r="{ref}"{s} t="b">{f}<v>{int(num[r, c])}</v></c>')
+            elif k >= ERR_BASE:
+                out.append(f'<c r="{ref}"{s} t="e">{f}<v>{ERROR_NAMES[int(k)]}</v></c>')
+            else:
+                out.append(f'<c r="{ref}"{s}>{f}</c>' if (f or s) else f'<c r="{ref}"/>')
+        if current >= 0:
+            out.append("</row>")
+        return "".join(out)
