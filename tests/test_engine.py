@@ -62,7 +62,9 @@ def reference(node, values):
         if a == 0 and b < 0:
             raise _Err(DIV0)
         try:
-            z = math.pow(a, b)
+            # squares are x*x (correctly rounded, as numpy's and torch's **2);
+            # other powers are the C library's pow
+            z = a * a if b == 2 else math.pow(a, b)
         except (OverflowError, ValueError):
             raise _Err(NUM) from None
     if not math.isfinite(z):

@@ -158,31 +158,39 @@ def _window_view(ref: RefVal, batch: Batch, grid) -> Arr | None:
 
 
 def _gather(ref: RefVal, batch: Batch, grid) -> Arr:
-    """General read: fancy indexing, with blanks beyond the stored grid and
-    #REF! for rectangles that fall off the sheet."""
+    """General read by index, with blanks beyond the stored grid and #REF! for
+    rectangles that fall off the sheet.  Bounds are checked on the (small)
+    row and column index arrays, and kinds are only gathered when the region
+    read holds anything but numbers."""
     h, w = ref.h, ref.w
     r = np.asarray(ref.r, dtype=np.int64)
     c = np.asarray(ref.c, dtype=np.int64)
-    bshape = np.broadcast_shapes(r.shape, c.shape) if (r.ndim or c.ndim) else (1,) * batch.ndim
-    r = np.broadcast_to(r, bshape)[..., None, None]
-    c = np.broadcast_to(c, bshape)[..., None, None]
-    rr = r + np.arange(h)[:, None]
-    cc = c + np.arange(w)[None, :]
-    rr, cc = np.broadcast_arrays(rr, cc)
+    if r.ndim == 0 and c.ndim == 0:
+        r = r.reshape((1,) * batch.ndim)
+        c = c.reshape((1,) * batch.ndim)
     R, C = grid.num.shape
-    off_sheet = (r < 0) | (c < 0) | (r + h > MAX_ROWS) | (c + w > MAX_COLS)
+    rmin, rmax, cmin, cmax = int(r.min()), int(r.max()) + h - 1, int(c.min()), int(c.max()) + w - 1
+    r4 = r[..., None, None] + np.arange(h)[:, None]
+    c4 = c[..., None, None] + np.arange(w)[None, :]
+    if rmin >= 0 and cmin >= 0 and rmax < R and cmax < C:
+        flat = r4 * C + c4                       # broadcasts to batch + (h, w)
+        region = (slice(rmin, rmax + 1), slice(cmin, cmax + 1))
+        kreg = grid.kind[region]
+        num = np.take(grid.num.reshape(-1), flat)
+        if kreg.min() == NUM and kreg.max() == NUM:
+            return Arr(num)
+        kind = np.take(grid.kind.reshape(-1), flat)
+        obj = np.take(grid.obj.reshape(-1), flat) if (kreg == STR).any() else None
+        return Arr(num, kind, obj)
+    rr, cc = np.broadcast_arrays(r4, c4)
     inside = (rr >= 0) & (cc >= 0) & (rr < R) & (cc < C)
-    if inside.all():
-        num, kind, obj = grid.num[rr, cc], grid.kind[rr, cc], None
-        if (kind == STR).any():
-            obj = grid.obj[rr, cc]
-    else:
-        ri, ci = np.where(inside, rr, 0), np.where(inside, cc, 0)
-        num = np.where(inside, grid.num[ri, ci], 0.0)
-        kind = np.where(inside, grid.kind[ri, ci], 0).astype(np.uint8)
-        obj = np.where(inside, grid.obj[ri, ci], None) if (kind == STR).any() else None
+    ri, ci = np.where(inside, rr, 0), np.where(inside, cc, 0)
+    num = np.where(inside, grid.num[ri, ci], 0.0)
+    kind = np.where(inside, grid.kind[ri, ci], 0).astype(np.uint8)
+    obj = np.where(inside, grid.obj[ri, ci], None) if (kind == STR).any() else None
+    off_sheet = (r < 0) | (c < 0) | (r + h > MAX_ROWS) | (c + w > MAX_COLS)
     if off_sheet.any():
-        off = np.broadcast_to(off_sheet, kind.shape)
+        off = np.broadcast_to(off_sheet[..., None, None], kind.shape)
         kind = np.where(off, E_REF, kind).astype(np.uint8)
         num = np.where(off, 0.0, num)
     if kind.min() == NUM and kind.max() == NUM:

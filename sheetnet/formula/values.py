@@ -247,7 +247,7 @@ def arithmetic(op: str, a: Arr, b: Arr) -> Arr:
             if np.any(zero):
                 err = first_error(err, np.where(zero, E_DIV0, 0).astype(np.uint8))
         elif op == "^":
-            z = np.power(x, y)
+            z = power(x, y)
             # Excel: 0^0 is #NUM!, 0^negative is #DIV/0!
             zero_base = x == 0
             if np.any(zero_base):
@@ -256,6 +256,31 @@ def arithmetic(op: str, a: Arr, b: Arr) -> Arr:
         else:
             raise ValueError(op)
     return numeric_result(z, err)
+
+
+def _c_pow(x: float, y: float) -> float:
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        return math.inf
+    except ValueError:       # negative base, fractional exponent
+        return math.nan
+
+
+_c_pow_elementwise = np.frompyfunc(_c_pow, 2, 1)
+
+
+def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x^y with the C library's pow, element by element.  numpy's own power
+    may take SIMD paths whose last bit depends on the array's size, and a
+    cell must not change value with the block it is evaluated in.  Squares
+    (the common case) are x*x, which equals a correctly rounded pow(x, 2)."""
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    if y.size and np.all(y == 2.0):
+        return x * x
+    if y.size and np.all(y == 1.0):
+        return x.copy()
+    return _c_pow_elementwise(x, y).astype(np.float64)
 
 
 def negate(a: Arr) -> Arr:

@@ -47,6 +47,13 @@ def _exact(vec: _Vector, xk, xn, xs) -> np.ndarray:
             continue
         if vec.shared:
             vk, vn = vec.kind.reshape(-1), vec.num.reshape(-1)
+            table = _integer_table(vk, vn, kind)
+            if table is not None:
+                x = xn[want]
+                xi = np.clip(x, 0, len(table) - 1).astype(np.int64)
+                hit = table[xi]
+                pos[want] = np.where((x == xi) & (hit >= 0), hit, -1)
+                continue
             cand = np.flatnonzero(vk == kind)
             order = cand[np.argsort(vn[cand], kind="stable")]   # stable: first occurrence wins
             vals = vn[order]
@@ -75,6 +82,23 @@ def _exact(vec: _Vector, xk, xn, xs) -> np.ndarray:
                 hits = [j for j in range(vec.k) if kinds[j] == STR and texts[j] == folded]
             pos[idx] = hits[0] if hits else -1
     return pos
+
+
+def _integer_table(vk: np.ndarray, vn: np.ndarray, kind: int) -> np.ndarray | None:
+    """For a look-up vector of small non-negative integers (ids, the common
+    case): table[value] = first position holding it, -1 elsewhere."""
+    sel = vk == kind
+    if not sel.any():
+        return None
+    vals = vn[sel]
+    top = vals.max()
+    if vals.min() < 0 or top > 4 * len(vn) + 1_000_000 or not np.all(vals == np.floor(vals)):
+        return None
+    table = np.full(int(top) + 1, -1, dtype=np.int64)
+    positions = np.flatnonzero(sel)
+    # assign in reverse so that the first occurrence wins
+    table[vals[::-1].astype(np.int64)] = positions[::-1]
+    return table
 
 
 def _approximate(vec: _Vector, xk, xn, xs, descending: bool, vertical: bool) -> np.ndarray:
@@ -284,15 +308,22 @@ def OFFSET(ctx, base, rows: Arr, cols: Arr, height: Arr | None = None, width: Ar
     c = base.c + dc[..., 0, 0] if np.ndim(dc) else base.c + int(dc)
     r = np.asarray(r, dtype=np.int64)
     c = np.asarray(c, dtype=np.int64)
-    off = (r < 0) | (c < 0) | (r + h > MAX_ROWS) | (c + w > MAX_COLS)
-    codes = np.where(off, E_REF, 0).astype(np.uint8)
+    # bounds on the row and column arrays separately (they are often a column
+    # and a row that broadcast to the whole block)
+    off_r = (r < 0) | (r + h > MAX_ROWS)
+    off_c = (c < 0) | (c + w > MAX_COLS)
+    codes = None
+    if off_r.any() or off_c.any():
+        codes = np.where(off_r | off_c, E_REF, 0).astype(np.uint8)
     if err is not None:
         codes = first_error(err[..., 0, 0], codes)
-    if codes.any():
+    if codes is not None and codes.any():
         r, c = np.where(codes != 0, 0, r), np.where(codes != 0, 0, c)
+    else:
+        codes = None
     r = int(r) if r.ndim == 0 else r
     c = int(c) if c.ndim == 0 else c
-    return RefVal(base.sheet, r, c, h, w, dynamic=True, err=codes if codes.any() else None)
+    return RefVal(base.sheet, r, c, h, w, dynamic=True, err=codes)
 
 
 @function("INDEX", modes="xvvv", min_args=2, max_args=4)

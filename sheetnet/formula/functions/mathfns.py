@@ -234,13 +234,29 @@ def SUMPRODUCT(ctx, *arrays: Arr) -> Arr:
     hw = arrays[0].hw
     if any(a.hw != hw for a in arrays):
         return error(E_VALUE, ctx.unit_shape())
-    prod, err = _numeric_only(arrays[0])
-    for a in arrays[1:]:
+    parts, err = [], None
+    for a in arrays:
         x, e = _numeric_only(a)
-        prod = prod * x
+        parts.append(x)
         err = first_error(err, e)
-    total = seq_sum(prod.reshape(prod.shape[:-2] + (-1,)))[..., None, None]
-    return numeric_result(total, _first_code(err, prod.shape))
+    h, w = hw
+    if h * w <= 64:
+        # element by element in reading order, never materialising the products
+        total = None
+        for i in range(h):
+            for j in range(w):
+                p = parts[0][..., i, j]
+                for x in parts[1:]:
+                    p = p * x[..., i, j]
+                total = p.copy() if total is None else total + p
+        total = total[..., None, None]
+    else:
+        prod = parts[0]
+        for x in parts[1:]:
+            prod = prod * x
+        total = seq_sum(prod.reshape(prod.shape[:-2] + (-1,)))[..., None, None]
+    shape = np.broadcast_shapes(*(x.shape for x in parts))
+    return numeric_result(total, _first_code(err, shape))
 
 
 @function("SUMXMY2", modes="a", min_args=2, max_args=2)
