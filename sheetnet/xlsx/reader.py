@@ -14,7 +14,7 @@ import numpy as np
 
 from ..book import Book, FormulaGroup
 from ..errors import ERROR_CODES, UserError
-from ..refs import parse_area
+from ..refs import cell_name, parse_area
 from ..store import BOOL, NUM, STR
 from .package import Package
 from .scan import (F_ARRAY, F_DATATABLE, F_SHARED, T_BOOL, T_DATE, T_ERROR, T_FORMULA_STRING,
@@ -140,37 +140,39 @@ def _load_cells(book: Book, sheet, scan, shared: list[str], path: str) -> None:
 
 
 def _load_formulas(sheet, scan, path: str) -> None:
+    """Formula groups from the scan.  Shared-formula followers (the vast
+    majority of a big sheet's formula cells) are grouped with numpy; only the
+    elements that carry text are visited one by one."""
     rows, cols = scan.rows, scan.cols
+    nf = len(scan.f_cell)
+    if nf == 0:
+        return
+    texts = scan.f_text
+    has_text = np.fromiter((bool(t) for t in texts), dtype=bool, count=nf)
     masters: dict[int, tuple[int, str]] = {}
-    follower_cells, follower_si = [], []
-    for j in range(len(scan.f_cell)):
+    for j in np.flatnonzero(has_text).tolist():
         cell = int(scan.f_cell[j])
         kind = scan.f_kind[j]
-        text = scan.f_text[j]
+        text = texts[j]
         if kind == F_SHARED:
-            si = int(scan.f_si[j])
-            if text:
-                masters[si] = (cell, text)
-            else:
-                follower_cells.append(cell)
-                follower_si.append(si)
+            masters[int(scan.f_si[j])] = (cell, text)
         elif kind == F_ARRAY:
-            if not text:
-                continue
             try:
                 area = parse_area(scan.f_ref[j] or "")
             except ValueError:
-                area = parse_area(f"{_a1(rows[cell], cols[cell])}")
+                area = parse_area(cell_name(int(rows[cell]), int(cols[cell])))
             sheet.add_group(FormulaGroup(text, np.array([rows[cell]], np.int32),
                                          np.array([cols[cell]], np.int32), array=area))
         elif kind == F_DATATABLE:
             _note(sheet, "data table (TABLE)", 1)
-        elif text:
+        else:
             sheet.add_group(FormulaGroup(text, np.array([rows[cell]], np.int32), np.array([cols[cell]], np.int32)))
-    if not masters and not follower_cells:
-        return
-    fc = np.array(follower_cells, dtype=np.int64)
-    fs = np.array(follower_si, dtype=np.int64)
+    datatables = (scan.f_kind == F_DATATABLE) & ~has_text
+    if datatables.any():
+        _note(sheet, "data table (TABLE)", int(datatables.sum()))
+    followers = (scan.f_kind == F_SHARED) & ~has_text
+    fc = scan.f_cell[followers].astype(np.int64)
+    fs = scan.f_si[followers].astype(np.int64)
     order = np.argsort(fs, kind="stable")
     fc, fs = fc[order], fs[order]
     bounds = np.flatnonzero(np.diff(fs)) + 1
@@ -185,8 +187,3 @@ def _load_formulas(sheet, scan, path: str) -> None:
 
 def _note(sheet, feature: str, cells: int) -> None:
     sheet.unsupported_features[feature] = sheet.unsupported_features.get(feature, 0) + cells
-
-
-def _a1(row: int, col: int) -> str:
-    from ..refs import cell_name
-    return cell_name(int(row), int(col))
