@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .engine import Engine
-from .errors import ERR_BASE, error_from_code
+from .errors import ERR_BASE, UserError, error_from_code
 from .refs import cell_name
 from .store import BLANK, BOOL, NUM, STR
 from .xlsx.reader import read_workbook
@@ -124,9 +124,12 @@ def check_file(path: str, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
         rr, cc = _formula_cells(sheet)
         v = sheet.values
         stored[sheet.name] = (rr, cc, v.kind[rr, cc].copy(), v.num[rr, cc].copy(), v.obj[rr, cc].copy())
-    engine = Engine(book, volatile="cached", unsupported="cached")
-    t2 = time.perf_counter()
-    engine.recalc()
+    try:
+        engine = Engine(book, volatile="cached", unsupported="cached")
+        t2 = time.perf_counter()
+        engine.recalc()
+    except UserError as exc:       # circular references: name the file too
+        raise type(exc)(f"{path}: {exc}") from None
     t3 = time.perf_counter()
     frozen = _frozen_masks(engine)
     for sheet in book.sheets:
@@ -247,7 +250,12 @@ def format_report(rep: FileReport, worst: int = 5) -> str:
                          f"computed {format_value(m.computed)}{detail}")
         if s.mismatched_count > worst:
             lines.append(f"  ... and {s.mismatched_count - worst} more mismatches on {s.name}")
-    verdict = ("OK: every formula cell with a cached value matches" if rep.ok
-               else f"FAILED: {rep.total('mismatched_count')} formula cell(s) differ from their cached values")
+    if not rep.ok:
+        verdict = f"FAILED: {rep.total('mismatched_count')} formula cell(s) differ from their cached values"
+    elif rep.unsupported:
+        verdict = (f"INCOMPLETE: {sum(rep.unsupported.values())} formula cell(s) could not be recalculated "
+                   f"(unsupported: {', '.join(sorted(rep.unsupported))}); every other one matches")
+    else:
+        verdict = "OK: every formula cell with a cached value matches"
     lines.append(f"  {verdict} (rtol {rep.rtol:g}, atol {rep.atol:g})")
     return "\n".join(lines)

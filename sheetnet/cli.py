@@ -29,14 +29,21 @@ def _check(args) -> int:
     if args.json:
         out = {"files": [r.to_json() for r in reports],
                "errors": [{"path": p, "error": e} for p, e in failed_inputs],
-               "ok": not failed_inputs and all(r.ok for r in reports)}
+               "ok": not failed_inputs and all(r.ok and not r.unsupported for r in reports)}
         print(json.dumps(out, indent=1))
     else:
         for r in reports:
             print(format_report(r, worst=args.worst))
-    if failed_inputs:
-        return 2
-    return 0 if all(r.ok for r in reports) else 1
+    if any(not r.ok for r in reports):
+        return 1
+    incomplete = [r for r in reports if r.unsupported]
+    for r in incomplete:
+        if not args.json:
+            names = ", ".join(f"{k} x{v}" for k, v in sorted(r.unsupported.items()))
+            print(f"sheetnet: error: {r.path}: {sum(r.unsupported.values())} formula cell(s) use what sheetnet "
+                  f"cannot calculate ({names}); they kept their stored values and the rest was checked",
+                  file=sys.stderr)
+    return 2 if failed_inputs or incomplete else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,8 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="recompute every formula of workbooks and compare with their stored values",
         description="Recompute every formula cell of each workbook with Excel's semantics and compare it "
                     "with the value the file stores (what Excel computed when it last saved). Prints a "
-                    "per-sheet summary; exits 0 only when nothing mismatches (1 on mismatches, 2 when a file "
-                    "cannot be checked: missing, damaged, circular references). RAND/RANDBETWEEN cells are "
+                    "per-sheet summary; exits 0 only when every formula cell was recalculated and matches: 1 when some "
+                    "differ, 2 when a file cannot be checked completely (missing, damaged, circular "
+                    "references, functions sheetnet lacks -- those cells keep their stored values and "
+                    "everything else is still checked). RAND/RANDBETWEEN cells are "
                     "reported as volatile and keep their stored values, so everything computed from them is "
                     "still verified; cells using functions sheetnet lacks are reported as unsupported.")
     p.add_argument("files", nargs="+", metavar="FILE", help=".xlsx or .xlsm workbook(s)")

@@ -32,11 +32,14 @@ _TOKEN_RE = re.compile(
     r"|(?P<qname>[A-Za-z_\\\u00a1-\uffff][\w.?\\\u00a1-\uffff]*)(?![\w.(\u00a1-\uffff])"
     r"))"
     r"|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
-    r"|(?P<func>(?:_xlfn\.|_xlws\.|_xlpm\.)*[A-Za-z_\\][\w.]*)\("
+    r"|(?P<func>(?:_xlfn\.|_xlws\.|_xlpm\.|_xludf\.)*[A-Za-z_\\][\w.]*)\("
     r"|(?P<name>[A-Za-z_\\\u00a1-\uffff][\w.?\\\u00a1-\uffff]*)"
     r"|(?P<op><>|<=|>=|[-+*/^&=<>%:,;(){}])",
     re.IGNORECASE,
 )
+# Excel's markers in stored formula text: _xlfn. (functions newer than the
+# file format), _xlws. (worksheet-only), _xludf. (user-defined, e.g. VBA)
+_PREFIX_RE = re.compile(r"((?:_xlfn\.|_xlws\.|_xlpm\.|_xludf\.)*)(.*)", re.IGNORECASE | re.S)
 _CELL_PARTS = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d{1,7})")
 
 # Token kinds after tokenizing.
@@ -239,10 +242,8 @@ class _Parser:
         self.fail(tok, "expected a value" if kind != EOF else "formula ends early")
 
     def call(self, word: str) -> Call:
-        prefix = ""
-        while word.lower().startswith(("_xlfn.", "_xlws.", "_xlpm.")):
-            prefix += word[:6]
-            word = word[6:]
+        m = _PREFIX_RE.match(word)
+        prefix, word = m.group(1), m.group(2)
         args: list[Node] = []
         if self.peek().is_op(")"):
             self.take()

@@ -18,7 +18,7 @@ from ..errors import UserError
 # benchmark sheet is ~100 MB of XML); anything far beyond is refused.
 MAX_PART_BYTES = 1 << 30          # one part
 MAX_TOTAL_BYTES = 3 << 30         # all parts read
-MAX_RATIO = 2000                  # uncompressed / compressed, for parts over 10 MB
+MAX_RATIO = 500                   # uncompressed / compressed, for parts over 50 MB (real sheets: 5-50x)
 
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
@@ -54,7 +54,7 @@ class Package:
                 raise UserError(f"{self.path}: part {info.filename} would expand to "
                                 f"{info.file_size / 2**20:.0f} MiB, past the {self.max_part / 2**20:.0f} MiB "
                                 f"limit (a zip bomb?)")
-            if info.file_size > 10 << 20 and info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
+            if info.file_size > 50 << 20 and info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
                 raise UserError(f"{self.path}: part {info.filename} expands {info.file_size // info.compress_size}x "
                                 f"(a zip bomb?)")
         if total > self.max_total:

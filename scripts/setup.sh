@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up sheetnet on a fresh machine: a virtual environment in .venv with the
+# package installed (editable).  With --test, also what the tests need:
+# LibreOffice Calc headless (Debian packages, via apt) and the test extras.
+#
+# torch is pinned (==2.13.0) in pyproject.toml: pip takes the local CPU wheel
+# where one is provided and never resolves an open "torch" to a CUDA download.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=0
+[ "${1:-}" = "--test" ] && want_tests=1
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv with $($PYTHON --version)"
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+if [ "$want_tests" = 1 ]; then
+    scripts/install-libreoffice.sh
+    echo "setup: installing sheetnet with its test extras (torch 2.13.0 CPU, hypothesis, openpyxl, matplotlib)"
+    .venv/bin/python -m pip install -q -e ".[test]"
+else
+    echo "setup: installing sheetnet"
+    .venv/bin/python -m pip install -q -e ".[plot]"
+fi
+echo "setup: done ($(.venv/bin/sheetnet --version))"
