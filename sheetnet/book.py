@@ -125,6 +125,32 @@ class SolverModel:
         )
 
 
+# What Excel writes for a GRG Nonlinear model with default options (values as
+# its Solver stores them); `to_names` fills in the model's own settings.
+SOLVER_DEFAULTS = {
+    "solver_cvg": "0.0001", "solver_drv": "1", "solver_eng": "1", "solver_est": "1",
+    "solver_itr": "2147483647", "solver_mip": "2147483647", "solver_mni": "30", "solver_mrt": "0.075",
+    "solver_msl": "2", "solver_neg": "2", "solver_nod": "2147483647", "solver_num": "0", "solver_nwt": "1",
+    "solver_pre": "0.000001", "solver_rbv": "1", "solver_rlx": "2", "solver_rsd": "0", "solver_scl": "1",
+    "solver_sho": "2", "solver_ssz": "100", "solver_tim": "2147483647", "solver_tol": "0.01",
+    "solver_typ": "2", "solver_val": "0", "solver_ver": "3",
+}
+
+
+def solver_names(model: SolverModel) -> dict[str, str]:
+    """The full solver_* block for a model, as Excel's Solver reads it."""
+    names = dict(SOLVER_DEFAULTS)
+    names.update({k: v for k, v in model.options.items() if k.startswith("solver_")})
+    names["solver_opt"] = model.objective or "#REF!"
+    names["solver_adj"] = ",".join(model.changing)
+    names["solver_typ"] = str({v: k for k, v in SOLVER_GOALS.items()}[model.goal])
+    names["solver_val"] = repr(float(model.target)) if model.target else "0"
+    names["solver_eng"] = str({v: k for k, v in SOLVER_ENGINES.items()}[model.engine])
+    names["solver_drv"] = "2" if model.central_derivatives else "1"
+    names["solver_neg"] = "1" if model.non_negative else "2"
+    return names
+
+
 def _split_union(text: str) -> list[str]:
     """Split "a!$A$1:$B$2,'x,y'!C3" at top-level commas (quotes respected)."""
     parts, depth, quoted, start = [], 0, False, 0
@@ -359,6 +385,12 @@ class Book:
             if n.scope is None:
                 found = n
         return found
+
+    def set_solver_model(self, model: SolverModel) -> None:
+        """Store a Solver model as hidden names local to its sheet, the way
+        Excel does, so its Solver dialog opens with the model filled in."""
+        for name, value in solver_names(model).items():
+            self.define_name(name, value, scope=model.sheet, hidden=True)
 
     def solver_models(self) -> dict[str, SolverModel]:
         """Every sheet's Excel Solver model, from its sheet-local solver_* names."""

@@ -68,7 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--atol", type=float, default=1e-12, help="absolute tolerance (default 1e-12)")
     p.add_argument("--worst", type=int, default=5, metavar="N", help="mismatches shown per sheet (default 5)")
     p.set_defaults(run=_check)
+    _register_commands(sub)
     return parser
+
+
+def _register_commands(sub) -> None:
+    """Every module of sheetnet.commands adds its own subcommand(s)."""
+    import importlib
+    import pkgutil
+
+    from . import commands
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        importlib.import_module(f"{commands.__name__}.{info.name}").register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

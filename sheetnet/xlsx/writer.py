@@ -24,6 +24,7 @@ from ..formula.render import render
 from ..refs import cell_name, col_letters
 from ..store import BLANK, BOOL, NUM, STR
 from ..style import Style
+from . import drawing as drawing_parts
 
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -178,7 +179,10 @@ class _Parts:
         self.sst = _SharedStrings()
 
     def build(self) -> list[tuple[str, bytes]]:
-        sheets = [self._sheet_xml(s) for s in self.book.sheets]
+        self.extra_parts: list[tuple[str, str]] = []
+        self.content_overrides: list[tuple[str, str]] = []
+        self.chart_count = 0
+        sheets = [self._sheet_xml(s, i) for i, s in enumerate(self.book.sheets, start=1)]
         parts = [
             ("[Content_Types].xml", self._content_types()),
             ("_rels/.rels", self._root_rels()),
@@ -191,6 +195,7 @@ class _Parts:
         ]
         for i, xml in enumerate(sheets, start=1):
             parts.append((f"xl/worksheets/sheet{i}.xml", xml))
+        parts.extend(self.extra_parts)
         return [(name, data.encode("utf-8") if isinstance(data, str) else data) for name, data in parts]
 
     # --- package boilerplate ------------------------------------------------------------
@@ -203,10 +208,13 @@ class _Parts:
         return (_XML_HEAD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
                 '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
                 '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/>'
                 '<Override PartName="/xl/workbook.xml" '
                 'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
                 f"{overrides}"
-                '<Override PartName="/xl/styles.xml" '
+                + "".join(f'<Override PartName="/{name}" ContentType="{ctype}"/>'
+                          for name, ctype in self.content_overrides)
+                + '<Override PartName="/xl/styles.xml" '
                 'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
                 '<Override PartName="/xl/sharedStrings.xml" '
                 'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
@@ -266,7 +274,49 @@ class _Parts:
 
     # --- worksheets -----------------------------------------------------------------------
 
-    def _sheet_xml(self, sheet: Sheet) -> str:
+    def _sheet_extras(self, sheet: Sheet, i: int) -> str:
+        """Notes and charts: their parts, the sheet's relationships, and the
+        elements the worksheet needs to point at them."""
+        rels, tail = [], ""
+        if sheet.charts:
+            drawing = f"xl/drawings/drawing{i}.xml"
+            chart_rels = []
+            for k, chart in enumerate(sheet.charts, start=1):
+                self.chart_count += 1
+                name = f"xl/charts/chart{self.chart_count}.xml"
+                self.extra_parts.append((name, drawing_parts.chart_xml(
+                    chart, lambda ref: drawing_parts.range_values(self.book, ref))))
+                self.content_overrides.append(
+                    (name, "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"))
+                chart_rels.append(f'<Relationship Id="rId{k}" Type="{_REL_NS}/chart" '
+                                  f'Target="../charts/chart{self.chart_count}.xml"/>')
+            self.extra_parts.append((drawing, drawing_parts.drawing_xml(sheet.charts)))
+            self.extra_parts.append((f"xl/drawings/_rels/drawing{i}.xml.rels",
+                                     _XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">{"".join(chart_rels)}'
+                                     "</Relationships>"))
+            self.content_overrides.append((drawing, "application/vnd.openxmlformats-officedocument.drawing+xml"))
+            rels.append(f'<Relationship Id="rId{len(rels) + 1}" Type="{_REL_NS}/drawing" '
+                        f'Target="../drawings/drawing{i}.xml"/>')
+            tail += f'<drawing r:id="rId{len(rels)}"/>'
+        if sheet.notes:
+            comments = f"xl/comments{i}.xml"
+            self.extra_parts.append((comments, drawing_parts.comments_xml(sheet.notes)))
+            self.extra_parts.append((f"xl/drawings/vmlDrawing{i}.vml", drawing_parts.notes_vml(sheet.notes)))
+            self.content_overrides.append(
+                (comments, "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"))
+            rels.append(f'<Relationship Id="rId{len(rels) + 1}" Type="{_REL_NS}/comments" '
+                        f'Target="../comments{i}.xml"/>')
+            rels.append(f'<Relationship Id="rId{len(rels) + 1}" Type="{_REL_NS}/vmlDrawing" '
+                        f'Target="../drawings/vmlDrawing{i}.vml"/>')
+            tail += f'<legacyDrawing r:id="rId{len(rels)}"/>'
+        if rels:
+            self.extra_parts.append((f"xl/worksheets/_rels/sheet{i}.xml.rels",
+                                     _XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">{"".join(rels)}'
+                                     "</Relationships>"))
+        return tail
+
+    def _sheet_xml(self, sheet: Sheet, i: int) -> str:
+        tail = self._sheet_extras(sheet, i)
         cells = _SheetCells(sheet, self.styles)
         rows_xml = cells.rows_xml(self.sst)
         dim = cells.dimension()
@@ -290,7 +340,8 @@ class _Parts:
                 for c, w in sorted(sheet.col_widths.items())) + "</cols>"
         return (_XML_HEAD + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
                 f'<dimension ref="{dim}"/>{views}<sheetFormatPr defaultRowHeight="15"/>{cols}'
-                f"<sheetData>{rows_xml}</sheetData></worksheet>")
+                f'<sheetData>{rows_xml}</sheetData><pageMargins left="0.7" right="0.7" top="0.75" '
+                f'bottom="0.75" header="0.3" footer="0.3"/>{tail}</worksheet>')
 
 
 class _SheetCells:

@@ -1,0 +1,55 @@
+"""`sheetnet build <lesson>`: generate a lesson workbook."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from ..errors import UserError
+from ..lessons import builders
+
+
+def _write(builder, args) -> int:
+    from ..xlsx.writer import write_workbook
+    out = args.out or builder.default_out
+    t0 = time.perf_counter()
+    book = builder.build(args)
+    t1 = time.perf_counter()
+    write_workbook(book, out)
+    t2 = time.perf_counter()
+    cells = sum(s.formula_count() for s in book.sheets)
+    print(f"{out}: {len(book.sheets)} sheets, {cells:,} formula cells, "
+          f"{os.path.getsize(out) / 1024:,.0f} KiB (built {t1 - t0:.2f} s, calculated and written {t2 - t1:.2f} s)")
+    return 0
+
+
+def _build_all(args) -> int:
+    found = builders()
+    if not found:
+        raise UserError("no lesson builders are installed")
+    for name, builder in found.items():
+        sub = argparse.ArgumentParser(add_help=False)
+        builder.add_arguments(sub)
+        defaults = sub.parse_args([])
+        defaults.out = None
+        _write(builder, defaults)
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "build", help="generate a lesson workbook (.xlsx with live formulas and correct cached values)",
+        description="Generate a lesson workbook: live formulas with the values sheetnet computed cached in "
+                    "the file, styles, notes and (where the lesson has one) the Excel Solver model. Output "
+                    "is deterministic: the same arguments give the same bytes.")
+    lessons = p.add_subparsers(dest="lesson", metavar="LESSON")
+    for name, builder in builders().items():
+        lp = lessons.add_parser(name, help=builder.help, description=builder.description,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+        builder.add_arguments(lp)
+        lp.add_argument("--out", metavar="PATH", help=f"output file (default {builder.default_out})")
+        lp.set_defaults(run=lambda args, b=builder: _write(b, args))
+    lessons.add_parser("all", help="every lesson workbook with default settings").set_defaults(run=_build_all)
+    p.set_defaults(run=lambda args: (p.print_help(file=sys.stderr), 2)[1])
