@@ -66,6 +66,12 @@ class Engine:
         self.unsupported_mode = unsupported
         self.evaluator = Evaluator(self)
         self.checking_reads = False
+        # dynamic_reads: block id -> [(sheet, r0, c0, r1, c1)] read through
+        # OFFSET/INDEX during the last recalc, when record_dynamic is set
+        self.record_dynamic = False
+        self.dynamic_reads: dict[int, list] = {}
+        self.eval_log: list[tuple[int, int]] = []   # (block, cell position or -1 for all), when recording
+        self._current_block: int | None = None
         self.unsupported_counts: dict[str, int] = {}
         self.parse_failures: list = []
         self._name_trees: dict = {}
@@ -204,6 +210,8 @@ class Engine:
             s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
         self._unit_done = [False] * len(self.units)
         self._running: set[int] = set()
+        self.dynamic_reads = {}
+        self.eval_log = []
         self._cell_stack: list[tuple[int, int, int]] = []
         for b in self._frozen:
             self._unit_done[b.unit] = self._unit_done[b.unit] or len(self.units[b.unit].blocks) == 1
@@ -254,6 +262,7 @@ class Engine:
             batch = Batch.cells(s, b.rows, b.cols)
             region = (b.rows, b.cols)
         s.state[region] = IN_BLOCK
+        outer, self._current_block = self._current_block, b.id
         try:
             result = self.evaluator.value(b.tree, batch, False)
             value = self._cell_value(result, batch)
@@ -266,8 +275,12 @@ class Engine:
                 if s.state[b.rows[pos], b.cols[pos]] == PENDING:
                     self._eval_cell(b, pos)
             return
+        finally:
+            self._current_block = outer
         self._store(b, s, region, value, batch.shape)
         s.state[region] = READY
+        if self.record_dynamic:
+            self.eval_log.append((b.id, -1))
 
     def _eval_cell(self, b: Block, pos: int) -> None:
         """One cell of a block, reads checked (pulls cells still pending)."""
@@ -282,6 +295,7 @@ class Engine:
         self._cell_stack.append((s.index, r, c))
         batch = Batch.cells(s, [r], [c])
         saved, self.checking_reads = self.checking_reads, True
+        outer, self._current_block = self._current_block, b.id
         try:
             value = self._cell_value(self.evaluator.value(b.tree, batch, False), batch)
         except BaseException:
@@ -289,9 +303,12 @@ class Engine:
             raise
         finally:
             self.checking_reads = saved
+            self._current_block = outer
             self._cell_stack.pop()
         self._store(b, s, ([r], [c]), value, (1,))
         s.state[r, c] = READY
+        if self.record_dynamic:
+            self.eval_log.append((b.id, pos))
 
     def _eval_array(self, b: Block) -> None:
         """A legacy array formula: evaluated once in array context, its result
@@ -305,10 +322,12 @@ class Engine:
         s.state[region] = IN_CELL
         batch = Batch.cells(s, [a.r0], [a.c0])
         saved, self.checking_reads = self.checking_reads, True
+        outer, self._current_block = self._current_block, b.id
         try:
             result = self.evaluator.value(b.tree, batch, True)
         finally:
             self.checking_reads = saved
+            self._current_block = outer
         if isinstance(result, RefVal):
             result = deref(result, batch, self)
         h, w = result.hw
@@ -327,6 +346,8 @@ class Engine:
         s.vals.kind[region] = kind
         s.vals.obj[region] = obj if obj is not None else None
         s.state[region] = READY
+        if self.record_dynamic:
+            self.eval_log.append((b.id, -1))
 
     def _cell_value(self, result, batch: Batch) -> Arr:
         """What a one-cell formula shows: a reference read by intersection, an
@@ -368,6 +389,8 @@ class Engine:
         c0 = max(int(c.min()), 0)
         r1 = min(int(r.max()) + ref.h, R)
         c1 = min(int(c.max()) + ref.w, C)
+        if self.record_dynamic and ref.dynamic and self._current_block is not None:
+            self.dynamic_reads.setdefault(self._current_block, []).append((s.index, r0, c0, r1 - 1, c1 - 1))
         if r0 >= r1 or c0 >= c1:
             return
         box = st[r0:r1, c0:c1]

@@ -1,0 +1,145 @@
+"""Writing new cell values into a copy of an existing workbook, leaving
+everything else in the package byte for byte as it was (pivot tables,
+charts, VBA, styles, the formulas themselves).
+
+Used by `sheetnet solve`: the solved changing cells and every recomputed
+cached value go into the copy; the input file is never touched unless the
+caller asks for it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import zipfile
+from xml.sax.saxutils import escape
+
+import numpy as np
+
+from ..book import Book
+from ..errors import ERR_BASE, ERROR_NAMES, UserError
+from ..refs import cell_name
+from ..store import BLANK, BOOL, NUM, STR
+from .package import Package
+from .scan import T_BOOL, T_ERROR, T_FORMULA_STRING, T_NUMBER, scan_sheet_data
+
+_T_ATTR = re.compile(rb'\s+t="[^"]*"')
+_F_ELEMENT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>.*?</(?:\w+:)?f>)", re.S)
+
+
+def _number(x: float) -> bytes:
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x)).encode()
+    return repr(float(x)).encode()
+
+
+def _cell_bytes(original: bytes, kind: int, num: float, obj, prefix: bytes) -> bytes:
+    """The <c> element with a new value: same attributes (t adjusted), same
+    formula element, new <v>."""
+    head_end = original.index(b">")
+    self_closing = original[head_end - 1:head_end] == b"/"
+    head = original[:head_end - 1] if self_closing else original[:head_end]
+    head = _T_ATTR.sub(b"", head)
+    f = _F_ELEMENT.search(original)
+    formula = f.group(0) if f else b""
+    if kind == NUM:
+        t, v = b"", _number(num)
+    elif kind == BOOL:
+        t, v = b' t="b"', b"1" if num else b"0"
+    elif kind >= ERR_BASE:
+        t, v = b' t="e"', ERROR_NAMES[int(kind)].encode()
+    elif kind == STR:
+        if not formula:
+            raise UserError("a text constant cannot be patched into the file")
+        t, v = b' t="str"', escape(obj).encode("utf-8")
+    else:
+        return head + b">" + formula + b"</" + prefix + b"c>" if formula else head + b"/>"
+    return head + t + b">" + formula + b"<" + prefix + b"v>" + v + b"</" + prefix + b"v></" + prefix + b"c>"
+
+
+def _patch_sheet(xml: bytes, sheet, where: str) -> tuple[bytes, int]:
+    scan = scan_sheet_data(xml)
+    n = len(scan.rows)
+    if n == 0:
+        return xml, 0
+    grid = sheet.values
+    R, C = grid.num.shape
+    rows, cols = scan.rows.astype(np.int64), scan.cols.astype(np.int64)
+    inside = (rows < R) & (cols < C)
+    rr, cc = np.where(inside, rows, 0), np.where(inside, cols, 0)
+    kind = np.where(inside, grid.kind[rr, cc], BLANK)
+    num = np.where(inside, grid.num[rr, cc], 0.0)
+    old_kind = np.full(n, BLANK, dtype=np.int64)
+    t, has = scan.types, scan.has_value
+    old_kind[has & (t == T_NUMBER)] = NUM
+    old_kind[has & (t == T_BOOL)] = BOOL
+    old_num = np.where(np.isnan(scan.numbers), 0.0, scan.numbers)
+    changed = np.zeros(n, dtype=bool)
+    numeric = (kind == NUM) | (kind == BOOL)
+    changed |= numeric & ((old_kind != kind) | (old_num != num))
+    # formula cells whose result is text or an error: compare with what is stored
+    formula_cells = np.zeros(n, dtype=bool)
+    formula_cells[scan.f_cell] = True
+    for i in np.flatnonzero(~numeric & formula_cells).tolist():
+        if kind[i] == STR:
+            changed[i] = not (t[i] == T_FORMULA_STRING and scan.texts.get(i) == grid.obj[rr[i], cc[i]])
+        elif kind[i] >= ERR_BASE:
+            changed[i] = not (t[i] == T_ERROR and scan.texts.get(i, "").upper() == ERROR_NAMES[int(kind[i])])
+    present = np.zeros((R, C), dtype=bool)
+    present[rr[inside], cc[inside]] = True
+    missing = np.argwhere((grid.kind != BLANK) & ~present)
+    if len(missing):
+        r, c = (int(x) for x in missing[0])
+        raise UserError(f"{where}: cell {sheet.name}!{cell_name(r, c)} has a value but no cell in the file "
+                        f"to write it into")
+    prefix = _prefix(xml)
+    pieces, last = [], 0
+    for i in np.flatnonzero(changed).tolist():
+        start, end = (int(x) for x in scan.c_span[i])
+        pieces.append(xml[last:start])
+        pieces.append(_cell_bytes(xml[start:end], int(kind[i]), float(num[i]), grid.obj[rr[i], cc[i]], prefix))
+        last = end
+    pieces.append(xml[last:])
+    return b"".join(pieces), int(changed.sum())
+
+
+def _prefix(xml: bytes) -> bytes:
+    """The namespace prefix of the sheet's cells ("x:" in some writers)."""
+    m = re.search(rb"<(\w+:)?sheetData", xml)
+    return m.group(1) or b"" if m else b""
+
+
+def write_patched(book: Book, src: str, dst: str) -> int:
+    """Copy `src` to `dst` with every cell value the book now holds.  Returns
+    the number of cells rewritten.  Atomic: no partial `dst` on failure."""
+    if not book.parts:
+        raise UserError(f"{src}: the workbook was not read from a file; write it with write_workbook")
+    folder = os.path.dirname(os.path.abspath(dst))
+    if not os.path.isdir(folder):
+        raise UserError(f"{dst}: the folder {folder} does not exist")
+    replacements, total = {}, 0
+    with Package(src) as pkg:
+        for sheet in book.sheets:
+            part = book.parts.get(sheet.name)
+            if part is None:
+                continue
+            new, count = _patch_sheet(pkg.read(part), sheet, src)
+            if count:
+                replacements[part] = new
+                total += count
+        fd, tmp = tempfile.mkstemp(prefix=".sheetnet-", suffix=os.path.splitext(dst)[1], dir=folder)
+        os.close(fd)
+        try:
+            with zipfile.ZipFile(tmp, "w") as out:
+                for info in pkg.zip.infolist():
+                    data = replacements.get(info.filename)
+                    if data is None:
+                        data = pkg.zip.read(info)
+                    out.writestr(info, data, compress_type=info.compress_type)
+            os.replace(tmp, dst)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    return total
