@@ -28,10 +28,12 @@ from ..formula.evaluator import Evaluator
 from ..formula.parser import parse
 from ..formula.values import Arr
 from ..refs import cell_name, parse_cell
-from ..store import BLANK, NUM, STR, ValueGrid
+from ..store import BLANK, BOOL, NUM, STR, ValueGrid
 from .plan import Block, Unit, cell_order, make_blocks, read_region, reference_reads, strongly_connected
+from .scalar import Fallback, compile_block
 
 READY, PENDING, IN_BLOCK, IN_CELL = 0, 1, 2, 3
+_UNCOMPILED = object()
 _ERR_NA = 22
 
 
@@ -75,6 +77,7 @@ class Engine:
         self.unsupported_counts: dict[str, int] = {}
         self.parse_failures: list = []
         self._name_trees: dict = {}
+        self._scalar: dict = {}          # block id -> compiled scalar function (or None)
         self._plan()
 
     # --- planning -----------------------------------------------------------------
@@ -283,7 +286,8 @@ class Engine:
             self.eval_log.append((b.id, -1))
 
     def _eval_cell(self, b: Block, pos: int) -> None:
-        """One cell of a block, reads checked (pulls cells still pending)."""
+        """One cell of a block, reads checked (pulls cells still pending).
+        Plain numeric cells take the compiled scalar path."""
         if b.array is not None:
             self._eval_array(b)
             return
@@ -291,6 +295,26 @@ class Engine:
             return
         s = self.sheets[b.sheet]
         r, c = int(b.rows[pos]), int(b.cols[pos])
+        fast = self._scalar.get(b.id, _UNCOMPILED)
+        if fast is _UNCOMPILED:
+            fast = self._scalar[b.id] = compile_block(b.tree, self, b.sheet) if b.tree is not None else None
+        if fast is not None:
+            try:
+                v = fast(r, c)
+            except Fallback:
+                pass
+            else:
+                vals = s.vals
+                if v is True or v is False:
+                    vals.num[r, c], vals.kind[r, c] = float(v), BOOL
+                else:
+                    vals.num[r, c], vals.kind[r, c] = v, NUM
+                if b.has_text:
+                    vals.obj[r, c] = None
+                s.state[r, c] = READY
+                if self.record_dynamic:
+                    self.eval_log.append((b.id, pos))
+                return
         s.state[r, c] = IN_CELL
         self._cell_stack.append((s.index, r, c))
         batch = Batch.cells(s, [r], [c])
