@@ -1,0 +1,146 @@
+"""`sheetnet build graddesc`: the gradient-descent lesson as a macro-free workbook.
+
+The lesson's workbook (graddesc.xlsm) runs each epoch with a VBA macro that
+pastes values back to the top of the sheet.  Here every epoch is a block of
+live formulas (see :mod:`.layout`); the numbers equal the macros' (the numpy
+mirror in :mod:`sheetnet.optim`) bit for bit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import numpy as np
+
+from ...errors import UserError
+from ...optim import (LESSON_INTERCEPT, LESSON_SLOPE, LESSON_X, OPTIMIZERS, Hyper, canonical_name,
+                      lesson_hyper)
+from .. import LessonBuilder
+from .layout import WARMUP_PASSES as WARMUP_TOTAL, Layout, build_book
+
+DEFAULT_EPOCHS = 10
+MAX_POINTS = 1000
+MAX_EPOCHS = 200
+
+__all__ = ["BUILDER", "DEFAULT_EPOCHS", "WARMUP_TOTAL", "build_book", "generate_data", "parse_lr", "parse_optimizers",
+           "make_workbook", "Layout"]
+
+
+def generate_data(seed: int | None, points: int | None, slope: float, intercept: float):
+    """x: the lesson's 29 x values when neither seed nor points is given, else
+    `points` integers drawn uniformly from 1..100 (like RANDBETWEEN(1,100))
+    with numpy's default_rng(seed) (seed 0 when only points is given);
+    y = intercept + x*slope, as the lesson's data sheet computes it."""
+    if seed is None and points is None:
+        x = np.array(LESSON_X, dtype=np.float64)
+    else:
+        n = 29 if points is None else points
+        x = np.random.default_rng(0 if seed is None else seed).integers(1, 101, size=n).astype(np.float64)
+    return x, intercept + x * slope
+
+
+def parse_lr(items, optimizers=OPTIMIZERS) -> dict[str, float]:
+    """["adam=0.1", "sgd=2e-4"] or ["0.1"] (every optimiser) -> {optimiser: lr}."""
+    out: dict[str, float] = {}
+    for item in items or []:
+        for part in str(item).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            name, sep, value = part.rpartition("=")
+            try:
+                lr = float(value)
+            except ValueError:
+                raise UserError(f"--lr {part}: expected NAME=VALUE with a number, e.g. adam=0.1") from None
+            if not math.isfinite(lr) or lr <= 0:
+                raise UserError(f"--lr {part}: the learning rate must be a positive number")
+            targets = [canonical_name(name)] if sep else list(optimizers)
+            for t in targets:
+                out[t] = lr
+    return out
+
+
+def parse_optimizers(text: str | None) -> list[str]:
+    if not text:
+        return list(OPTIMIZERS)
+    names = [canonical_name(p) for p in text.split(",") if p.strip()]
+    if not names:
+        raise UserError("--optimizers: name at least one optimiser")
+    seen = []
+    for n in names:
+        if n not in seen:
+            seen.append(n)
+    return [n for n in OPTIMIZERS if n in seen]
+
+
+def check_sizes(epochs: int, points: int | None) -> None:
+    if epochs < 0:
+        raise UserError(f"--epochs {epochs}: must be 0 or more")
+    if epochs > MAX_EPOCHS:
+        raise UserError(f"--epochs {epochs}: at most {MAX_EPOCHS} in a workbook (every epoch is a block of "
+                        f"live formulas); use `sheetnet optimize` for longer runs")
+    if points is not None and not 1 <= points <= MAX_POINTS:
+        raise UserError(f"--points {points}: must be between 1 and {MAX_POINTS}")
+
+
+def make_workbook(x, y, epochs: int = DEFAULT_EPOCHS, optimizers=OPTIMIZERS,
+                  lrs: dict[str, float] | None = None, data_note: str = "",
+                  generator: tuple[float, float] | None = None, randbetween: bool = False):
+    """(Book, Layout) for data x, y with the lesson's hyperparameters, `lrs` overriding learning rates."""
+    hypers: dict[str, Hyper] = {opt: lesson_hyper(opt, lr=(lrs or {}).get(opt)) for opt in optimizers}
+    return build_book(x, y, epochs, optimizers, hypers, data_note=data_note, generator=generator,
+                      randbetween=randbetween)
+
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, metavar="N",
+                   help=f"epochs after reset, each a block of live formulas (default {DEFAULT_EPOCHS})")
+    p.add_argument("--seed", type=int, default=None, metavar="S",
+                   help="draw x (integers 1..100) with this seed instead of the lesson's 29 values")
+    p.add_argument("--points", type=int, default=None, metavar="P",
+                   help="number of data points to draw (default 29; implies --seed 0 unless given)")
+    p.add_argument("--slope", type=float, default=LESSON_SLOPE, metavar="A", help="y = A*x + B: A (default 2)")
+    p.add_argument("--intercept", type=float, default=LESSON_INTERCEPT, metavar="B", help="B (default 30)")
+    p.add_argument("--lr", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
+                   help="learning rates, e.g. --lr adam=0.1 sgd=2e-4 (a bare VALUE sets every optimiser); "
+                        "defaults are the lesson's: sgd 1e-4, momentum 1e-4, rmsprop 0.02, adam 1, adam_ann 1")
+    p.add_argument("--optimizers", default=None, metavar="LIST",
+                   help=f"comma-separated subset of {','.join(OPTIMIZERS)} (default all)")
+    p.add_argument("--randbetween", action="store_true",
+                   help="add live =RANDBETWEEN(1,100) columns for a fresh draw to the data sheet")
+
+
+def _build(args: argparse.Namespace):
+    check_sizes(args.epochs, args.points)
+    for v, flag in ((args.slope, "--slope"), (args.intercept, "--intercept")):
+        if not math.isfinite(v):
+            raise UserError(f"{flag} must be a finite number")
+    optimizers = parse_optimizers(getattr(args, "optimizers", None))
+    lrs = parse_lr(args.lr, optimizers)
+    x, y = generate_data(args.seed, args.points, args.slope, args.intercept)
+    if args.seed is None and args.points is None:
+        note = "x: the lesson's own 29 values (its frozen copy of one RANDBETWEEN(1,100) draw)"
+    else:
+        note = (f"x: {x.size} integers drawn from 1..100 with seed "
+                f"{0 if args.seed is None else args.seed} (numpy default_rng)")
+    book, _ = make_workbook(x, y, args.epochs, optimizers, lrs, data_note=note,
+                            generator=(args.slope, args.intercept), randbetween=args.randbetween)
+    return book
+
+
+BUILDER = LessonBuilder(
+    name="graddesc",
+    help="gradient descent: SGD, momentum, RMSProp, Adam, Adam with annealing -- every epoch live",
+    description=(
+        "The lesson's gradient-descent workbook without macros: fit y = a*x + b one point at a time with\n"
+        "five optimisers (sheets basic, momentum, rmsprop, adam, adam_ann).  Each sheet holds the reset\n"
+        "warm-up passes and epochs 0..N as blocks of live formulas, each epoch starting from the previous\n"
+        "one by the lesson's copy-back rule (the inputs of the last row, the optimiser state after it);\n"
+        "adam_ann's learning-rate annealing is formulas too.  Hyperparameters are named cells: change\n"
+        "lr, beta or beta_1/beta_2 and every epoch recalculates.  A summary sheet charts a, b and the\n"
+        "error per epoch."),
+    default_out="workbooks/graddesc.xlsx",
+    add_arguments=_add_arguments,
+    build=_build,
+)
