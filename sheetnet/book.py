@@ -230,45 +230,62 @@ class Sheet:
             g.rows, g.cols = g.rows[keep], g.cols[keep]
         self._owner = None
 
+    def _index_group(self, group: FormulaGroup) -> None:
+        """Add a just-appended group to the formula-cell index, if it is built."""
+        if self._owner is None:
+            return
+        gi = len(self.groups) - 1
+        rr, cc = group.footprint()
+        for pos, key in enumerate(zip(rr.tolist(), cc.tolist())):
+            self._owner[key] = (gi, pos if group.array is None else 0)
+
     def set_formula(self, ref: str | tuple[int, int], text: str) -> None:
         """One formula in one cell (text with or without '=')."""
         row, col = _cell_of(ref)
-        self._detach(row, col)
-        self.groups.append(FormulaGroup(_strip_eq(text), np.array([row], np.int32), np.array([col], np.int32)))
+        if self.groups:
+            self._detach(row, col)
+        group = FormulaGroup(_strip_eq(text), np.array([row], np.int32), np.array([col], np.int32))
+        self.groups.append(group)
         self.values.set(row, col, None)
-        self._owner = None
+        self._index_group(group)
 
     def fill(self, area: str | Area, text: str) -> FormulaGroup:
         """Fill `text` (as written in the area's top-left cell) over the area,
         references shifting the way Excel's fill handle shifts them."""
         area = parse_area(area) if isinstance(area, str) else area
-        for r, c in area.cells():
-            if self._owner is not None and (r, c) in self._owner:
-                self._detach(r, c)
+        self._detach_area(area)
         rr, cc = np.mgrid[area.r0:area.r1 + 1, area.c0:area.c1 + 1]
         group = FormulaGroup(_strip_eq(text), rr.ravel().astype(np.int32), cc.ravel().astype(np.int32))
         self.groups.append(group)
         self.values.ensure(area.r1 + 1, area.c1 + 1)
-        self._owner = None
+        self._index_group(group)
         return group
+
+    def _detach_area(self, area: Area) -> None:
+        """Remove any formulas inside an area that is about to be overwritten."""
+        if not self.groups:
+            return
+        owners = self._owners()
+        hit = [(r, c) for r, c in area.cells() if (r, c) in owners] if area.size <= len(owners) else \
+              [key for key in owners if area.contains(*key)]
+        for r, c in hit:
+            self._detach(r, c)
 
     def set_array_formula(self, area: str | Area, text: str) -> FormulaGroup:
         """A legacy (Ctrl+Shift+Enter) array formula spilling over `area`."""
         area = parse_area(area) if isinstance(area, str) else area
-        for r, c in area.cells():
-            if self._owner is not None and (r, c) in self._owner:
-                self._detach(r, c)
+        self._detach_area(area)
         group = FormulaGroup(_strip_eq(text), np.array([area.r0], np.int32),
                              np.array([area.c0], np.int32), array=area)
         self.groups.append(group)
         self.values.ensure(area.r1 + 1, area.c1 + 1)
-        self._owner = None
+        self._index_group(group)
         return group
 
     def add_group(self, group: FormulaGroup) -> None:
         """Append a group whose cells hold no formula yet (the reader's bulk path)."""
         self.groups.append(group)
-        self._owner = None
+        self._index_group(group)
 
     def style(self, area: str | Area, style) -> None:
         """Paint a style (sheetnet.style.Style) over an area; later paint wins."""
@@ -309,11 +326,7 @@ class Sheet:
         arr = np.asarray(block, dtype=object if not hasattr(block, "dtype") else None)
         if arr.ndim == 1:
             arr = arr[None, :]
-        if self.groups:
-            for i in range(arr.shape[0]):
-                for j in range(arr.shape[1]):
-                    if (row + i, col + j) in self._owners():
-                        self._detach(row + i, col + j)
+        self._detach_area(Area(row, col, row + arr.shape[0] - 1, col + arr.shape[1] - 1))
         self.values.set_block(row, col, arr)
 
     def value(self, ref: str | tuple[int, int]):

@@ -88,6 +88,9 @@ class Engine:
         self._by_name = {s.name.casefold(): s for s in self.sheets}
         names = [s.name for s in book.sheets]
         self.blocks: list[Block] = make_blocks(book.sheets, self.parse_failures)
+        if self.parse_failures and self.unsupported_mode != "cached":
+            sheet, (r, c), why = self.parse_failures[0]
+            raise FormulaSyntaxError(f"{sheet}!{cell_name(r, c)}: {why}")
         self._size_grids()
         for s in self.sheets:
             s.owner = np.full(s.vals.num.shape, -1, dtype=np.int32)

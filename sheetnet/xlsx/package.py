@@ -124,3 +124,11 @@ class Package:
         if "xl/workbook.xml" in self.names:
             return "xl/workbook.xml"
         raise UserError(f"{self.path}: no workbook part found (is this an Excel file?)")
+
+
+def _normal_permissions(path: str) -> None:
+    """mkstemp makes files private (0600); give the output the permissions a
+    plain open() would (0666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)

@@ -21,7 +21,7 @@ from ..book import Book
 from ..errors import ERR_BASE, ERROR_NAMES, UserError
 from ..refs import cell_name
 from ..store import BLANK, BOOL, NUM, STR
-from .package import Package
+from .package import Package, _normal_permissions
 from .scan import T_BOOL, T_ERROR, T_FORMULA_STRING, T_NUMBER, scan_sheet_data
 
 _T_ATTR = re.compile(rb'\s+t="[^"]*"')
@@ -137,6 +137,7 @@ def write_patched(book: Book, src: str, dst: str) -> int:
                     if data is None:
                         data = pkg.zip.read(info)
                     out.writestr(info, data, compress_type=info.compress_type)
+            _normal_permissions(tmp)
             os.replace(tmp, dst)
         except BaseException:
             if os.path.exists(tmp):

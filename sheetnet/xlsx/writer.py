@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
+from .package import _normal_permissions
 from ..book import Book, FormulaGroup, Sheet
 from ..errors import ERR_BASE, ERROR_NAMES, UserError
 from ..formula.render import render
@@ -63,6 +64,7 @@ def write_workbook(book: Book, path: str, *, recalc: bool = True, overwrite: boo
                 info.external_attr = 0o600 << 16
                 # big sheets: fast compression (level 1 is ~3x faster than 6)
                 zf.writestr(info, data, compresslevel=1 if len(data) > (8 << 20) else 6)
+        _normal_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
