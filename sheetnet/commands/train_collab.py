@@ -1,0 +1,293 @@
+"""`sheetnet train-collab`: the lesson's MovieLens experiment with a PyTorch model.
+
+A dot-product model with user and movie biases over ``nn.Embedding``
+(:class:`sheetnet.torchref.collab.DotProductBias`), predictions squeezed into
+``--y-range`` by a sigmoid, trained with AdamW (decoupled weight decay) under a
+one-cycle learning-rate schedule, on a random split of the ratings; reports
+train and validation MSE per epoch.  The lesson's notebook reached a
+validation MSE of 0.813 on MovieLens 100k with these defaults.
+
+Ratings files (nothing is downloaded):
+
+* ``ratings.csv`` -- comma-separated ``userId,movieId,rating[,timestamp]``; a
+  header line names the columns (any order, extra columns ignored); without
+  one the first three columns are taken;
+* ``u.data`` -- MovieLens 100k: ``user<TAB>movie<TAB>rating<TAB>timestamp``, no
+  header (``ratings.dat``'s ``::`` separator is read too).
+
+Ids are taken as labels (any text), ratings must be finite numbers.  Every
+problem with the file is one line naming the file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+
+import numpy as np
+
+from ..errors import UserError
+
+DEFAULT_BATCH = 64
+MAX_BAD_LINE = 60
+
+
+# --------------------------------------------------------------------------- reading
+
+class Ratings:
+    """Ratings as index arrays: ``users``/``items`` 0-based, with the original ids."""
+
+    def __init__(self, path, fmt, user_ids, item_ids, users, items, ratings):
+        self.path, self.format = path, fmt
+        self.user_ids, self.item_ids = user_ids, item_ids
+        self.users, self.items, self.ratings = users, items, ratings
+
+    def __len__(self) -> int:
+        return len(self.ratings)
+
+
+def _show(line: str) -> str:
+    line = line.rstrip("\r\n")
+    return line if len(line) <= MAX_BAD_LINE else line[:MAX_BAD_LINE] + "..."
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def read_ratings(path: str) -> Ratings:
+    """Read a ``ratings.csv`` or ``u.data`` file; :class:`UserError` (one line) on any problem."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, not a ratings file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if b"\x00" in data[:4096]:
+        raise UserError(f"{path}: not a text file (binary data); expected ratings.csv or u.data")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise UserError(f"{path}:{line}: not UTF-8 text ({exc.reason})") from None
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise UserError(f"{path}: the file is empty; expected userId,movieId,rating lines")
+
+    head = lines[first]
+    if "\t" in head:
+        fmt, sep = "udata", "\t"
+    elif "::" in head:
+        fmt, sep = "dat", "::"
+    elif "," in head:
+        fmt, sep = "csv", ","
+    else:
+        raise UserError(f"{path}:{first + 1}: expected comma- or tab-separated userId, movieId, rating "
+                        f"(ratings.csv or u.data), found {_show(head)!r}")
+
+    cols = (0, 1, 2)
+    start = first
+    fields = [f.strip() for f in head.split(sep)]
+    if len(fields) >= 3 and not _is_number(fields[2]):
+        names = [f.lower().strip('"') for f in fields]
+        try:
+            cols = tuple(names.index(n) for n in ("userid", "movieid", "rating"))
+        except ValueError:
+            raise UserError(f"{path}:{first + 1}: the header must name userId, movieId and rating "
+                            f"columns, found {_show(head)!r}") from None
+        start = first + 1
+
+    if start > first:                   # a header: as many fields as it names
+        lo_n, hi_n, expect = len(fields), len(fields), f"{len(fields)} (as the header names)"
+    else:
+        lo_n, hi_n, expect = 3, 4, "3 or 4 (userId, movieId, rating[, timestamp])"
+    sep_name = "tab" if sep == "\t" else repr(sep)
+    users, items, values = [], [], []
+    iu, ii, ir = cols
+    for n in range(start, len(lines)):
+        line = lines[n]
+        if not line.strip():
+            continue
+        parts = line.split(sep)
+        if not lo_n <= len(parts) <= hi_n:
+            raise UserError(f"{path}:{n + 1}: expected {expect} {sep_name}-separated fields, "
+                            f"found {len(parts)}: {_show(line)!r}")
+        u, m, r = parts[iu].strip(), parts[ii].strip(), parts[ir].strip()
+        if not u or not m:
+            raise UserError(f"{path}:{n + 1}: empty user or movie id: {_show(line)!r}")
+        try:
+            value = float(r)
+        except ValueError:
+            raise UserError(f"{path}:{n + 1}: rating {r!r} is not a number") from None
+        if not math.isfinite(value):
+            raise UserError(f"{path}:{n + 1}: rating {r!r} is not a finite number")
+        users.append(u)
+        items.append(m)
+        values.append(value)
+    if not values:
+        raise UserError(f"{path}: no ratings (only a header)")
+    user_ids, user_idx = np.unique(np.array(users), return_inverse=True)
+    item_ids, item_idx = np.unique(np.array(items), return_inverse=True)
+    return Ratings(path, fmt, user_ids, item_ids, user_idx.astype(np.int64), item_idx.astype(np.int64),
+                   np.array(values, dtype=np.float64))
+
+
+# --------------------------------------------------------------------------- the command
+
+def _check_args(args) -> None:
+    if args.factors < 1:
+        raise UserError(f"--factors {args.factors}: must be at least 1")
+    if args.epochs < 1:
+        raise UserError(f"--epochs {args.epochs}: must be at least 1")
+    if not (args.lr > 0 and math.isfinite(args.lr)):
+        raise UserError(f"--lr {args.lr}: must be a positive number")
+    if not (args.wd >= 0 and math.isfinite(args.wd)):
+        raise UserError(f"--wd {args.wd}: must be zero or positive")
+    if args.threads < 0:
+        raise UserError(f"--threads {args.threads}: must be at least 1 (0: the default)")
+    if args.batch_size < 1:
+        raise UserError(f"--batch-size {args.batch_size}: must be at least 1")
+    if not 0 < args.valid_pct < 1:
+        raise UserError(f"--valid-pct {args.valid_pct}: must be between 0 and 1 (e.g. 0.2)")
+    if args.y_range is not None:
+        lo, hi = args.y_range
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise UserError(f"--y-range {lo:g} {hi:g}: needs LO < HI")
+
+
+def split(n: int, valid_pct: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded random split of ``n`` rows: (train rows, valid rows)."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_valid = int(round(valid_pct * n))
+    if n_valid < 1 or n_valid >= n:
+        raise UserError(f"--valid-pct {valid_pct}: {n} ratings leave {n_valid} for validation; "
+                        "both parts need at least one")
+    return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+
+
+def run(args) -> int:
+    from ..torchref.devices import require_torch, resolve_device, resolve_dtype
+
+    _check_args(args)
+    torch = require_torch()
+    device = resolve_device(args.device)
+    dtype = resolve_dtype(args.dtype)
+    threads_before = torch.get_num_threads()
+    # One CPU thread by default: a step touches a 64 x 40 batch, so more threads only add
+    # synchronisation (measured on a busy 2-core machine: 1.6 ms a step with 1 thread, 34 ms with 2).
+    torch.set_num_threads(args.threads or 1)
+    try:
+        return _train(args, torch, device, dtype)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _train(args, torch, device, dtype) -> int:
+    from ..torchref.devices import dtype_name
+    from ..progress import Progress
+    from ..torchref.collab import DotProductBias, fit
+
+    t_read = time.perf_counter()
+    data = read_ratings(args.ratings)
+    t_read = time.perf_counter() - t_read
+    train_rows, valid_rows = split(len(data), args.valid_pct, args.seed)
+
+    def tensors(rows):
+        return (torch.as_tensor(data.users[rows], device=device), torch.as_tensor(data.items[rows], device=device),
+                torch.as_tensor(data.ratings[rows], device=device).to(dtype))
+
+    torch.manual_seed(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+    y_range = None if args.y_range is None else tuple(args.y_range)
+    model = DotProductBias(len(data.user_ids), len(data.item_ids), args.factors, y_range=y_range,
+                           generator=gen).to(device, dtype)
+    valid_var = float(np.var(data.ratings[valid_rows]))
+    n_train = len(train_rows)
+    steps = math.ceil(n_train / args.batch_size) * args.epochs
+
+    out = sys.stdout
+    if not args.json:
+        print(f"{args.ratings}: {len(data):,} ratings ({data.format}), {len(data.user_ids):,} users, "
+              f"{len(data.item_ids):,} movies; train {n_train:,}, valid {len(valid_rows):,} "
+              f"(read {t_read:.2f} s)", file=out)
+        yr = "none" if y_range is None else f"({y_range[0]:g}, {y_range[1]:g})"
+        print(f"model: dot product + biases, {args.factors} factors, y_range {yr}; AdamW wd {args.wd:g}, "
+              f"one-cycle max lr {args.lr:g}, batch {args.batch_size}, "
+              f"{args.epochs} epoch{'s' if args.epochs != 1 else ''} on {device} "
+              f"({dtype_name(dtype)})", file=out)
+        print(f"{'epoch':>5}  {'train_mse':>9}  {'valid_mse':>9}  {'seconds':>7}", file=out)
+        out.flush()
+
+    with Progress("training", total=steps) as bar:
+        def on_batch(n, loss):
+            bar.update(1)
+
+        def on_epoch(res):
+            bar.note = f"epoch {res.epoch}: valid mse {res.valid_mse:.4f}"
+            if not args.json:
+                if bar.enabled:
+                    bar.stream.write("\r" + " " * 80 + "\r")
+                print(f"{res.epoch:>5}  {res.train_mse:9.4f}  {res.valid_mse:9.4f}  {res.seconds:7.2f}", file=out)
+                out.flush()
+
+        result = fit(model, tensors(train_rows), tensors(valid_rows), epochs=args.epochs, lr=args.lr, wd=args.wd,
+                     batch_size=args.batch_size, seed=args.seed, on_batch=on_batch, on_epoch=on_epoch)
+
+    final = result.epochs[-1].valid_mse
+    ratio = final / valid_var if valid_var > 0 else float("nan")
+    if args.json:
+        print(json.dumps({
+            "ratings": args.ratings, "format": data.format, "n_ratings": len(data),
+            "n_users": len(data.user_ids), "n_items": len(data.item_ids),
+            "n_train": n_train, "n_valid": len(valid_rows),
+            "settings": {"factors": args.factors, "epochs": args.epochs, "lr": args.lr, "wd": args.wd,
+                         "y_range": None if y_range is None else list(y_range), "batch_size": args.batch_size,
+                         "valid_pct": args.valid_pct, "seed": args.seed, "device": str(device),
+                         "dtype": dtype_name(dtype)},
+            "epochs": [e.to_json() for e in result.epochs],
+            "valid_variance": valid_var, "final_valid_mse": final, "valid_mse_over_variance": ratio,
+        }, indent=1))
+    else:
+        per_epoch = sum(e.seconds for e in result.epochs) / len(result.epochs)
+        print(f"valid MSE {final:.4f} = {100 * ratio:.1f} % of the validation ratings' variance "
+              f"{valid_var:.4f} (a model that learned nothing: 100 %); {per_epoch:.2f} s per epoch", file=out)
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train-collab", help="train the lesson's dot-product model on a MovieLens ratings file (PyTorch)",
+        description="Train the lesson's collaborative-filtering model -- user and movie embeddings with "
+                    "biases, a sigmoid into --y-range -- with AdamW and a one-cycle learning-rate schedule, "
+                    "on a random train/validation split of a ratings file (ratings.csv with a userId,movieId,"
+                    "rating[,timestamp] header, or MovieLens 100k's tab-separated u.data). Prints the train "
+                    "and validation MSE and the seconds of each epoch. Nothing is downloaded; "
+                    "scripts/make_synthetic_movielens.py writes a MovieLens-shaped file. The lesson reached a "
+                    "validation MSE of 0.813 on MovieLens 100k with the defaults.")
+    p.add_argument("--ratings", required=True, metavar="FILE", help="ratings.csv or u.data")
+    p.add_argument("--factors", type=int, default=40, help="embedding size (default 40)")
+    p.add_argument("--epochs", type=int, default=5, help="epochs (default 5)")
+    p.add_argument("--lr", type=float, default=5e-3, help="peak learning rate of the one-cycle schedule (default 5e-3)")
+    p.add_argument("--wd", type=float, default=0.1, help="decoupled weight decay (AdamW; default 0.1)")
+    p.add_argument("--y-range", type=float, nargs=2, default=(0.0, 5.5), metavar=("LO", "HI"),
+                   help="squeeze predictions into (LO, HI) with a sigmoid (default 0 5.5)")
+    p.add_argument("--no-y-range", dest="y_range", action="store_const", const=None,
+                   help="plain dot product + biases, no sigmoid")
+    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH,
+                   help=f"ratings per step (default {DEFAULT_BATCH}, the lesson's)")
+    p.add_argument("--valid-pct", type=float, default=0.2, help="share of ratings held out (default 0.2)")
+    p.add_argument("--seed", type=int, default=42, help="seed of the split, the initial weights and the batches")
+    p.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
+    p.add_argument("--dtype", default="float32", help="float32 (default, as trained in practice) or float64")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch CPU threads (default 1: the model's steps are too small to share)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.set_defaults(run=run)
