@@ -39,8 +39,8 @@ MAX_BAD_LINE = 60
 class Ratings:
     """Ratings as index arrays: ``users``/``items`` 0-based, with the original ids."""
 
-    def __init__(self, path, fmt, user_ids, item_ids, users, items, ratings):
-        self.path, self.format = path, fmt
+    def __init__(self, path, user_ids, item_ids, users, items, ratings):
+        self.path = path
         self.user_ids, self.item_ids = user_ids, item_ids
         self.users, self.items, self.ratings = users, items, ratings
 
@@ -48,96 +48,19 @@ class Ratings:
         return len(self.ratings)
 
 
-def _show(line: str) -> str:
-    line = line.rstrip("\r\n")
-    return line if len(line) <= MAX_BAD_LINE else line[:MAX_BAD_LINE] + "..."
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
 def read_ratings(path: str) -> Ratings:
-    """Read a ``ratings.csv`` or ``u.data`` file; :class:`UserError` (one line) on any problem."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, not a ratings file") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if b"\x00" in data[:4096]:
-        raise UserError(f"{path}: not a text file (binary data); expected ratings.csv or u.data")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise UserError(f"{path}:{line}: not UTF-8 text ({exc.reason})") from None
-    lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None:
-        raise UserError(f"{path}: the file is empty; expected userId,movieId,rating lines")
-
-    head = lines[first]
-    if "\t" in head:
-        fmt, sep = "udata", "\t"
-    elif "::" in head:
-        fmt, sep = "dat", "::"
-    elif "," in head:
-        fmt, sep = "csv", ","
-    else:
-        raise UserError(f"{path}:{first + 1}: expected comma- or tab-separated userId, movieId, rating "
-                        f"(ratings.csv or u.data), found {_show(head)!r}")
-
-    cols = (0, 1, 2)
-    start = first
-    fields = [f.strip() for f in head.split(sep)]
-    if len(fields) >= 3 and not _is_number(fields[2]):
-        names = [f.lower().strip('"') for f in fields]
-        try:
-            cols = tuple(names.index(n) for n in ("userid", "movieid", "rating"))
-        except ValueError:
-            raise UserError(f"{path}:{first + 1}: the header must name userId, movieId and rating "
-                            f"columns, found {_show(head)!r}") from None
-        start = first + 1
-
-    if start > first:                   # a header: as many fields as it names
-        lo_n, hi_n, expect = len(fields), len(fields), f"{len(fields)} (as the header names)"
-    else:
-        lo_n, hi_n, expect = 3, 4, "3 or 4 (userId, movieId, rating[, timestamp])"
-    sep_name = "tab" if sep == "\t" else repr(sep)
-    users, items, values = [], [], []
-    iu, ii, ir = cols
-    for n in range(start, len(lines)):
-        line = lines[n]
-        if not line.strip():
-            continue
-        parts = line.split(sep)
-        if not lo_n <= len(parts) <= hi_n:
-            raise UserError(f"{path}:{n + 1}: expected {expect} {sep_name}-separated fields, "
-                            f"found {len(parts)}: {_show(line)!r}")
-        u, m, r = parts[iu].strip(), parts[ii].strip(), parts[ir].strip()
-        if not u or not m:
-            raise UserError(f"{path}:{n + 1}: empty user or movie id: {_show(line)!r}")
-        try:
-            value = float(r)
-        except ValueError:
-            raise UserError(f"{path}:{n + 1}: rating {r!r} is not a number") from None
-        if not math.isfinite(value):
-            raise UserError(f"{path}:{n + 1}: rating {r!r} is not a finite number")
-        users.append(u)
-        items.append(m)
-        values.append(value)
-    if not values:
+    """A ``ratings.csv`` or ``u.data`` file (the collab lesson's reader, which
+    names the file and line of any problem) as 0-based index arrays."""
+    from ..lessons.collab.ratings import read_ratings as read_file
+    data = read_file(path)
+    if len(data) == 0:
         raise UserError(f"{path}: no ratings (only a header)")
-    user_ids, user_idx = np.unique(np.array(users), return_inverse=True)
-    item_ids, item_idx = np.unique(np.array(items), return_inverse=True)
-    return Ratings(path, fmt, user_ids, item_ids, user_idx.astype(np.int64), item_idx.astype(np.int64),
-                   np.array(values, dtype=np.float64))
+    user_ids, users = np.unique(data.user.astype(str) if data.user.dtype == object else data.user,
+                                return_inverse=True)
+    item_ids, items = np.unique(data.movie.astype(str) if data.movie.dtype == object else data.movie,
+                                return_inverse=True)
+    return Ratings(path, user_ids, item_ids, users.astype(np.int64), items.astype(np.int64),
+                   np.asarray(data.rating, dtype=np.float64))
 
 
 # --------------------------------------------------------------------------- the command
@@ -215,7 +138,7 @@ def _train(args, torch, device, dtype) -> int:
 
     out = sys.stdout
     if not args.json:
-        print(f"{args.ratings}: {len(data):,} ratings ({data.format}), {len(data.user_ids):,} users, "
+        print(f"{args.ratings}: {len(data):,} ratings, {len(data.user_ids):,} users, "
               f"{len(data.item_ids):,} movies; train {n_train:,}, valid {len(valid_rows):,} "
               f"(read {t_read:.2f} s)", file=out)
         yr = "none" if y_range is None else f"({y_range[0]:g}, {y_range[1]:g})"
@@ -245,7 +168,7 @@ def _train(args, torch, device, dtype) -> int:
     ratio = final / valid_var if valid_var > 0 else float("nan")
     if args.json:
         print(json.dumps({
-            "ratings": args.ratings, "format": data.format, "n_ratings": len(data),
+            "ratings": args.ratings, "n_ratings": len(data),
             "n_users": len(data.user_ids), "n_items": len(data.item_ids),
             "n_train": n_train, "n_valid": len(valid_rows),
             "settings": {"factors": args.factors, "epochs": args.epochs, "lr": args.lr, "wd": args.wd,

@@ -111,7 +111,8 @@ def _id_array(ids) -> np.ndarray:
 
 
 def read_ratings(path: str) -> RatingsFile:
-    """Read a ratings.csv (header) or u.data (tab-separated, no header) file."""
+    """Read a ratings.csv (header), u.data (tab-separated, no header) or
+    ratings.dat ("::"-separated, no header) file."""
     name = str(path)
     try:
         with open(name, "rb") as f:
@@ -135,7 +136,8 @@ def read_ratings(path: str) -> RatingsFile:
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if first is None:
         raise UserError(f"{name}: the file is empty; expected userId,movieId,rating lines")
-    sep = "\t" if "\t" in lines[first] else ","
+    # u.data (MovieLens 100k) is tab-separated, ratings.dat (1M) uses "::"
+    sep = "\t" if "\t" in lines[first] else "::" if "::" in lines[first] else ","
     rows, numbers = _split(name, lines, sep)
     return _columns(name, rows, numbers, sep)
 
@@ -156,9 +158,9 @@ def _split(name: str, lines: list[str], sep: str) -> tuple[list[list[str]], list
     blank = [i for i, ln in enumerate(lines, start=1) if not ln.strip()]
     if not blank or blank == [len(lines)]:          # the usual case: at most a final newline
         n = len(lines) - len(blank)
-        return [ln.split("\t") for ln in lines[:n]], list(range(1, n + 1))
+        return [ln.split(sep) for ln in lines[:n]], list(range(1, n + 1))
     keep = [i for i, ln in enumerate(lines, start=1) if ln.strip()]
-    return [lines[i - 1].split("\t") for i in keep], keep
+    return [lines[i - 1].split(sep) for i in keep], keep
 
 
 def _is_number(text: str) -> bool:
@@ -169,7 +171,7 @@ def _is_number(text: str) -> bool:
 
 
 def _columns(name: str, rows: list[list[str]], numbers: list[int], sep: str) -> RatingsFile:
-    shown = "','" if sep == "," else "tab"
+    shown = {",": "','", "\t": "tab", "::": "'::'"}[sep]
     head = [f.strip() for f in rows[0]]
     if len(head) >= 3 and _is_number(head[2]):
         # no header: user, item, rating[, timestamp]
