@@ -28,7 +28,7 @@ from ..formula.evaluator import Evaluator
 from ..formula.parser import parse
 from ..formula.values import Arr
 from ..refs import cell_name, parse_cell
-from ..store import BLANK, BOOL, NUM, STR, ValueGrid
+from ..store import BLANK, BOOL, NUM, ValueGrid
 from .plan import Block, Unit, cell_order, make_blocks, read_region, reference_reads, strongly_connected
 from .scalar import Fallback, compile_block
 

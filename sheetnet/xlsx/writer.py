@@ -124,7 +124,7 @@ class _Styles:
             if s.align or s.wrap:
                 attrs = (f' horizontal="{s.align}"' if s.align else "") + (' wrapText="1"' if s.wrap else "")
                 align = f"<alignment{attrs}/>"
-            applies = (f' applyFont="1"' if f else "") + (' applyFill="1"' if fl else "") + \
+            applies = (' applyFont="1"' if f else "") + (' applyFill="1"' if fl else "") + \
                 (' applyNumberFormat="1"' if nf else "") + (' applyBorder="1"' if border else "") + \
                 (' applyAlignment="1"' if align else "")
             xfs.append(f'<xf numFmtId="{nf}" fontId="{f}" fillId="{fl}" borderId="{border}" xfId="0"{applies}>'

@@ -6,10 +6,8 @@ import numpy as np
 
 from ...errors import ERR_BASE
 from ...store import BLANK, BOOL, NUM, STR
-from ..ast import Missing
 from ..batch import RefVal
-from ..values import (E_NA, E_VALUE, Arr, booleans, error, first_error, numbers, select, truthy,
-                      with_errors)
+from ..values import E_NA, E_VALUE, Arr, booleans, error, numbers, select, truthy, with_errors
 from . import function
 from .stats import collect
 
@@ -146,5 +144,3 @@ function("ISBLANK", min_args=1, max_args=1)(_is(lambda k: k == BLANK))
 def ISREF(ctx, v) -> Arr:
     return booleans(np.full(ctx.unit_shape(), isinstance(v, RefVal)))
 
-
-__all__ = ["IF", "Missing", "first_error"]

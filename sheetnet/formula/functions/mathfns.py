@@ -280,7 +280,7 @@ def SUMXMY2(ctx, a: Arr, b: Arr) -> Arr:
 def MMULT(ctx, a: Arr, b: Arr) -> Arr:
     """Matrix product, each dot product summed left to right; any non-number
     in either array makes the whole result #VALUE!."""
-    (h1, w1), (h2, w2) = a.hw, b.hw
+    w1, h2 = a.hw[1], b.hw[0]
     if w1 != h2:
         return error(E_VALUE, ctx.unit_shape())
     bad = None

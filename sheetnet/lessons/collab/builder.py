@@ -249,7 +249,7 @@ def _crosstab_sheet(book: Book, lay: CrosstabLayout, inputs: CollabInputs, y_ran
     later = _Formulas(s)
     s.values.ensure(lay.rmse.r0 + 3, lay.rmse.c1 + 1)    # the final size at once: no regrowing
     r = inputs.ratings
-    N, M, K = lay.n_users, lay.n_movies, lay.n_factors
+    M, K = lay.n_movies, lay.n_factors
     bias = lay.has_bias
     c_ids = lay.user_ids.c0
     rat, pred = lay.ratings, lay.predictions
@@ -374,7 +374,7 @@ def _rows_sheet(book: Book, lay: RowsLayout, inputs: CollabInputs, y_range, fait
     later = _Formulas(s)
     s.values.ensure(max(lay.rmse.r0 + 3, lay.movie_ids.r1 + 1), lay.rmse.c1 + 3)
     r = inputs.ratings
-    N, M, K, R = lay.n_users, lay.n_movies, lay.n_factors, lay.n_ratings
+    K = lay.n_factors
     onehot = lay.kind == "onehot"
     d0 = lay.rating_users.c0
     r0, r1 = lay.rating_users.r0, lay.rating_users.r1

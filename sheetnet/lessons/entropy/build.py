@@ -211,7 +211,7 @@ def _base_words(log: str) -> str:
 
 
 def _softmax_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> None:
-    K, N = lay.n_classes, lay.n_images
+    N = lay.n_images
     r0, r1 = lay.class_rows
     total = lay.sum_row
     for i in range(1, N + 1):
@@ -455,7 +455,7 @@ def _cross_entropy_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> No
     notes = [
         f"Rows are images and columns classes, as PyTorch's (N, C) scores. The losses use {_base_words(log)}; "
         f"the last loss column uses {_base_words(other)}.",
-        f"With LN, the mean loss is PyTorch's F.cross_entropy(scores, idx - 1) and "
+        "With LN, the mean loss is PyTorch's F.cross_entropy(scores, idx - 1) and "
         "F.nll_loss(F.log_softmax(scores, 1), idx - 1); with LOG it is that divided by ln 10.",
         "The look-up reads one probability per image; the one-hot form multiplies all of them by 0 or 1 "
         "and adds: the same loss.",
