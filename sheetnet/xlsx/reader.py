@@ -119,6 +119,10 @@ def _load_cells(book: Book, sheet, scan, shared: list[str], path: str) -> None:
             raise UserError(f"{path}: sheet {sheet.name!r} refers to a shared string that does not exist")
         kind[sst] = STR
         obj[sst] = np.array(shared, dtype=object)[idx]
+    # a formula whose result is "" stores <v></v>: an empty string, not "no value"
+    empty_text = (types == T_FORMULA_STRING) & ~has & (scan.v_span[:, 0] >= 0)
+    kind[empty_text] = STR
+    obj[empty_text] = ""
     for i, text in scan.texts.items():
         t = types[i]
         if t in (T_FORMULA_STRING, T_INLINE_STRING, T_DATE):

@@ -1,0 +1,1 @@
+"""Reading and writing the .xlsx (Office Open XML) parts of a workbook."""
