@@ -263,14 +263,21 @@ class Sheet:
 
     def _detach_area(self, area: Area) -> None:
         """Remove any formulas inside an area that is about to be overwritten.
-        Groups are tested with numpy first, so filling next to a million
-        formula cells costs nothing when nothing overlaps."""
-        hits = []
-        for g in self.groups:
-            rr, cc = g.footprint()
-            inside = (rr >= area.r0) & (rr <= area.r1) & (cc >= area.c0) & (cc <= area.c1)
-            if inside.any():
-                hits.extend(zip(rr[inside].tolist(), cc[inside].tolist()))
+        A small area asks the cell index (kept up to date incrementally); a
+        big one tests each group with numpy, so filling a 100,000-row block
+        next to a million formula cells never builds a million-entry index."""
+        if not self.groups:
+            return
+        if area.size <= 4096:
+            owners = self._owners()
+            hits = [(r, c) for r, c in area.cells() if (r, c) in owners]
+        else:
+            hits = []
+            for g in self.groups:
+                rr, cc = g.footprint()
+                inside = (rr >= area.r0) & (rr <= area.r1) & (cc >= area.c0) & (cc <= area.c1)
+                if inside.any():
+                    hits.extend(zip(rr[inside].tolist(), cc[inside].tolist()))
         for r, c in hits:
             self._detach(r, c)
 
