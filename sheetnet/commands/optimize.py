@@ -14,6 +14,7 @@ import sys
 import numpy as np
 
 from ..errors import UserError
+from ..userfiles import read_text
 
 DEFAULT_OUT = "optimize_out"
 MAX_WORKBOOK_CELLS = 300_000
@@ -22,17 +23,7 @@ MAX_WORKBOOK_CELLS = 300_000
 def read_xy_csv(path: str) -> tuple[np.ndarray, np.ndarray]:
     """x,y rows (a first line that is not two numbers is taken as a header).
     Any other line that is not exactly two finite numbers is an error naming it."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a folder, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not a text CSV file (not UTF-8)") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    rows = list(csv.reader(read_text(path, "an x,y CSV file").splitlines()))
     xs, ys = [], []
     seen_first = False
     for lineno, row in enumerate(rows, start=1):

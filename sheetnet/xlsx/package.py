@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import posixpath
+import tempfile
 import zipfile
 import zlib
+from contextlib import contextmanager
 from xml.etree import ElementTree as ET
 
 from ..errors import UserError
@@ -126,9 +128,24 @@ class Package:
         raise UserError(f"{self.path}: no workbook part found (is this an Excel file?)")
 
 
-def _normal_permissions(path: str) -> None:
-    """mkstemp makes files private (0600); give the output the permissions a
-    plain open() would (0666 less the umask)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
+@contextmanager
+def atomic_output(path: str):
+    """Yield a temporary file name beside `path`; on success it replaces
+    `path` (with the permissions a plain open() would give), on any failure
+    it is removed -- so a failed write never leaves a partial file."""
+    path = str(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UserError(f"{path}: the folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".sheetnet-", suffix=os.path.splitext(path)[1], dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        mask = os.umask(0)            # mkstemp makes files private (0600)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -9,9 +9,7 @@ caller asks for it.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -21,7 +19,7 @@ from ..book import Book
 from ..errors import ERR_BASE, ERROR_NAMES, UserError
 from ..refs import cell_name
 from ..store import BLANK, BOOL, NUM, STR
-from .package import Package, _normal_permissions
+from .package import Package, atomic_output
 from .scan import T_BOOL, T_ERROR, T_FORMULA_STRING, T_NUMBER, scan_sheet_data
 
 _T_ATTR = re.compile(rb'\s+t="[^"]*"')
@@ -115,9 +113,6 @@ def write_patched(book: Book, src: str, dst: str) -> int:
     the number of cells rewritten.  Atomic: no partial `dst` on failure."""
     if not book.parts:
         raise UserError(f"{src}: the workbook was not read from a file; write it with write_workbook")
-    folder = os.path.dirname(os.path.abspath(dst))
-    if not os.path.isdir(folder):
-        raise UserError(f"{dst}: the folder {folder} does not exist")
     replacements, total = {}, 0
     with Package(src) as pkg:
         for sheet in book.sheets:
@@ -128,19 +123,10 @@ def write_patched(book: Book, src: str, dst: str) -> int:
             if count:
                 replacements[part] = new
                 total += count
-        fd, tmp = tempfile.mkstemp(prefix=".sheetnet-", suffix=os.path.splitext(dst)[1], dir=folder)
-        os.close(fd)
-        try:
-            with zipfile.ZipFile(tmp, "w") as out:
-                for info in pkg.zip.infolist():
-                    data = replacements.get(info.filename)
-                    if data is None:
-                        data = pkg.zip.read(info)
-                    out.writestr(info, data, compress_type=info.compress_type)
-            _normal_permissions(tmp)
-            os.replace(tmp, dst)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_output(dst) as tmp, zipfile.ZipFile(tmp, "w") as out:
+            for info in pkg.zip.infolist():
+                data = replacements.get(info.filename)
+                if data is None:
+                    data = pkg.zip.read(info)
+                out.writestr(info, data, compress_type=info.compress_type)
     return total

@@ -12,13 +12,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
-from .package import _normal_permissions
 from ..book import Book, FormulaGroup, Sheet
 from ..errors import ERR_BASE, ERROR_NAMES, UserError
 from ..formula.render import render
@@ -26,6 +24,7 @@ from ..refs import cell_name, col_letters
 from ..store import BLANK, BOOL, NUM, STR
 from ..style import Style
 from . import drawing as drawing_parts
+from .package import atomic_output
 
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -54,22 +53,13 @@ def write_workbook(book: Book, path: str, *, recalc: bool = True, overwrite: boo
         from ..engine import Engine
         Engine(book).recalc()
     parts = _Parts(book).build()
-    fd, tmp = tempfile.mkstemp(prefix=".sheetnet-", suffix=".xlsx", dir=folder)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-            for name, data in parts:
-                info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o600 << 16
-                # big sheets: fast compression (level 1 is ~3x faster than 6)
-                zf.writestr(info, data, compresslevel=1 if len(data) > (8 << 20) else 6)
-        _normal_permissions(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts:
+            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            # big sheets: fast compression (level 1 is ~3x faster than 6)
+            zf.writestr(info, data, compresslevel=1 if len(data) > (8 << 20) else 6)
 
 
 class _Styles:

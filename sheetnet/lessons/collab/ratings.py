@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import UserError
+from ...userfiles import read_text
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "data", "ratings_15x15.csv")
 
@@ -114,23 +115,7 @@ def read_ratings(path: str) -> RatingsFile:
     """Read a ratings.csv (header), u.data (tab-separated, no header) or
     ratings.dat ("::"-separated, no header) file."""
     name = str(path)
-    try:
-        with open(name, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise UserError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{name}: is a folder, not a ratings file") from None
-    except OSError as e:
-        raise UserError(f"{name}: cannot read it ({e.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b"\n") + 1
-        raise UserError(f"{name}:{line}: not UTF-8 text (is this a ratings file?)") from None
-    if "\x00" in text:
-        line = text[:text.index("\x00")].count("\n") + 1
-        raise UserError(f"{name}:{line}: binary data (NUL byte); expected a text ratings file")
+    text = read_text(name, "a ratings file")
 
     lines = text.replace("\r\n", "\n").split("\n")
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
