@@ -317,10 +317,6 @@ class Sheet:
         from .formula.render import render
         return "=" + render(g.ast, (row, col))
 
-    def group_at(self, ref: str | tuple[int, int]) -> FormulaGroup | None:
-        hit = self._owners().get(_cell_of(ref))
-        return None if hit is None else self.groups[hit[0]]
-
     # --- values -------------------------------------------------------------
 
     def set_value(self, ref: str | tuple[int, int], value) -> None:

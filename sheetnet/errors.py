@@ -83,6 +83,3 @@ class FormulaSyntaxError(UserError):
 class CircularReferenceError(UserError):
     """Cells that depend on themselves; the message lists the cycle."""
 
-
-class UnsupportedFunctionError(UserError):
-    """A function sheetnet does not implement (the cell evaluates to #NAME?)."""

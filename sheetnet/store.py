@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .errors import ERR_BASE, ERROR_CODES, ExcelError, error_from_code
+from .errors import ERROR_CODES, ExcelError, error_from_code
 
 BLANK, NUM, STR, BOOL = 0, 1, 2, 3
 
@@ -129,16 +129,3 @@ class ValueGrid:
         self.kind[rows, cols] = kind
         self.num[rows, cols] = num
         self.obj[rows, cols] = obj if obj is not None else None
-
-    def used_extent(self) -> tuple[int, int]:
-        """(rows, cols) of the smallest A1-anchored rectangle holding every non-blank cell."""
-        nz = self.kind != BLANK
-        if not nz.any():
-            return 0, 0
-        rows = np.flatnonzero(nz.any(axis=1))
-        cols = np.flatnonzero(nz.any(axis=0))
-        return int(rows[-1]) + 1, int(cols[-1]) + 1
-
-
-def is_error_kind(kind) -> np.ndarray | bool:
-    return kind >= ERR_BASE

@@ -528,9 +528,6 @@ class Engine:
 
     # --- facts for reports -------------------------------------------------------------------
 
-    def volatile_blocks(self) -> list[Block]:
-        return [b for b in self.blocks if b.volatile]
-
     def kept_cached_blocks(self) -> list[Block]:
         return list(self._frozen)
 

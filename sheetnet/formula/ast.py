@@ -155,6 +155,3 @@ def walk(node: Node):
             for row in reversed(n.rows):
                 stack.extend(reversed(row))
 
-
-def function_names(node: Node) -> set[str]:
-    return {n.name for n in walk(node) if isinstance(n, Call)}

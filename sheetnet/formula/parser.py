@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..errors import ERROR_CODES, FormulaSyntaxError
+from ..errors import FormulaSyntaxError
 from ..refs import MAX_COLS, MAX_ROWS, col_index
 from .ast import (BINARY_POWER, PERCENT_POWER, UNARY_POWER, AreaRef, ArrayLit, Binary, Bool,
                   Call, CellRef, ErrorLit, Missing, Name, Node, Number, Paren, Percent, Text, Unary)
@@ -303,9 +303,6 @@ def parse(text: str, anchor: tuple[int, int] = (0, 0)) -> Node:
 def _parse_cached(text: str, anchor: tuple[int, int]) -> Node:
     return _Parser(text, anchor).parse()
 
-
-def is_error_name(text: str) -> bool:
-    return text.upper() in ERROR_CODES
 
 
 __all__ = ["parse", "tokenize", "MAX_COLS"]

@@ -53,9 +53,6 @@ class TVal:
     def hw(self):
         return tuple(self.t.shape[-2:])
 
-    def numeric_mask(self):
-        return None if self.kind is None else (self.kind == NUM)
-
 
 class TRef:
     """A reference; `gather` caches (index tensor, kinds) once it has been read."""

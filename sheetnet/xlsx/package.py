@@ -22,7 +22,6 @@ MAX_PART_BYTES = 1 << 30          # one part
 MAX_TOTAL_BYTES = 3 << 30         # all parts read
 MAX_RATIO = 500                   # uncompressed / compressed, for parts over 50 MB (real sheets: 5-50x)
 
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OFFICE_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 STRICT_OFFICE_DOC = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 

@@ -20,16 +20,11 @@ from ..errors import ERR_BASE, ERROR_NAMES, UserError
 from ..refs import cell_name
 from ..store import BLANK, BOOL, NUM, STR
 from .package import Package, atomic_output
+from .writer import number_xml
 from .scan import T_BOOL, T_ERROR, T_FORMULA_STRING, T_NUMBER, scan_sheet_data
 
 _T_ATTR = re.compile(rb'\s+t="[^"]*"')
 _F_ELEMENT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>.*?</(?:\w+:)?f>)", re.S)
-
-
-def _number(x: float) -> bytes:
-    if x == int(x) and abs(x) < 1e15:
-        return str(int(x)).encode()
-    return repr(float(x)).encode()
 
 
 def _cell_bytes(original: bytes, kind: int, num: float, obj, prefix: bytes) -> bytes:
@@ -42,7 +37,7 @@ def _cell_bytes(original: bytes, kind: int, num: float, obj, prefix: bytes) -> b
     f = _F_ELEMENT.search(original)
     formula = f.group(0) if f else b""
     if kind == NUM:
-        t, v = b"", _number(num)
+        t, v = b"", number_xml(num).encode()
     elif kind == BOOL:
         t, v = b' t="b"', b"1" if num else b"0"
     elif kind >= ERR_BASE:
