@@ -14,6 +14,9 @@ from ..lessons import builders
 def _write(builder, args) -> int:
     from ..xlsx.writer import write_workbook
     out = args.out or builder.default_out
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):     # before building: a big book takes a while
+        raise UserError(f"{out}: the folder {folder} does not exist")
     t0 = time.perf_counter()
     book = builder.build(args)
     t1 = time.perf_counter()
