@@ -96,4 +96,4 @@ class Context:
 
 
 # Register the families (imports have the side effect of registering).
-from . import logic, lookup, mathfns, stats  # noqa: E402,F401
+from . import lambdas, logic, lookup, mathfns, references, stats, subtotal  # noqa: E402,F401
