@@ -301,6 +301,8 @@ class Sheet:
             if (row, col) != g.anchor:
                 raise UserError(f"{self.name}!{cell_name(row, col)} is part of the array formula "
                                 f"in {g.array.a1}; change the whole array")
+            a = g.array                 # its results go with it
+            self.values.set_block(a.r0, a.c0, np.full((a.height, a.width), None, dtype=object))
             del self.groups[gi]
         elif len(g) == 1:
             del self.groups[gi]
