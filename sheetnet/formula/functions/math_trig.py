@@ -1,4 +1,5 @@
-"""Numeric functions: elementwise maths, rounding, matrix products, RAND."""
+"""Math & trig: elementwise maths, rounding, sums and products, matrix
+products, random numbers."""
 
 from __future__ import annotations
 
@@ -9,40 +10,80 @@ import numpy as np
 
 from ...errors import ERR_BASE
 from ...store import NUM
-from ..values import (E_DIV0, E_NA, E_NUM, E_VALUE, Arr, error, first_error, numbers,
-                      numeric_result, seq_sum)
-from . import function
+from ..batch import RefVal
+from ..values import (E_DIV0, E_NA, E_NUM, E_VALUE, Arr, arithmetic, error, first_error, numbers,
+                      numeric_result, seq_sum, with_errors)
+from .aggregate import collect
+from .criteria import criterion_mask, python_criteria
+from .registry import Category, elementwise, function
+from .torchforms import TorchUnsupported
+
+MATH = Category.MATH
 
 
-def _elementwise(fn, valid=None):
-    """An elementwise function of one number; outside `valid` it is #NUM!."""
+# --- elementwise functions of one number ---------------------------------------------------
 
-    def impl(ctx, a: Arr) -> Arr:
-        x, err = numbers(a)
-        with np.errstate(all="ignore"):
-            z = fn(x)
-        if valid is not None:
-            bad = ~valid(x)
-            if bad.any():
-                err = first_error(err, np.where(bad, E_NUM, 0).astype(np.uint8))
-        return numeric_result(z, err)
-
-    return impl
+@elementwise("SQRT", category=MATH, args="number: number", numpy=np.sqrt, torch=lambda x: x.sqrt())
+def SQRT(x: float) -> float:
+    return math.sqrt(x)
 
 
-function("SQRT", min_args=1, max_args=1)(_elementwise(np.sqrt, lambda x: x >= 0))
-function("EXP", min_args=1, max_args=1)(_elementwise(np.exp))
-function("LN", min_args=1, max_args=1)(_elementwise(np.log, lambda x: x > 0))
-function("LOG10", min_args=1, max_args=1)(_elementwise(np.log10, lambda x: x > 0))
-function("ABS", min_args=1, max_args=1)(_elementwise(np.abs))
-function("INT", min_args=1, max_args=1)(_elementwise(np.floor))
-function("SIGN", min_args=1, max_args=1)(_elementwise(np.sign))
-function("TANH", min_args=1, max_args=1)(_elementwise(np.tanh))
-function("SIN", min_args=1, max_args=1)(_elementwise(np.sin))
-function("COS", min_args=1, max_args=1)(_elementwise(np.cos))
+@elementwise("EXP", category=MATH, args="number: number", numpy=np.exp, torch=lambda x: x.exp())
+def EXP(x: float) -> float:
+    return math.exp(x)
 
 
-@function("LOG", min_args=1, max_args=2)
+@elementwise("LN", category=MATH, args="number: number", numpy=np.log, torch=lambda x: x.log())
+def LN(x: float) -> float:
+    return math.log(x)
+
+
+@elementwise("LOG10", category=MATH, args="number: number", numpy=np.log10, torch=lambda x: x.log10())
+def LOG10(x: float) -> float:
+    return math.log10(x)
+
+
+@elementwise("ABS", category=MATH, args="number: number", numpy=np.abs, torch=lambda x: x.abs())
+def ABS(x: float) -> float:
+    return abs(x)
+
+
+@elementwise("INT", category=MATH, args="number: number", numpy=np.floor)
+def INT(x: float) -> float:
+    return float(math.floor(x))
+
+
+@elementwise("SIGN", category=MATH, args="number: number", numpy=np.sign)
+def SIGN(x: float) -> float:
+    return float((x > 0) - (x < 0))
+
+
+@elementwise("TANH", category=MATH, args="number: number", numpy=np.tanh)
+def TANH(x: float) -> float:
+    return math.tanh(x)
+
+
+@elementwise("SIN", category=MATH, args="number: number", numpy=np.sin)
+def SIN(x: float) -> float:
+    return math.sin(x)
+
+
+@elementwise("COS", category=MATH, args="number: number", numpy=np.cos)
+def COS(x: float) -> float:
+    return math.cos(x)
+
+
+def _log_scalar(x: float, base: float | None = None) -> float:
+    # ValueError (x or base <= 0) and ZeroDivisionError (base 1) send the cell
+    # to the general evaluator, which gives #NUM! / #DIV/0!
+    return math.log10(x) if base is None else math.log(x) / math.log(base)
+
+
+def _log_torch(x, base=None):
+    return x.log10() if base is None else x.log() / base.log()
+
+
+@function("LOG", category=MATH, args="number: number, [base: number]", scalar=_log_scalar, torch=_log_torch)
 def LOG(ctx, a: Arr, base: Arr | None = None) -> Arr:
     """Excel's LOG is base 10 unless a base is given (the lesson's quirk)."""
     x, err = numbers(a)
@@ -63,13 +104,13 @@ def LOG(ctx, a: Arr, base: Arr | None = None) -> Arr:
     return numeric_result(z, err)
 
 
-@function("POWER", min_args=2, max_args=2)
+@function("POWER", category=MATH, args="number: number, power: number", torch=lambda a, b: a.pow(b))
 def POWER(ctx, a: Arr, b: Arr) -> Arr:
-    from ..values import arithmetic
+    """a^b exactly as the ^ operator (0^0 #NUM!, 0^-1 #DIV/0!)."""
     return arithmetic("^", a, b)
 
 
-@function("MOD", min_args=2, max_args=2)
+@function("MOD", category=MATH, args="number: number, divisor: number")
 def MOD(ctx, a: Arr, b: Arr) -> Arr:
     """MOD(n, d) = n - d*INT(n/d): the result takes the divisor's sign."""
     x, ex = numbers(a)
@@ -83,10 +124,12 @@ def MOD(ctx, a: Arr, b: Arr) -> Arr:
     return numeric_result(z, err)
 
 
-@function("PI", min_args=0, max_args=0)
+@function("PI", category=MATH)
 def PI(ctx) -> Arr:
     return Arr(np.full(ctx.unit_shape(), math.pi))
 
+
+# --- rounding ----------------------------------------------------------------------------
 
 def _round_half_away(x: float, digits: int, mode: str) -> float:
     """Round at `digits` decimals the way Excel does: on the decimal value shown
@@ -99,26 +142,19 @@ def _round_half_away(x: float, digits: int, mode: str) -> float:
     return float(d.quantize(q, rounding=rounding)) if digits >= -300 else 0.0
 
 
-def _rounding(mode: str):
-    def impl(ctx, a: Arr, digits: Arr | None = None) -> Arr:
-        x, err = numbers(a)
-        if digits is None:
-            n = np.zeros_like(x)
-        else:
-            n, en = numbers(digits)
-            err = first_error(err, en)
-        shape = np.broadcast_shapes(x.shape, n.shape)
-        xb, nb = np.broadcast_to(x, shape), np.broadcast_to(np.trunc(n), shape)
-        z = np.empty(shape)
-        for idx in np.ndindex(shape):
-            z[idx] = _round_half_away(float(xb[idx]), int(nb[idx]), mode)
-        return numeric_result(z, err)
-    return impl
+@elementwise("ROUND", category=MATH, args="number: number, [num_digits: integer = 0]")
+def ROUND(x: float, digits: int) -> float:
+    return _round_half_away(x, digits, "round")
 
 
-function("ROUND", min_args=1, max_args=2)(_rounding("round"))
-function("ROUNDUP", min_args=1, max_args=2)(_rounding("up"))
-function("ROUNDDOWN", "TRUNC", min_args=1, max_args=2)(_rounding("down"))
+@elementwise("ROUNDUP", category=MATH, args="number: number, [num_digits: integer = 0]")
+def ROUNDUP(x: float, digits: int) -> float:
+    return _round_half_away(x, digits, "up")
+
+
+@elementwise("ROUNDDOWN", "TRUNC", category=MATH, args="number: number, [num_digits: integer = 0]")
+def ROUNDDOWN(x: float, digits: int) -> float:
+    return _round_half_away(x, digits, "down")
 
 
 def _quotient_15(q: np.ndarray) -> np.ndarray:
@@ -147,7 +183,7 @@ def _args2(a, b, default_sig=None):
     return x, s, first_error(ex, es)
 
 
-@function("CEILING", min_args=1, max_args=2)
+@function("CEILING", category=MATH, args="number: number, [significance: number]")
 def CEILING(ctx, a: Arr, b: Arr | None = None) -> Arr:
     """CEILING(x, s): up to a multiple of s; a negative x with a negative s
     goes away from zero; a positive x with a negative s is #NUM!."""
@@ -158,7 +194,7 @@ def CEILING(ctx, a: Arr, b: Arr | None = None) -> Arr:
     return numeric_result(z, first_error(err, np.where(bad, E_NUM, 0).astype(np.uint8)))
 
 
-@function("FLOOR", min_args=1, max_args=2)
+@function("FLOOR", category=MATH, args="number: number, [significance: number]")
 def FLOOR(ctx, a: Arr, b: Arr | None = None) -> Arr:
     """FLOOR(x, s): down to a multiple of s; a negative x with a negative s
     goes toward zero; a positive x with a negative s is #NUM!; s = 0 is #DIV/0!."""
@@ -187,8 +223,9 @@ def _math_rounding(ceiling: bool):
     return impl
 
 
-function("CEILING.MATH", min_args=1, max_args=3)(_math_rounding(True))
-function("FLOOR.MATH", min_args=1, max_args=3)(_math_rounding(False))
+_MATH_ROUNDING_ARGS = "number: number, [significance: number], [mode: number]"
+function("CEILING.MATH", category=MATH, prefix="_xlfn.", args=_MATH_ROUNDING_ARGS)(_math_rounding(True))
+function("FLOOR.MATH", category=MATH, prefix="_xlfn.", args=_MATH_ROUNDING_ARGS)(_math_rounding(False))
 
 
 def _precise(up: bool):
@@ -199,11 +236,94 @@ def _precise(up: bool):
     return impl
 
 
-function("CEILING.PRECISE", "ISO.CEILING", min_args=1, max_args=2)(_precise(True))
-function("FLOOR.PRECISE", min_args=1, max_args=2)(_precise(False))
+_PRECISE_ARGS = "number: number, [significance: number]"
+function("CEILING.PRECISE", category=MATH, prefix="_xlfn.", args=_PRECISE_ARGS)(_precise(True))
+function("ISO.CEILING", category=MATH, args=_PRECISE_ARGS)(_precise(True))
+function("FLOOR.PRECISE", category=MATH, prefix="_xlfn.", args=_PRECISE_ARGS)(_precise(False))
 
 
-# --- array maths ----------------------------------------------------------------
+# --- sums (the aggregate rule: see aggregate.py) ------------------------------------------------
+
+def _sum_scalar(values: list[float]) -> float:
+    total = 0.0
+    for i, v in enumerate(values):            # left to right, as the sheet adds
+        total = v if i == 0 else total + v
+    return total
+
+
+def _sum_torch(parts):
+    total = None
+    for t, m in parts:
+        s = (t * m).sum(dim=-1)
+        total = s if total is None else total + s
+    return total
+
+
+@function("SUM", category=MATH, args="number: numbers, [number: numbers]...", scalar=_sum_scalar,
+          torch=_sum_torch)
+def SUM(ctx, *args) -> Arr:
+    c = collect(ctx, args)
+    return numeric_result(c.total(c.num), c.first_error())
+
+
+def _sumsq_torch(parts):
+    return _sum_torch([(t * t, m) for t, m in parts])
+
+
+@function("SUMSQ", category=MATH, args="number: numbers, [number: numbers]...",
+          scalar=lambda values: _sum_scalar([v * v for v in values]), torch=_sumsq_torch)
+def SUMSQ(ctx, *args) -> Arr:
+    c = collect(ctx, args)
+    return numeric_result(c.total(c.num * c.num), c.first_error())
+
+
+def conditional_totals(ctx, rng, crit: Arr, values) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """For each batch element: (sum of matching values, count of matches, error)
+    of SUMIF/AVERAGEIF; (None, None, None) when the range is not a reference."""
+    if not isinstance(rng, RefVal):
+        return None, None, None
+    src = ctx.deref(rng)
+    if values is None:
+        tgt = src
+    elif isinstance(values, RefVal):
+        # Excel sizes the sum range like the criteria range, from its top-left.
+        tgt = ctx.deref(RefVal(values.sheet, values.r, values.c, rng.h, rng.w, values.dynamic))
+    else:
+        return None, None, None
+    crits = python_criteria(crit.first())
+    bshape = np.broadcast_shapes(src.shape[:-2], tgt.shape[:-2], crits.shape[:-2])
+    total = np.zeros(bshape)
+    count = np.zeros(bshape)
+    err = np.zeros(bshape, np.uint8)
+    ks, xs, ss = src.kinds(), src.num, src.strings()
+    kt, xt = tgt.kinds(), tgt.num
+    for idx in np.ndindex(bshape):
+        def at(arr):
+            return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
+        c = at(crits)[0, 0]
+        if c is None:
+            err[idx] = E_VALUE
+            continue
+        mask = criterion_mask(c, at(ks), at(xs), at(ss))
+        vk = at(kt)
+        use = mask & (vk == NUM)
+        bad = mask & (vk >= ERR_BASE)
+        if bad.any():
+            err[idx] = vk[bad].flat[0]
+        total[idx] = seq_sum(np.where(use, at(xt), 0.0).ravel()[None, :])[0]
+        count[idx] = use.sum()
+    return total[..., None, None], count[..., None, None], err[..., None, None]
+
+
+@function("SUMIF", category=MATH, args="range: reference, criteria: any, [sum_range: reference]")
+def SUMIF(ctx, rng, crit, values=None) -> Arr:
+    total, _, err = conditional_totals(ctx, rng, crit, values)
+    if total is None:
+        return error(E_VALUE, ctx.unit_shape())
+    return numeric_result(total, err)
+
+
+# --- products of arrays --------------------------------------------------------------------------
 
 def _numeric_only(a: Arr) -> tuple[np.ndarray, np.ndarray | None]:
     """Numbers for array functions that treat anything else as 0, plus the
@@ -227,7 +347,16 @@ def _first_code(err: np.ndarray | None, shape) -> np.ndarray | None:
     return np.where(has.any(axis=-1), code, 0).astype(np.uint8)[..., None, None]
 
 
-@function("SUMPRODUCT", modes="a", min_args=1, max_args=255)
+def _sumproduct_torch(*values):
+    import torch
+    prod = None
+    for v in values:
+        t = v.t if v.kind is None else v.t * torch.from_numpy((v.kind == NUM).astype(np.float64))
+        prod = t if prod is None else prod * t
+    return prod.sum(dim=(-2, -1), keepdim=True), None
+
+
+@function("SUMPRODUCT", category=MATH, args="array: array, [array: array]...", torch=_sumproduct_torch)
 def SUMPRODUCT(ctx, *arrays: Arr) -> Arr:
     """Sum of elementwise products; text, blanks and booleans count as 0;
     arrays of different shapes are #VALUE!."""
@@ -259,7 +388,19 @@ def SUMPRODUCT(ctx, *arrays: Arr) -> Arr:
     return numeric_result(total, _first_code(err, shape))
 
 
-@function("SUMXMY2", modes="a", min_args=2, max_args=2)
+def _sumxmy2_torch(a, b):
+    import torch
+    both = np.ones(1, bool)
+    for v in (a, b):
+        if v.kind is not None:
+            both = both & (v.kind == NUM)
+    d = a.t - b.t
+    if both.size > 1 or not both.all():
+        d = d * torch.from_numpy(np.broadcast_to(both, tuple(d.shape)).astype(np.float64))
+    return (d * d).sum(dim=(-2, -1), keepdim=True), None
+
+
+@function("SUMXMY2", category=MATH, args="array_x: array, array_y: array", torch=_sumxmy2_torch)
 def SUMXMY2(ctx, a: Arr, b: Arr) -> Arr:
     """Sum of (x - y)^2 over the pairs where both are numbers (Excel skips a
     pair with a blank or text; LibreOffice counts a blank as 0)."""
@@ -276,7 +417,13 @@ def SUMXMY2(ctx, a: Arr, b: Arr) -> Arr:
     return numeric_result(total, _first_code(err if err.any() else None, sq.shape))
 
 
-@function("MMULT", modes="a", min_args=2, max_args=2)
+def _mmult_torch(a, b):
+    if a.kind is not None or b.kind is not None:
+        raise TorchUnsupported("MMULT over non-numbers")
+    return a.t @ b.t, None
+
+
+@function("MMULT", category=MATH, args="array1: array, array2: array", torch=_mmult_torch)
 def MMULT(ctx, a: Arr, b: Arr) -> Arr:
     """Matrix product, each dot product summed left to right; any non-number
     in either array makes the whole result #VALUE!."""
@@ -296,25 +443,18 @@ def MMULT(ctx, a: Arr, b: Arr) -> Arr:
     if bad is not None and bad.any():
         shape = np.broadcast_shapes(out.shape, bad.shape + (1, 1))
         codes = np.broadcast_to(np.where(bad, E_VALUE, 0).astype(np.uint8)[..., None, None], shape)
-        from ..values import with_errors
         out = with_errors(out.broadcast(shape), codes)
     return out
 
 
-@function("TRANSPOSE", modes="a", min_args=1, max_args=1)
-def TRANSPOSE(ctx, a: Arr) -> Arr:
-    return Arr(np.swapaxes(a.num, -1, -2), None if a.kind is None else np.swapaxes(a.kind, -1, -2),
-               None if a.obj is None else np.swapaxes(a.obj, -1, -2))
+# --- random numbers (volatile) -------------------------------------------------------------------
 
-
-# --- random numbers (volatile) -------------------------------------------------------
-
-@function("RAND", min_args=0, max_args=0, volatile=True)
+@function("RAND", category=MATH, volatile=True)
 def RAND(ctx) -> Arr:
     return Arr(ctx.engine.rng.random(ctx.batch.shape)[..., None, None])
 
 
-@function("RANDBETWEEN", min_args=2, max_args=2, volatile=True)
+@function("RANDBETWEEN", category=MATH, args="bottom: number, top: number", volatile=True)
 def RANDBETWEEN(ctx, lo: Arr, hi: Arr) -> Arr:
     a, ea = numbers(lo)
     b, eb = numbers(hi)
