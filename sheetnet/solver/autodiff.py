@@ -19,6 +19,8 @@ the solver falls back to finite differences, as Excel's GRG does.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ..errors import ERR_BASE
@@ -26,6 +28,8 @@ from ..formula.ast import (AreaRef, ArrayLit, Binary, Bool, Call, CellRef, Error
                            Paren, Percent, Text, Unary)
 from ..formula.batch import Batch, RefVal
 from ..formula.evaluator import Evaluator
+from ..formula.functions import FUNCTIONS
+from ..formula.functions.torchforms import TorchUnsupported, merge_kinds
 from ..formula.values import Arr
 from ..store import BLANK, BOOL, NUM
 from ..engine.plan import read_region, reference_reads
@@ -64,7 +68,10 @@ class TRef:
         self.gather = None
 
 
-_REFERENCE_FUNCTIONS = {"OFFSET", "INDEX"}
+def _returns_reference(node) -> bool:
+    """A call whose result is a reference computed at run time (OFFSET, INDEX)."""
+    spec = FUNCTIONS.get(node.name) if isinstance(node, Call) else None
+    return spec is not None and spec.reference
 
 
 class TorchReplay:
@@ -220,7 +227,7 @@ class TorchReplay:
         return hit
 
     def _compute_touches(self, node, batch: Batch) -> bool:
-        if isinstance(node, Call) and node.name in _REFERENCE_FUNCTIONS:
+        if _returns_reference(node):
             return True
         name_tree = lambda n: self.engine.name_tree(n.name, n.sheet or batch.sheet.name)  # noqa: E731
         rows = np.asarray(batch.rows)
@@ -239,7 +246,7 @@ class TorchReplay:
             if mask[r0:r1 + 1, c0:c1 + 1].any():
                 return True
         for n in _subtrees(node):
-            if isinstance(n, Call) and n.name in _REFERENCE_FUNCTIONS:
+            if _returns_reference(n):
                 return True
         return False
 
@@ -355,77 +362,36 @@ class TorchReplay:
         raise Unsupported(f"operator {op} on the way to the objective")
 
     def _call(self, node: Call, batch, arr, key):
-        name = node.name
-        args = node.args
-        if name == "IF":
-            cond = self._operand(args[0], batch, arr, key)
-            mask = cond.t.detach().numpy() != 0
-            if cond.kind is not None and ((cond.kind >= ERR_BASE).any() or (cond.kind == 2).any()):
-                raise Unsupported("an IF test that is text or an error")
-
-            def branch(i):
-                if i < len(args):
-                    return self._operand(args[i], batch, arr, key)
-                return TVal(torch.zeros((1,) * (batch.ndim + 2), dtype=torch.float64),
-                            np.full((1,) * (batch.ndim + 2), BOOL, np.uint8))
-
-            if mask.all():
-                return branch(1)
-            if not mask.any():
-                return branch(2)
-            yes, no = branch(1), branch(2)
-            return TVal(torch.where(torch.from_numpy(mask), yes.t, no.t), _merge_kinds(yes, no))
-        if name in ("OFFSET", "INDEX"):
+        """A function call through its registration's torch form (see
+        formula/functions/registry.py for the calling conventions)."""
+        spec = FUNCTIONS.get(node.name)
+        if spec is not None and spec.reference:
             return self._reference_function(node, batch, arr, key)
-        if name == "IFERROR":
-            return self._operand(args[0], batch, arr, key)
-        if name in ("SQRT", "EXP", "LN", "LOG10", "ABS"):
-            v = self._operand(args[0], batch, arr, key)
-            fn = {"SQRT": torch.sqrt, "EXP": torch.exp, "LN": torch.log, "LOG10": torch.log10, "ABS": torch.abs}[name]
-            return TVal(fn(v.t), v.kind)
-        if name == "LOG":
-            v = self._operand(args[0], batch, arr, key)
-            if len(args) == 1:
-                return TVal(torch.log10(v.t), v.kind)
-            base = self._operand(args[1], batch, arr, key)
-            return TVal(torch.log(v.t) / torch.log(base.t), v.kind)
-        if name == "POWER":
-            a = self._operand(args[0], batch, arr, key)
-            b = self._operand(args[1], batch, arr, key)
-            return TVal(torch.pow(a.t, b.t), _merge_kinds(a, b))
-        if name == "TRANSPOSE":
-            v = self._operand(args[0], batch, True, key)
-            return TVal(v.t.transpose(-1, -2), None if v.kind is None else np.swapaxes(v.kind, -1, -2))
-        if name == "MMULT":
-            a = self._operand(args[0], batch, True, key)
-            b = self._operand(args[1], batch, True, key)
-            if a.kind is not None or b.kind is not None:
-                raise Unsupported("MMULT over non-numbers")
-            return TVal(torch.matmul(a.t, b.t))
-        if name == "SUMPRODUCT":
-            vals = [self._operand(a, batch, True, key) for a in args]
-            prod = None
-            for v in vals:
-                t = v.t if v.kind is None else v.t * torch.from_numpy((v.kind == NUM).astype(np.float64))
-                prod = t if prod is None else prod * t
-            return TVal(prod.sum(dim=(-2, -1), keepdim=True))
-        if name == "SUMXMY2":
-            a = self._operand(args[0], batch, True, key)
-            b = self._operand(args[1], batch, True, key)
-            both = np.ones(1, bool)
-            for v in (a, b):
-                if v.kind is not None:
-                    both = both & (v.kind == NUM)
-            d = a.t - b.t
-            if both.size > 1 or not both.all():
-                d = d * torch.from_numpy(np.broadcast_to(both, tuple(d.shape)).astype(np.float64))
-            return TVal((d * d).sum(dim=(-2, -1), keepdim=True))
-        if name in ("SUM", "SUMSQ", "AVERAGE", "COUNT", "MAX", "MIN"):
-            return self._aggregate(name, args, batch, arr, key)
-        raise Unsupported(f"{name} on the way to the objective")
+        if spec is None or spec.torch is None:
+            raise Unsupported(f"{node.name} on the way to the objective")
+        args = node.args
+        try:
+            if spec.lazy:
+                out = spec.torch(*[partial(self._operand, a, batch, arr, key) for a in args])
+            elif spec.aggregate:
+                return TVal(spec.torch(self._aggregate_parts(node.name, args, batch, arr, key))[..., None, None])
+            elif spec.elementwise:
+                vals = [self._operand(a, batch, arr, key) for a in args]
+                kind = vals[0].kind
+                for v in vals[1:]:
+                    kind = merge_kinds(kind, v.kind)
+                return TVal(spec.torch(*[v.t for v in vals]), kind)
+            else:
+                vals = [self._operand(a, batch, arr or spec.mode(i) == "a", key) for i, a in enumerate(args)]
+                out = spec.torch(*vals)
+        except TorchUnsupported as exc:
+            raise Unsupported(f"{node.name}: {exc}") from None
+        return out if isinstance(out, TVal) else TVal(*out)
 
-    def _aggregate(self, name, args, batch, arr, key) -> TVal:
-        parts, counts = [], []
+    def _aggregate_parts(self, name, args, batch, arr, key) -> list:
+        """The (values, include) tensors of SUM-style arguments: a range
+        includes its numbers, a typed-in value itself."""
+        parts = []
         for a in args:
             v = self._eval(a, batch, arr, key)
             if isinstance(v, TRef):
@@ -438,23 +404,7 @@ class TorchReplay:
             mask = np.broadcast_to(np.asarray(include), tuple(v.t.shape)).astype(np.float64)
             flat = tuple(v.t.shape[:-2]) + (-1,)
             parts.append((v.t.reshape(flat), torch.from_numpy(mask.reshape(flat))))
-            counts.append(mask.reshape(flat).sum(axis=-1))
-        n = sum(counts)
-        if name == "COUNT":
-            return TVal(torch.from_numpy(np.asarray(n, dtype=np.float64))[..., None, None])
-        if name in ("MAX", "MIN"):
-            big = float("inf") if name == "MIN" else float("-inf")
-            cat = torch.cat([torch.where(m > 0, t, torch.full_like(t, big)) for t, m in parts], dim=-1)
-            red = cat.max(dim=-1).values if name == "MAX" else cat.min(dim=-1).values
-            return TVal(red[..., None, None])
-        total = None
-        for t, m in parts:
-            term = (t * t if name == "SUMSQ" else t) * m
-            s = term.sum(dim=-1)
-            total = s if total is None else total + s
-        if name == "AVERAGE":
-            total = total / torch.from_numpy(np.asarray(n, dtype=np.float64))
-        return TVal(total[..., None, None])
+        return parts
 
     def _reference_function(self, node: Call, batch, arr, key) -> TRef:
         """OFFSET / INDEX with constant offsets: a reference computed like the
@@ -484,13 +434,7 @@ def _from_arr(v) -> TVal:
 
 
 def _merge_kinds(a: TVal, b: TVal):
-    if a.kind is None and b.kind is None:
-        return None
-    ka = np.full((1,), NUM, np.uint8) if a.kind is None else a.kind
-    kb = np.full((1,), NUM, np.uint8) if b.kind is None else b.kind
-    shape = np.broadcast_shapes(ka.shape, kb.shape)
-    out = np.where(np.broadcast_to(ka, shape) >= ERR_BASE, np.broadcast_to(ka, shape), np.broadcast_to(kb, shape))
-    return np.where(out == BLANK, NUM, out).astype(np.uint8)
+    return merge_kinds(a.kind, b.kind)
 
 
 def _subtrees(node):
