@@ -8,6 +8,11 @@ function category: the comparison `sheetnet check` makes (rtol 1e-9, atol
     python scripts/reference_coverage.py --files         # plus one row per workbook
     python scripts/reference_coverage.py --json          # one JSON object
     python scripts/reference_coverage.py --category LOGICAL --examples 50
+    python scripts/reference_coverage.py --category LOGICAL --write-expectations
+
+--write-expectations rewrites tests/reference_expectations/<CATEGORY>.txt for
+the categories run (the cells tests/test_reference_workbooks.py excuses):
+every failing cell with its reason, reasons already written kept.
 
 Per category, over formula cells that carry a cached value:
   matched      computed and equal to Excel's cached value
@@ -30,7 +35,12 @@ import time
 from collections import Counter, defaultdict
 
 from sheetnet.check import format_value
-from sheetnet.refbooks import check_book, formula_text, reference_books, shared_dir
+from pathlib import Path
+
+from sheetnet.refbooks import (check_book, formula_text, read_expectations, reference_books, shared_dir,
+                               write_expectations)
+
+EXPECTATIONS = Path(__file__).resolve().parents[1] / "tests" / "reference_expectations"
 
 COLUMNS = ("matched", "mismatched", "unsupported", "errors", "volatile")
 
@@ -38,8 +48,10 @@ COLUMNS = ("matched", "mismatched", "unsupported", "errors", "volatile")
 def verdict_class(verdict: str) -> str | None:
     """matched / mismatched / unsupported / errors / volatile; None for a
     cell without a cached value (not counted)."""
-    if verdict in ("matched", "mismatched", "volatile"):
+    if verdict in ("matched", "volatile"):
         return verdict
+    if verdict.startswith("mismatched"):
+        return "mismatched"
     if verdict.startswith("unsupported"):
         return "unsupported"
     if verdict.startswith("error"):
@@ -82,7 +94,7 @@ def mismatch_examples(result, limit: int) -> list[dict]:
     return out
 
 
-def run(categories: set[str] | None, examples: int) -> dict:
+def run(categories: set[str] | None, examples: int, results_by_category: dict | None = None) -> dict:
     shared = shared_dir()
     if shared is None:
         raise SystemExit("reference_coverage: no ../shared beside the repository and SHEETNET_SHARED not set")
@@ -95,6 +107,8 @@ def run(categories: set[str] | None, examples: int) -> dict:
     for book in books:
         t = time.perf_counter()
         result = check_book(book)
+        if results_by_category is not None:
+            results_by_category.setdefault(book.category, []).append(result)
         row = tally(result.outcomes)
         per_file.append({"file": book.key, "category": book.category, **row, "match_pct": share(row),
                          "seconds": time.perf_counter() - t, "error": result.error})
@@ -168,8 +182,18 @@ def main(argv=None) -> int:
                     help="only this category (repeatable): MATH_AND_TRIGONOMETRY, TOP_LEVEL, LESSONS ...")
     ap.add_argument("--examples", type=int, default=5, metavar="N",
                     help="mismatch examples listed per category (default 5)")
+    ap.add_argument("--write-expectations", action="store_true",
+                    help="rewrite tests/reference_expectations/<CATEGORY>.txt for the categories run")
+    ap.add_argument("--whole-file-above", type=int, default=200, metavar="N",
+                    help="with --write-expectations: a workbook with more failing cells is one '*' line")
     args = ap.parse_args(argv)
-    out = run(set(args.category) if args.category else None, args.examples)
+    results: dict = {}
+    out = run(set(args.category) if args.category else None, args.examples, results)
+    if args.write_expectations:
+        for category, category_results in sorted(results.items()):
+            path = EXPECTATIONS / f"{category}.txt"
+            n = write_expectations(path, category_results, read_expectations(path), args.whole_file_above)
+            print(f"{path}: {n} line(s)", file=sys.stderr)
     if args.json:
         print(json.dumps(out, indent=1))
     else:

@@ -118,8 +118,8 @@ def check_file(path: str, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
     reference) propagate for the caller to report.
 
     `outcomes`, when given, receives every formula cell's verdict:
-    (sheet, "A1") -> "matched" | "mismatched" | "volatile" | "no cached value"
-    | "unsupported: NAME,..." (what the reference-workbook tests and
+    (sheet, "A1") -> "matched" | "mismatched: Excel X, sheetnet Y" | "volatile"
+    | "no cached value" | "unsupported: NAME,..." (what the reference-workbook tests and
     scripts/reference_coverage.py count)."""
     report = FileReport(path, rtol=rtol, atol=atol)
     t0 = time.perf_counter()
@@ -210,24 +210,25 @@ def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol, outcom
     bad = np.flatnonzero(use & ~close)
     rep.matched = rep.compared - len(bad)
     rep.mismatched_count = len(bad)
-    if outcomes is not None:
-        _record_outcomes(outcomes, sheet.name, rr, cc, reasons, ck == BLANK, use & close)
-    items = []
+    items, details = [], {}
     for i in bad.tolist():
         cached = _decode(ck[i], cn[i], co[i])
         computed = _decode(k[i], x[i], o[i])
+        details[i] = f"mismatched: Excel {format_value(cached)}, sheetnet {format_value(computed)}"
         m = Mismatch(sheet.name, cell_name(int(rr[i]), int(cc[i])), cached, computed)
         if ck[i] == NUM and k[i] == NUM:
             m.abs_err = float(abs(x[i] - cn[i]))
             m.rel_err = float(m.abs_err / abs(cn[i])) if cn[i] != 0 else float("inf")
         items.append(m)
+    if outcomes is not None:
+        _record_outcomes(outcomes, sheet.name, rr, cc, reasons, ck == BLANK, details)
     # worst first: type mismatches, then by relative error
     items.sort(key=lambda m: (m.rel_err is not None, -(m.rel_err or 0.0)))
     rep.mismatched = items[:MAX_LISTED]
     return rep
 
 
-def _record_outcomes(outcomes: dict, sheet: str, rr, cc, reasons: dict, no_cache, matched) -> None:
+def _record_outcomes(outcomes: dict, sheet: str, rr, cc, reasons: dict, no_cache, mismatches: dict) -> None:
     """One verdict per formula cell; a cell without a cached value is that
     first (nothing can match it), whatever else holds."""
     for i, (r, c) in enumerate(zip(rr.tolist(), cc.tolist())):
@@ -239,7 +240,7 @@ def _record_outcomes(outcomes: dict, sheet: str, rr, cc, reasons: dict, no_cache
         elif reason is not None:
             verdict = f"unsupported: {reason}"
         else:
-            verdict = "matched" if matched[i] else "mismatched"
+            verdict = mismatches.get(i, "matched")
         outcomes[(sheet, cell_name(r, c))] = verdict
 
 
