@@ -67,6 +67,10 @@ def _coerce(a: Arr, param: Param):
     return out, None
 
 
+def _default(param: Param):
+    return None if param.default is None else _python_value(param.default, param)
+
+
 def _python_value(x, param: Param):
     if param.type == "integer":
         return int(x)
@@ -86,7 +90,7 @@ def lift(fn, params: tuple[Param, ...]):
             v, e = _coerce(a, p)
             values.append(v)
             err = first_error(err, e)
-        defaults = [p.default for p in params[len(args):]]
+        defaults = [_default(p) for p in params[len(args):]]
         if not values:
             return _build([fn(*defaults)], ctx.unit_shape())
         shape = np.broadcast_shapes(*(np.shape(v) for v in values), *(() if err is None else (err.shape,)))
@@ -173,7 +177,7 @@ def scalar_form(fn, params: tuple[Param, ...]):
     """The compiled scalar path's form: floats in, the Python form's result out
     (integer parameters truncated, omitted optional ones at their defaults)."""
     kinds = [p.type for p in params]
-    defaults = [p.default for p in params]
+    defaults = [_default(p) for p in params]
 
     def scalar(*xs: float):
         args = [int(x) if k == "integer" else x for x, k in zip(xs, kinds)]

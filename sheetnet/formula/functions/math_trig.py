@@ -4,7 +4,7 @@ products, random numbers."""
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 
 import numpy as np
 
@@ -73,6 +73,13 @@ def COS(x: float) -> float:
     return math.cos(x)
 
 
+@elementwise("SQRTPI", category=MATH, args="number: number",
+             numpy=lambda x: np.sqrt(x * np.pi), torch=lambda x: (x * math.pi).sqrt())
+def SQRTPI(x: float) -> float:
+    """SQRTPI(x) = SQRT(x * PI()); #NUM! for x < 0."""
+    return math.sqrt(x * math.pi)
+
+
 def _log_scalar(x: float, base: float | None = None) -> float:
     # ValueError (x or base <= 0) and ZeroDivisionError (base 1) send the cell
     # to the general evaluator, which gives #NUM! / #DIV/0!
@@ -131,15 +138,21 @@ def PI(ctx) -> Arr:
 
 # --- rounding ----------------------------------------------------------------------------
 
+_DECIMAL = Context(prec=1000, Emax=10**6, Emin=-10**6)
+_ROUNDING = {"round": ROUND_HALF_UP, "up": ROUND_UP, "down": ROUND_DOWN}
+
+
 def _round_half_away(x: float, digits: int, mode: str) -> float:
     """Round at `digits` decimals the way Excel does: on the decimal value shown
-    with 15 significant digits (so ROUND(2.675, 2) is 2.68, not 2.67)."""
+    with 15 significant digits (so ROUND(2.675, 2) is 2.68, not 2.67).  Beyond
+    400 digits either way nothing changes any more (a double has at most
+    ~340 decimals), so huge digit counts are clipped, never an error."""
     if not math.isfinite(x):
         return x
+    digits = max(-400, min(400, digits))
     d = Decimal(f"{x:.15g}")
-    q = Decimal(1).scaleb(-digits)
-    rounding = {"round": ROUND_HALF_UP, "up": "ROUND_UP", "down": "ROUND_DOWN"}[mode]
-    return float(d.quantize(q, rounding=rounding)) if digits >= -300 else 0.0
+    q = Decimal(1).scaleb(-digits, _DECIMAL)
+    return float(d.quantize(q, rounding=_ROUNDING[mode], context=_DECIMAL))
 
 
 @elementwise("ROUND", category=MATH, args="number: number, [num_digits: integer = 0]")
@@ -275,6 +288,26 @@ def _sumsq_torch(parts):
 def SUMSQ(ctx, *args) -> Arr:
     c = collect(ctx, args)
     return numeric_result(c.total(c.num * c.num), c.first_error())
+
+
+def _product_torch(parts):
+    total, counted = None, 0
+    for t, m in parts:                      # values and 0/1 "counts" masks, shape batch + (k,)
+        p = (t * m + (1 - m)).prod(dim=-1)
+        total = p if total is None else total * p
+        counted = counted + m.sum(dim=-1)
+    return total * (counted > 0)             # no numbers at all: 0
+
+
+@function("PRODUCT", category=MATH, args="number: numbers, [number: numbers]...",
+          scalar=lambda values: math.prod(values) if values else 0.0, torch=_product_torch)
+def PRODUCT(ctx, *args) -> Arr:
+    """The product of the numbers (ranges: numbers only; typed: converted); 0 when none."""
+    c = collect(ctx, args)                   # aggregate.py: the SUM-style reading
+    factors = np.where(c.counts, c.num, 1.0)
+    product = np.cumprod(factors, axis=-1)[..., -1:][..., None]     # left to right, as Excel
+    none = ~c.counts.any(axis=-1)[..., None, None]
+    return numeric_result(np.where(none, 0.0, product), c.first_error())
 
 
 def conditional_totals(ctx, rng, crit: Arr, values) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

@@ -102,6 +102,7 @@ class Param:
         return PARAM_TYPES[self.type]
 
 
+_MEMBER = re.compile(r'(?:[^,"]|"[^"]*")+')     # comma-separated, quoted defaults kept whole
 _PARAM = re.compile(r"^\s*(\w[\w.]*)\s*:\s*(\w+)\s*(?:=\s*(\S.*?))?\s*$")
 
 
@@ -119,7 +120,7 @@ def parse_signature(text: str) -> tuple[tuple[Param, ...], int]:
     for group, optional, repeated in _groups(text):
         if repeat:
             raise ValueError(f"signature {text!r}: a repeated group must come last")
-        members = [p for p in group.split(",") if p.strip()]
+        members = [p for p in _MEMBER.findall(group) if p.strip()]
         for member in members:
             m = _PARAM.match(member)
             if m is None or m.group(2) not in PARAM_TYPES:
