@@ -12,9 +12,8 @@ that does the least work its index pattern allows:
 
 * every cell constant: the engine's values, read once;
 * exactly a whole source, in order: a reshape (no copy);
-* whole rows of a rectangular source (an embedding look-up, OFFSET into a
-  factor table): ``index_select`` of rows;
-* anything else in one source: ``index_select`` of elements;
+* anything else in one source (an embedding look-up: OFFSET into a factor
+  table): one ``index_select``;
 * several sources and constants: one ``cat`` and one ``index_select``;
 * sources still being filled cell by cell (recurrences): a stack of cells.
 """
@@ -59,14 +58,12 @@ class TVal:
 
 
 class Source:
-    """One group of active cells: (rows, cols) on `sheet` in source order,
-    `shape` = (H, W) when they are a rectangle stored row-major."""
+    """One group of active cells: (rows, cols) on `sheet` in source order."""
 
-    __slots__ = ("sheet", "rows", "cols", "shape", "base", "cellwise", "value", "cells")
+    __slots__ = ("sheet", "rows", "cols", "base", "cellwise", "value", "cells")
 
-    def __init__(self, sheet: int, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], base: int,
-                 cellwise: bool = False):
-        self.sheet, self.rows, self.cols, self.shape, self.base = sheet, rows, cols, shape, base
+    def __init__(self, sheet: int, rows: np.ndarray, cols: np.ndarray, base: int, cellwise: bool = False):
+        self.sheet, self.rows, self.cols, self.base = sheet, rows, cols, base
         self.cellwise = cellwise
         self.value = None           # flat tensor (whole-block sources)
         self.cells = None           # list of 0-d tensors (cellwise sources)
@@ -76,17 +73,17 @@ class Source:
         return len(self.rows)
 
 
-def block_cells(b) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+def block_cells(b) -> tuple[np.ndarray, np.ndarray]:
     """A block's cells in the order its evaluation produces them."""
     if b.array is not None:
         a = b.array
         rr, cc = np.mgrid[a.r0:a.r1 + 1, a.c0:a.c1 + 1]
-        return rr.ravel(), cc.ravel(), (a.height, a.width)
+        return rr.ravel(), cc.ravel()
     if b.rect is not None:
         r0, c0, bh, bw = b.rect
         rr, cc = np.mgrid[r0:r0 + bh, c0:c0 + bw]
-        return rr.ravel(), cc.ravel(), (bh, bw)
-    return np.asarray(b.rows, np.int64), np.asarray(b.cols, np.int64), (len(b.rows), 1)
+        return rr.ravel(), cc.ravel()
+    return np.asarray(b.rows, np.int64), np.asarray(b.cols, np.int64)
 
 
 class CellSpace:
@@ -102,19 +99,19 @@ class CellSpace:
         for v in variables:
             a = v.area
             rr, cc = np.mgrid[a.r0:a.r1 + 1, a.c0:a.c1 + 1]
-            src = self._add(v.sheet, rr.ravel(), cc.ravel(), (a.height, a.width))
+            src = self._add(v.sheet, rr.ravel(), cc.ravel())
             self.variable_sources.append((src, offset))
             offset += a.size
         for bid in sorted(part.ids):
             b = engine.blocks[bid]
-            rows, cols, shape = block_cells(b)
-            src = self._add(b.sheet, rows, cols, shape, cellwise=bid in cellwise_blocks)
+            rows, cols = block_cells(b)
+            src = self._add(b.sheet, rows, cols, cellwise=bid in cellwise_blocks)
             self.by_block[bid] = src
         self._bases = np.array([s.base for s in self.sources], dtype=np.int64)
 
-    def _add(self, sheet, rows, cols, shape, cellwise=False) -> Source:
+    def _add(self, sheet, rows, cols, cellwise=False) -> Source:
         base = self.sources[-1].base + self.sources[-1].size if self.sources else 0
-        src = Source(sheet, rows.astype(np.int64), cols.astype(np.int64), shape, base, cellwise)
+        src = Source(sheet, rows.astype(np.int64), cols.astype(np.int64), base, cellwise)
         grid = self.code.get(sheet)
         if grid is None:
             grid = self.code[sheet] = np.full(self.engine.sheets[sheet].vals.num.shape, -1, dtype=np.int64)
@@ -215,16 +212,12 @@ class CellSpace:
 
 
 def _one_source(src: Source, local: np.ndarray, shape, kind, device):
-    H, W = src.shape
-    if local.size == src.size and np.array_equal(local.ravel(), np.arange(src.size)):
+    flat = local.ravel()
+    if flat.size == src.size and np.array_equal(flat, np.arange(src.size)):
         return _View(src, shape, kind)
-    w = shape[-1]
-    if w == W and len(shape) >= 1:
-        first = local[..., :1]
-        if (first % W == 0).all() and np.array_equal(local, first + np.arange(W)):
-            rows = torch.from_numpy(np.ascontiguousarray((first // W).ravel())).to(device)
-            return _Rows(src, rows, shape, kind)
-    return _Elements(src, torch.from_numpy(np.ascontiguousarray(local.ravel())).to(device), shape, kind)
+    # (measured: a 1-D index_select of elements is as fast as selecting whole
+    # rows of a 2-D view, forward and backward, and about 3x nn.Embedding's)
+    return _Elements(src, torch.from_numpy(np.ascontiguousarray(flat)).to(device), shape, kind)
 
 
 class _Constant:
@@ -245,17 +238,6 @@ class _View:
 
     def read(self) -> TVal:
         return TVal(self.src.value.reshape(self.shape), self.kind)
-
-
-class _Rows:
-    __slots__ = ("src", "rows", "shape", "kind")
-
-    def __init__(self, src, rows, shape, kind):
-        self.src, self.rows, self.shape, self.kind = src, rows, shape, kind
-
-    def read(self) -> TVal:
-        table = self.src.value.reshape(self.src.shape)
-        return TVal(table.index_select(0, self.rows).reshape(self.shape), self.kind)
 
 
 class _Elements:
