@@ -29,23 +29,23 @@ def _if_scalar(test, yes, no=None):
 def _if_torch(test, yes, no=None):
     import torch
     cond = test()
-    mask = cond.t.detach().numpy() != 0
     if cond.kind is not None and ((cond.kind >= ERR_BASE).any() or (cond.kind == STR).any()):
         raise TorchUnsupported("an IF test that is text or an error")
+    with torch.no_grad():
+        mask = cond.t != 0
 
     def branch(thunk):
         if thunk is not None:
             return thunk()
         shape = (1,) * cond.t.dim()          # IF(test, x) with test false: FALSE
-        return torch.zeros(shape, dtype=torch.float64), np.full(shape, BOOL, np.uint8)
+        return cond.t.new_zeros(shape), np.full(shape, BOOL, np.uint8)
 
-    if mask.all():
+    if bool(mask.all()):
         return branch(yes)
-    if not mask.any():
+    if not bool(mask.any()):
         return branch(no)
-    a, b = branch(yes), branch(no)
-    (ta, ka), (tb, kb) = _pair(a), _pair(b)
-    return torch.where(torch.from_numpy(mask), ta, tb), merge_kinds(ka, kb)
+    (ta, ka), (tb, kb) = _pair(branch(yes)), _pair(branch(no))
+    return torch.where(mask, ta, tb), merge_kinds(ka, kb)
 
 
 def _pair(v):

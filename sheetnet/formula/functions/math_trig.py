@@ -384,7 +384,7 @@ def _sumproduct_torch(*values):
     import torch
     prod = None
     for v in values:
-        t = v.t if v.kind is None else v.t * torch.from_numpy((v.kind == NUM).astype(np.float64))
+        t = v.t if v.kind is None else v.t * torch.from_numpy((v.kind == NUM).astype(np.float64)).to(v.t.device)
         prod = t if prod is None else prod * t
     return prod.sum(dim=(-2, -1), keepdim=True), None
 
@@ -429,7 +429,7 @@ def _sumxmy2_torch(a, b):
             both = both & (v.kind == NUM)
     d = a.t - b.t
     if both.size > 1 or not both.all():
-        d = d * torch.from_numpy(np.broadcast_to(both, tuple(d.shape)).astype(np.float64))
+        d = d * torch.from_numpy(np.broadcast_to(both, tuple(d.shape)).astype(np.float64)).to(d.device)
     return (d * d).sum(dim=(-2, -1), keepdim=True), None
 
 
