@@ -33,7 +33,13 @@ WORKSHEET_FUNCTIONS = frozenset({"FILTER", "SORT"})
 
 
 def file_prefix(name: str) -> str:
-    """The marker Excel stores before function `name` (upper case) in a file."""
+    """The marker Excel stores before function `name` (upper case) in a file:
+    the registered function's own, else Excel's table (for functions
+    sheetnet does not implement)."""
+    from .functions import FUNCTIONS
+    spec = FUNCTIONS.get(name)
+    if spec is not None:
+        return spec.prefix
     if name in WORKSHEET_FUNCTIONS:
         return "_xlfn._xlws."
     if name in FUTURE_FUNCTIONS:

@@ -19,10 +19,13 @@ from ..ast import Missing, Name
 from ..batch import Batch, NotVectorizable, RefVal, deref
 from ..closures import OMITTED, Lambda, param_key
 from ..values import E_CALC, E_VALUE, Arr, booleans, error, numbers
-from . import function
+from .registry import Category, function
+
+LOGICAL, INFORMATION = Category.LOGICAL, Category.INFORMATION
 
 
-@function("LET", min_args=3, max_args=253, lazy=True)
+@function("LET", category=LOGICAL, prefix="_xlfn.", lazy=True,
+          args="name1: lazy, name_value1: lazy, calculation_or_name2: lazy, [more: lazy]...")
 def LET(ctx, nodes):
     """LET(name1, value1, [name2, value2, ...], calculation): each value may
     use the names before it; references stay references (LET(r, A1:A3, SUM(r)))."""
@@ -38,14 +41,15 @@ def LET(ctx, nodes):
     return ctx.ev.value(nodes[-1], ctx.batch.with_env(env), ctx.arr)
 
 
-@function("LAMBDA", min_args=1, max_args=254, lazy=True)
+@function("LAMBDA", category=LOGICAL, prefix="_xlfn.", lazy=True,
+          args="parameter_or_calculation: lazy, [more: lazy]...")
 def LAMBDA(ctx, nodes):
     """A function value; it shows as #CALC! unless something calls it."""
     fn = Lambda.from_args(tuple(nodes), ctx.batch.env)
     return fn if fn is not None else error(E_VALUE, ctx.unit_shape())
 
 
-@function("ISOMITTED", min_args=1, max_args=1, lazy=True)
+@function("ISOMITTED", category=INFORMATION, prefix="_xlfn.", lazy=True, args="argument: lazy")
 def ISOMITTED(ctx, nodes):
     node = nodes[0]
     env = ctx.batch.env or {}
@@ -171,7 +175,7 @@ def _map_elements(ctx, fn: Lambda, arrays: list[Arr], h: int, w: int) -> Arr:
     return _assemble(pieces, h, w, ctx.batch.ndim)
 
 
-@function("MAP", min_args=2, max_args=254, lazy=True)
+@function("MAP", category=LOGICAL, prefix="_xlfn.", lazy=True, args="array: lazy, lambda_or_array: lazy, [more: lazy]...")
 def MAP(ctx, nodes):
     """MAP(array1, [array2 ...], LAMBDA(x1, [x2 ...], ...)): element by element."""
     fn = _lambda_arg(ctx, nodes[-1], len(nodes) - 1)
@@ -214,8 +218,10 @@ def _accumulate(keep_all: bool):
     return impl
 
 
-function("REDUCE", min_args=2, max_args=3, lazy=True)(_accumulate(False))
-function("SCAN", min_args=2, max_args=3, lazy=True)(_accumulate(True))
+function("REDUCE", category=LOGICAL, prefix="_xlfn.", lazy=True,
+         args="initial_value: lazy, array: lazy, [function: lazy]")(_accumulate(False))
+function("SCAN", category=LOGICAL, prefix="_xlfn.", lazy=True,
+         args="initial_value: lazy, array: lazy, [function: lazy]")(_accumulate(True))
 
 
 def _by(axis: int):
@@ -239,11 +245,11 @@ def _by(axis: int):
     return impl
 
 
-function("BYROW", min_args=2, max_args=2, lazy=True)(_by(0))
-function("BYCOL", min_args=2, max_args=2, lazy=True)(_by(1))
+function("BYROW", category=LOGICAL, prefix="_xlfn.", lazy=True, args="array: lazy, function: lazy")(_by(0))
+function("BYCOL", category=LOGICAL, prefix="_xlfn.", lazy=True, args="array: lazy, function: lazy")(_by(1))
 
 
-@function("MAKEARRAY", min_args=3, max_args=3, lazy=True)
+@function("MAKEARRAY", category=LOGICAL, prefix="_xlfn.", lazy=True, args="rows: lazy, cols: lazy, function: lazy")
 def MAKEARRAY(ctx, nodes):
     """MAKEARRAY(rows, cols, LAMBDA(r, c)): r and c count from 1."""
     fn = _lambda_arg(ctx, nodes[2], 2)

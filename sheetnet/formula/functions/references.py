@@ -17,10 +17,12 @@ from ...refs import MAX_COLS, MAX_ROWS
 from ..ast import AreaRef, CellRef, Name, Paren, StructRef
 from ..batch import NotVectorizable, RefVal, intersect
 from ..values import E_REF, E_VALUE, Arr, error, first_error, truthy
-from . import function
+from .registry import Category, function
+
+LOOKUP = Category.LOOKUP
 
 
-@function("SINGLE", min_args=1, max_args=1, lazy=True)
+@function("SINGLE", category=LOOKUP, prefix="_xlfn.", lazy=True, args="value: lazy")
 def SINGLE(ctx, nodes):
     """@x: implicit intersection.  A range gives the cell in the formula's row
     or column (#VALUE! when there is none); an array its top-left element."""
@@ -32,7 +34,7 @@ def SINGLE(ctx, nodes):
     return ctx.ev.operand(nodes[0], ctx.batch, False)
 
 
-@function("ANCHORARRAY", modes="x", min_args=1, max_args=1)
+@function("ANCHORARRAY", category=LOOKUP, prefix="_xlfn.", args="reference: reference", reference=True)
 def ANCHORARRAY(ctx, ref):
     """A1#: the range the array formula anchored at A1 currently fills
     (#REF! when A1 does not hold one)."""
@@ -112,7 +114,7 @@ def _a1(ctx, text: str, row: int, col: int):
     return None
 
 
-@function("INDIRECT", modes="vv", min_args=1, max_args=2)
+@function("INDIRECT", category=LOOKUP, args="ref_text: any, [a1: any]", reference=True)
 def INDIRECT(ctx, text: Arr, a1: Arr | None = None):
     """The reference a text names: A1 style (also a defined name or a table
     reference), or R1C1 style (relative parts from the formula's cell) when

@@ -12,13 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..values import E_VALUE, Arr, error, numbers
-from . import FUNCTIONS, function
+from .registry import FUNCTIONS, Category, function
 
 _AGGREGATES = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRODUCT", 7: "STDEV",
                8: "STDEVP", 9: "SUM", 10: "VAR", 11: "VARP"}
 
 
-@function("SUBTOTAL", modes="vx", min_args=2, max_args=255)
+@function("SUBTOTAL", category=Category.MATH, args="function_num: number, ref1: reference, [ref: reference]...")
 def SUBTOTAL(ctx, number: Arr, *refs):
     x, err = numbers(number.first())
     if err is not None and err.any():
