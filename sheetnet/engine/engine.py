@@ -49,11 +49,6 @@ class _BlockCycle(Exception):
         self.block_id = block_id
 
 
-class _SpillResize(Exception):
-    """A dynamic-array formula's result no longer fits the range it was
-    planned with; the engine records the new range and plans again."""
-
-
 class SheetState:
     __slots__ = ("index", "name", "vals", "state", "owner", "formula_mask")
 
@@ -181,7 +176,8 @@ class Engine:
             self._regions[b.id] = regions
         for s in self.sheets:
             rows, cols = need[s.index]
-            s.vals.ensure(rows + 1, cols + 1)
+            if rows > s.vals.num.shape[0] or cols > s.vals.num.shape[1]:
+                s.vals.ensure(rows + 1, cols + 1)
 
     def _static_reads(self, names) -> None:
         for b in self.blocks:
@@ -291,15 +287,14 @@ class Engine:
         """Evaluate every formula cell.  A spilled result that grew or shrank
         since the last plan changes its formula's range; the workbook is then
         planned and calculated again (once per change)."""
-        resizes = sum(b.dynamic for b in self.blocks) + 1
+        rounds = sum(b.dynamic for b in self.blocks) + 1
         while True:
-            try:
-                return self._recalc_once()
-            except _SpillResize:
-                resizes -= 1
-                if resizes < 0:
-                    raise
-                self._plan()
+            self._resized = False
+            self._recalc_once()
+            rounds -= 1
+            if not self._resized or rounds < 0:
+                return self
+            self._plan()
 
     def _recalc_once(self) -> "Engine":
         for s in self.sheets:
@@ -489,10 +484,14 @@ class Engine:
             others = ((s.owner[box] >= 0) & (s.owner[box] != b.id)) | (s.vals.kind[box] != BLANK)
             blocked = bool((others & ~mine).any())
             if not blocked:
+                # the new range is planned and everything calculated again
+                # once this pass is over (other spills may change size too)
                 s.vals.num[region], s.vals.kind[region], s.vals.obj[region] = 0.0, BLANK, None
                 b.group.array = new
                 self.book.sheets[b.sheet]._owner = None      # the sheet's cell index is stale
-                raise _SpillResize()
+                self._resized = True
+                s.state[region] = READY
+                return
         if blocked:
             s.vals.num[region], s.vals.kind[region], s.vals.obj[region] = 0.0, BLANK, None
             s.vals.num[a.r0, a.c0], s.vals.kind[a.r0, a.c0] = 0.0, E_SPILL
