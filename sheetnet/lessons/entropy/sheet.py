@@ -23,173 +23,25 @@ formulas on the first three sheets (approximate MATCH included).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ...book import Book
 from ...errors import UserError
-from ...refs import cell_name, col_letters
+from ...refs import cell_name, col_letters, span
 from ...style import DATA, HEADER, LABEL, NOTE, NUMBER, RESULT, TITLE, Style
-from .layout import BLOCK, CROSS_ENTROPY, ENTROPY, LOG_ENTROPY, SOFTMAX, Layout
+from .. import Built
+from .inputs import EntropyInputs
+from .layout import CROSS_ENTROPY, ENTROPY, LOG_ENTROPY, SOFTMAX, Layout
 from .mirror import EXP_LIMIT, LOGS
-
-LESSON_CLASSES = ("cat", "dog", "plane", "fish", "building")
-MAX_IMAGES = 1000     # the softmax sheet spends 6 columns per image (Excel has 16,384)
-MAX_CLASSES = 1000
-MAX_SCORES = 20_000   # classes x images: about 12 formula cells each, a workbook that builds in well under a minute
 
 PROB = Style(fill="E2EFDA", border=True, number_format="0.00")
 
 
-@dataclass(frozen=True)
-class EntropyInputs:
-    """The numbers a student would type in.
-
-    classes   K class names (the softmax rows, the cross_entropy columns)
-    scores    (K, N) model outputs, one column per image
-    y, p      R binary targets (0/1: "is it the first class?") and predicted
-              probabilities, strictly between 0 and 1 (entropy, log_entropy)
-    targets   N true-class indices, 0-based (cross_entropy's one-hot rows)
-    """
-    classes: tuple[str, ...]
-    scores: np.ndarray
-    y: np.ndarray
-    p: np.ndarray
-    targets: np.ndarray
-
-    def __post_init__(self):
-        classes = tuple(str(c) for c in self.classes)
-        object.__setattr__(self, "classes", check_classes(classes))
-        scores = np.asarray(self.scores, dtype=np.float64)
-        if scores.ndim != 2 or scores.shape[0] != len(classes):
-            raise UserError(f"scores must be a {len(classes)} x N array (a row per class), not {scores.shape}")
-        check_images(scores.shape[1])
-        check_size(len(classes), scores.shape[1])
-        if not np.isfinite(scores).all():
-            raise UserError("scores must be finite numbers")
-        y = np.asarray(self.y, dtype=np.float64).ravel()
-        p = np.asarray(self.p, dtype=np.float64).ravel()
-        if y.size < 1 or y.shape != p.shape:
-            raise UserError(f"y and p must be equally long and not empty ({y.size} and {p.size} given)")
-        if not np.isin(y, (0.0, 1.0)).all():
-            raise UserError("binary targets y must be 0 or 1")
-        if not ((p > 0) & (p < 1)).all():
-            raise UserError("probabilities p must lie strictly between 0 and 1 (LOG(0) is an error)")
-        targets = np.asarray(self.targets).ravel()
-        if targets.shape != (scores.shape[1],) or not np.issubdtype(targets.dtype, np.integer) \
-                or (targets < 0).any() or (targets >= len(classes)).any():
-            raise UserError(f"targets must be {scores.shape[1]} class indices from 0 to {len(classes) - 1}")
-        for name, value in (("scores", scores), ("y", y), ("p", p), ("targets", targets.astype(np.int64))):
-            value.setflags(write=False)
-            object.__setattr__(self, name, value)
-
-    @property
-    def layout_sizes(self) -> tuple[int, int, int]:
-        return len(self.classes), self.scores.shape[1], self.y.size
-
-
-def check_classes(classes) -> tuple[str, ...]:
-    """Class names as given, or a UserError saying what is wrong with them."""
-    classes = tuple(classes)
-    if not classes:
-        raise UserError("--classes is empty: give at least two class names separated by commas, e.g. cat,dog")
-    for i, name in enumerate(classes, start=1):
-        if not name.strip():
-            raise UserError(f"--classes: class {i} has an empty name")
-    if len(classes) < 2:
-        raise UserError(f"--classes: give at least two class names (got only {classes[0]!r}); "
-                        "softmax chooses between classes")
-    if len(classes) > MAX_CLASSES:
-        raise UserError(f"--classes: at most {MAX_CLASSES} classes (got {len(classes)})")
-    seen: dict[str, str] = {}
-    for name in classes:
-        key = name.strip().casefold()
-        if key in seen:
-            raise UserError(f"--classes: {name!r} appears twice (class names must differ; "
-                            "spreadsheets compare text ignoring case)")
-        seen[key] = name
-    return classes
-
-
-def check_images(n: int) -> int:
-    if n < 1:
-        raise UserError(f"--images must be at least 1 (got {n})")
-    if n > MAX_IMAGES:
-        raise UserError(f"--images must be at most {MAX_IMAGES} (got {n}): the softmax sheet gives each "
-                        "image its own columns")
-    return n
-
-
-def check_size(classes: int, images: int) -> None:
-    if classes * images > MAX_SCORES:
-        raise UserError(f"{classes} classes x {images} images is {classes * images:,} outputs; at most "
-                        f"{MAX_SCORES:,}: use fewer images or classes")
-
-
-def parse_classes(text: str) -> tuple[str, ...]:
-    """"cat, dog,plane" -> ("cat", "dog", "plane"), checked."""
-    names = tuple(part.strip() for part in text.split(",")) if text.strip() else ()
-    return check_classes(names)
-
-
-def seeded_inputs(classes=LESSON_CLASSES, images: int = 4, seed: int = 0) -> EntropyInputs:
-    """Inputs drawn from a seeded generator: outputs ~ N(0, 2) to 2 decimals,
-    one binary row per image with p in [0.02, 0.98], a random true class per
-    image."""
-    classes = check_classes(tuple(classes))
-    check_images(images)
-    check_size(len(classes), images)
-    if seed < 0:
-        raise UserError(f"--seed must be 0 or more (got {seed})")
-    rng = np.random.default_rng(seed)
-    K = len(classes)
-    scores = np.round(rng.normal(0.0, 2.0, size=(K, images)), 2)
-    y = rng.permutation(np.arange(images) % 2 == 0).astype(np.float64)   # half of them 1
-    p = np.round(rng.uniform(0.02, 0.98, size=images), 2)
-    targets = rng.integers(0, K, size=images)
-    return EntropyInputs(classes, scores, y, p, targets)
-
-
-def inputs_from_workbook(path: str, targets=None) -> EntropyInputs:
-    """The lesson workbook's own inputs: class names and outputs from its
-    softmax sheet, isCat and Preds from its entropy sheet.  The lesson has no
-    multi-class targets: image i's true class defaults to class i."""
-    from ...xlsx.reader import read_workbook
-    book = read_workbook(path)
-    sm, ent = book[SOFTMAX], book[ENTROPY]
-    classes = []
-    while isinstance(sm.value((2 + len(classes), 0)), str):
-        classes.append(sm.value((2 + len(classes), 0)))
-    K = len(classes)
-    images = []
-    while sm.value((0, BLOCK * len(images) + 1)) == f"Image {len(images) + 1}":
-        c = BLOCK * len(images) + 1
-        images.append([sm.value((2 + k, c)) for k in range(K)])
-    y, p = [], []
-    row = 1
-    while isinstance(ent.value((row, 1)), (int, float)):
-        y.append(ent.value((row, 1)))
-        p.append(ent.value((row, 2)))
-        row += 1
-    if targets is None:
-        targets = np.arange(len(images)) % K
-    return EntropyInputs(tuple(classes), np.array(images, dtype=np.float64).T, y, p, np.asarray(targets))
-
-
 # ----------------------------------------------------------------------- the book --
 
-def _a(r: int, c: int, absolute: bool = False) -> str:
-    return cell_name(r, c, absolute, absolute)
-
-
-def _rng(r0: int, c0: int, r1: int, c1: int, absolute: bool = False) -> str:
-    return f"{_a(r0, c0, absolute)}:{_a(r1, c1, absolute)}"
-
-
-def build_book(inputs: EntropyInputs, log: str = "natural", faithful: bool = False) -> Book:
-    """The workbook for `inputs`; the engine computes its values when it is
-    written (or call ``Engine(book).recalc()``)."""
+def build_book(inputs: EntropyInputs, log: str = "natural", faithful: bool = False) -> Built:
+    """The workbook for `inputs` and its roles; the engine computes its values
+    when it is written (or call ``Engine(built.book).recalc()``)."""
     if log not in LOGS:
         raise UserError(f"--log must be natural or base10, not {log!r}")
     if faithful and log != "base10":
@@ -199,7 +51,7 @@ def build_book(inputs: EntropyInputs, log: str = "natural", faithful: bool = Fal
     for name, make in ((SOFTMAX, _softmax_sheet), (ENTROPY, _entropy_sheet),
                        (LOG_ENTROPY, _log_entropy_sheet), (CROSS_ENTROPY, _cross_entropy_sheet)):
         make(book.add_sheet(name), inputs, lay, log)
-    return book
+    return Built(book, lay.roles())
 
 
 def _fn(log: str) -> str:
@@ -220,23 +72,23 @@ def _softmax_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> None:
         sh.set_values((1, c + 1), [["output", "exp", "softmax"]])
         sh.set_values((r0, c), [[name] for name in inputs.classes])
         sh.set_values((r0, c + 1), inputs.scores[:, i - 1:i])
-        sh.fill(_rng(r0, c + 2, r1, c + 2), f"=EXP({_a(r0, c + 1)})")
-        sh.fill(_rng(r0, c + 3, r1, c + 3), f"={_a(r0, c + 2)}/{_a(total, c + 2, True)}")
-        sh.set_formula((total, c + 2), f"=SUM({_rng(r0, c + 2, r1, c + 2)})")
-        sh.set_formula((total, c + 3), f"=SUM({_rng(r0, c + 3, r1, c + 3)})")
+        sh.fill(span(r0, c + 2, r1, c + 2), f"=EXP({cell_name(r0, c + 1)})")
+        sh.fill(span(r0, c + 3, r1, c + 3), f"={cell_name(r0, c + 2)}/{cell_name(total, c + 2, True, True)}")
+        sh.set_formula((total, c + 2), f"=SUM({span(r0, c + 2, r1, c + 2)})")
+        sh.set_formula((total, c + 3), f"=SUM({span(r0, c + 3, r1, c + 3)})")
         b = lay.binary_col(i)
         sh.set_value((1, b), f"Image {i}")
-        sh.fill(_rng(r0, b, r1, b), f"={_a(r0, c + 2)}/(1+{_a(r0, c + 2)})")
-        sh.style(_rng(0, c + 1, 1, c + 3), HEADER)
-        sh.style(_rng(r0, c, r1, c), LABEL)
-        sh.style(_rng(r0, c + 1, r1, c + 1), DATA)
-        sh.style(_rng(r0, c + 2, total, c + 3), NUMBER)
-        sh.style(_rng(r0, c + 3, r1, c + 3), RESULT)
+        sh.fill(span(r0, b, r1, b), f"={cell_name(r0, c + 2)}/(1+{cell_name(r0, c + 2)})")
+        sh.style(span(0, c + 1, 1, c + 3), HEADER)
+        sh.style(span(r0, c, r1, c), LABEL)
+        sh.style(span(r0, c + 1, r1, c + 1), DATA)
+        sh.style(span(r0, c + 2, total, c + 3), NUMBER)
+        sh.style(span(r0, c + 3, r1, c + 3), RESULT)
         sh.col_widths.update({c: 10, c + 1: 12, c + 2: 11, c + 3: 11, c + 4: 3})
     b0, b1 = lay.binary_col(1), lay.binary_col(N)
     sh.set_value((0, b0), "binary")
-    sh.style(_rng(0, b0, 1, b1), HEADER)
-    sh.style(_rng(r0, b0, r1, b1), NUMBER)
+    sh.style(span(0, b0, 1, b1), HEADER)
+    sh.style(span(r0, b0, r1, b1), NUMBER)
     sh.col_widths.update({c: 10 for c in range(b0, b1 + 1)})
     if lay.faithful:
         return
@@ -244,24 +96,24 @@ def _softmax_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> None:
     s0, s1 = lay.safe_rows
     sh.set_value((lay.safe_title_row, 0),
                  "Numerically safe softmax: subtract the image's largest output before EXP")
-    sh.style(_rng(lay.safe_title_row, 0, lay.safe_title_row, 0), TITLE)
+    sh.style(span(lay.safe_title_row, 0, lay.safe_title_row, 0), TITLE)
     for i in range(1, N + 1):
         c = lay.image_col(i)
         mx = (lay.max_row, c + 1)
         sh.set_value((lay.max_row, c), "max")
-        sh.set_formula(mx, f"=MAX({_rng(r0, c + 1, r1, c + 1)})")
+        sh.set_formula(mx, f"=MAX({span(r0, c + 1, r1, c + 1)})")
         sh.set_values((lay.safe_header_row, c + 1), [["output - max", "exp", "softmax"]])
         sh.set_values((s0, c), [[name] for name in inputs.classes])
-        sh.fill(_rng(s0, c + 1, s1, c + 1), f"={_a(r0, c + 1)}-{_a(*mx, True)}")
-        sh.fill(_rng(s0, c + 2, s1, c + 2), f"=EXP({_a(s0, c + 1)})")
-        sh.fill(_rng(s0, c + 3, s1, c + 3), f"={_a(s0, c + 2)}/{_a(lay.safe_sum_row, c + 2, True)}")
-        sh.set_formula((lay.safe_sum_row, c + 2), f"=SUM({_rng(s0, c + 2, s1, c + 2)})")
-        sh.set_formula((lay.safe_sum_row, c + 3), f"=SUM({_rng(s0, c + 3, s1, c + 3)})")
-        sh.style(_rng(lay.max_row, c + 1, lay.safe_sum_row, c + 3), NUMBER)
-        sh.style(_rng(lay.max_row, c, lay.max_row, c), LABEL)
-        sh.style(_rng(lay.safe_header_row, c + 1, lay.safe_header_row, c + 3), HEADER)
-        sh.style(_rng(s0, c, s1, c), LABEL)
-        sh.style(_rng(s0, c + 3, s1, c + 3), RESULT)
+        sh.fill(span(s0, c + 1, s1, c + 1), f"={cell_name(r0, c + 1)}-{cell_name(*mx, True, True)}")
+        sh.fill(span(s0, c + 2, s1, c + 2), f"=EXP({cell_name(s0, c + 1)})")
+        sh.fill(span(s0, c + 3, s1, c + 3), f"={cell_name(s0, c + 2)}/{cell_name(lay.safe_sum_row, c + 2, True, True)}")
+        sh.set_formula((lay.safe_sum_row, c + 2), f"=SUM({span(s0, c + 2, s1, c + 2)})")
+        sh.set_formula((lay.safe_sum_row, c + 3), f"=SUM({span(s0, c + 3, s1, c + 3)})")
+        sh.style(span(lay.max_row, c + 1, lay.safe_sum_row, c + 3), NUMBER)
+        sh.style(span(lay.max_row, c, lay.max_row, c), LABEL)
+        sh.style(span(lay.safe_header_row, c + 1, lay.safe_header_row, c + 3), HEADER)
+        sh.style(span(s0, c, s1, c), LABEL)
+        sh.style(span(s0, c + 3, s1, c + 3), RESULT)
     sh.notes[(lay.safe_header_row, 3)] = (
         f"EXP overflows above {EXP_LIMIT:.2f}, so the naive softmax gives #NUM! for a large output; "
         "after subtracting the max the largest exponent is EXP(0) = 1 and the result is the same.")
@@ -277,7 +129,7 @@ def _softmax_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> None:
     ]
     for k, text in enumerate(notes):
         sh.set_value((lay.softmax_note_row + k, 0), text)
-    sh.style(_rng(lay.softmax_note_row, 0, lay.softmax_note_row + len(notes) - 1, 0), NOTE)
+    sh.style(span(lay.softmax_note_row, 0, lay.softmax_note_row + len(notes) - 1, 0), NOTE)
     sh.notes[(1, lay.binary_col(1))] = "Sigmoid: e/(1+e) = 1/(1+EXP(-output)), one class at a time."
 
 
@@ -288,12 +140,12 @@ def _entropy_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> None:
     sh.set_values((0, 1), [[f"is{first[:1].upper()}{first[1:]}", "Preds"]])
     sh.set_values((a, 1), inputs.y.reshape(-1, 1))
     sh.set_values((a, 2), inputs.p.reshape(-1, 1))
-    sh.fill(_rng(a, 3, b, 3), f"=-B{a + 1}*{L}(C{a + 1})-(1-B{a + 1})*{L}(1-C{a + 1})")
-    sh.fill(_rng(a, 4, b, 4), f"=-IF(B{a + 1}=1,{L}(C{a + 1}),{L}(1-C{a + 1}))")
-    sh.style(_rng(0, 1, 0, 2), HEADER)
-    sh.style(_rng(a, 1, b, 1), DATA)
-    sh.style(_rng(a, 2, b, 2), PROB)
-    sh.style(_rng(a, 3, b, 4), RESULT)
+    sh.fill(span(a, 3, b, 3), f"=-B{a + 1}*{L}(C{a + 1})-(1-B{a + 1})*{L}(1-C{a + 1})")
+    sh.fill(span(a, 4, b, 4), f"=-IF(B{a + 1}=1,{L}(C{a + 1}),{L}(1-C{a + 1}))")
+    sh.style(span(0, 1, 0, 2), HEADER)
+    sh.style(span(a, 1, b, 1), DATA)
+    sh.style(span(a, 2, b, 2), PROB)
+    sh.style(span(a, 3, b, 4), RESULT)
     sh.col_widths.update({3: 22, 4: 22})
     if lay.faithful:
         return
@@ -301,17 +153,17 @@ def _entropy_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> None:
     O = _fn(other)
     sh.set_values((0, 3), [[f"-y*{L}(p)-(1-y)*{L}(1-p)", f"-IF(y=1,{L}(p),{L}(1-p))", None,
                             f"-IF(y=1,{O}(p),{O}(1-p))", "natural / base 10"]])
-    sh.fill(_rng(a, 6, b, 6), f"=-IF(B{a + 1}=1,{O}(C{a + 1}),{O}(1-C{a + 1}))")
+    sh.fill(span(a, 6, b, 6), f"=-IF(B{a + 1}=1,{O}(C{a + 1}),{O}(1-C{a + 1}))")
     nat, b10 = ("E", "G") if log == "natural" else ("G", "E")
-    sh.fill(_rng(a, 7, b, 7), f"={nat}{a + 1}/{b10}{a + 1}")
+    sh.fill(span(a, 7, b, 7), f"={nat}{a + 1}/{b10}{a + 1}")
     f = lay.factor_row
     sh.set_value((f, 6), "ln 10")
     sh.set_formula((f, 7), "=LN(10)")
-    sh.style(_rng(0, 3, 0, 7), HEADER)
-    sh.style(_rng(a, 6, b, 6), RESULT)
-    sh.style(_rng(a, 7, b, 7), NUMBER)
-    sh.style(_rng(f, 6, f, 6), LABEL)
-    sh.style(_rng(f, 7, f, 7), RESULT)
+    sh.style(span(0, 3, 0, 7), HEADER)
+    sh.style(span(a, 6, b, 6), RESULT)
+    sh.style(span(a, 7, b, 7), NUMBER)
+    sh.style(span(f, 6, f, 6), LABEL)
+    sh.style(span(f, 7, f, 7), RESULT)
     sh.notes[(f, 7)] = "Natural-log loss = base-10 loss x ln 10: Excel's LOG is base 10, PyTorch's log is natural."
     notes = [
         f"The two loss columns use {_base_words(log)}; the column after the gap uses {_base_words(other)}.",
@@ -321,7 +173,7 @@ def _entropy_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> None:
     ]
     for k, text in enumerate(notes):
         sh.set_value((f + 2 + k, 1), text)
-    sh.style(_rng(f + 2, 1, f + 1 + len(notes), 1), NOTE)
+    sh.style(span(f + 2, 1, f + 1 + len(notes), 1), NOTE)
     sh.col_widths.update({6: 22, 7: 16})
 
 
@@ -334,29 +186,29 @@ def _log_entropy_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> None
                             "idxPred"]])
     n = a + 1          # the first row's number in A1 notation
     sh.set_values((a, 1), inputs.y.reshape(-1, 1))
-    sh.fill(_rng(a, 2, b, 2), f"=1-B{n}")
+    sh.fill(span(a, 2, b, 2), f"=1-B{n}")
     sh.set_values((a, 3), inputs.p.reshape(-1, 1))
-    sh.fill(_rng(a, 4, b, 4), f"={L}(D{n})")
-    sh.fill(_rng(a, 5, b, 5), f"={L}(1-D{n})")
-    sh.fill(_rng(a, 6, b, 6), f"=-B{n}*E{n}-C{n}*F{n}")
+    sh.fill(span(a, 4, b, 4), f"={L}(D{n})")
+    sh.fill(span(a, 5, b, 5), f"={L}(1-D{n})")
+    sh.fill(span(a, 6, b, 6), f"=-B{n}*E{n}-C{n}*F{n}")
     match = f"=MATCH(1,B{n}:C{n})" if lay.faithful else f"=MATCH(1,B{n}:C{n},0)"
-    sh.fill(_rng(a, 7, b, 7), match)
-    sh.fill(_rng(a, 8, b, 8), f"=OFFSET(D{n},0,H{n})")
-    sh.style(_rng(0, 1, 0, 8), HEADER)
-    sh.style(_rng(a, 1, b, 1), DATA)
-    sh.style(_rng(a, 3, b, 3), PROB)
-    sh.style(_rng(a, 4, b, 5), NUMBER)
-    sh.style(_rng(a, 6, b, 6), RESULT)
-    sh.style(_rng(a, 8, b, 8), NUMBER)
+    sh.fill(span(a, 7, b, 7), match)
+    sh.fill(span(a, 8, b, 8), f"=OFFSET(D{n},0,H{n})")
+    sh.style(span(0, 1, 0, 8), HEADER)
+    sh.style(span(a, 1, b, 1), DATA)
+    sh.style(span(a, 3, b, 3), PROB)
+    sh.style(span(a, 4, b, 5), NUMBER)
+    sh.style(span(a, 6, b, 6), RESULT)
+    sh.style(span(a, 8, b, 8), NUMBER)
     sh.col_widths.update({4: 12, 5: 12, 6: 11, 8: 10})
     if lay.faithful:
         return
     sh.set_values((0, 9), [["idxPred (INDEX)", "NLL (look-up)"]])
-    sh.fill(_rng(a, 9, b, 9), f"=INDEX(E{n}:F{n},H{n})")
-    sh.fill(_rng(a, 10, b, 10), f"=-J{n}")
-    sh.style(_rng(0, 9, 0, 10), HEADER)
-    sh.style(_rng(a, 9, b, 9), NUMBER)
-    sh.style(_rng(a, 10, b, 10), RESULT)
+    sh.fill(span(a, 9, b, 9), f"=INDEX(E{n}:F{n},H{n})")
+    sh.fill(span(a, 10, b, 10), f"=-J{n}")
+    sh.style(span(0, 9, 0, 10), HEADER)
+    sh.style(span(a, 9, b, 9), NUMBER)
+    sh.style(span(a, 10, b, 10), RESULT)
     sh.notes[(0, 7)] = ("MATCH(1, row, 0) is an exact match; the lesson's MATCH(1, row) is an approximate "
                         "match that assumes a sorted row.")
     notes = [
@@ -370,7 +222,7 @@ def _log_entropy_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> None
     ]
     for k, text in enumerate(notes):
         sh.set_value((b + 2 + k, 1), text)
-    sh.style(_rng(b + 2, 1, b + 1 + len(notes), 1), NOTE)
+    sh.style(span(b + 2, 1, b + 1 + len(notes), 1), NOTE)
     sh.col_widths.update({9: 15, 10: 14})
 
 
@@ -397,56 +249,56 @@ def _cross_entropy_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> No
         sh.set_value((lay.HEAD_ROW, cols[key]), text)
     for key in ("scores", "exp", "probs", "logp", "targets"):
         sh.set_values((lay.CLASS_ROW, cols[key]), [list(inputs.classes)])
-        sh.style(_rng(lay.HEAD_ROW, cols[key], lay.CLASS_ROW, cols[key] + K - 1), HEADER)
+        sh.style(span(lay.HEAD_ROW, cols[key], lay.CLASS_ROW, cols[key] + K - 1), HEADER)
     for key in ("max", "exp_sum", "idx", "true_class", "p_true", "loss", "loss_onehot", "loss_other"):
-        sh.style(_rng(lay.HEAD_ROW, cols[key], lay.CLASS_ROW, cols[key]), HEADER)
+        sh.style(span(lay.HEAD_ROW, cols[key], lay.CLASS_ROW, cols[key]), HEADER)
     sh.set_values((f0, 0), [[f"image {i}"] for i in range(1, N + 1)])
-    sh.style(_rng(f0, 0, f1, 0), LABEL)
+    sh.style(span(f0, 0, f1, 0), LABEL)
 
     # the outputs, straight from the softmax sheet (image i's column there is row i here)
     for i in range(1, N + 1):
         src = lay.image_col(i) + 1
         for k in range(K):
-            sh.set_formula((f0 + i - 1, cols["scores"] + k), f"=softmax!{_a(2 + k, src)}")
+            sh.set_formula((f0 + i - 1, cols["scores"] + k), f"=softmax!{cell_name(2 + k, src)}")
     mx = f"${letter['max']}{n}"
-    sh.fill(_rng(f0, cols["max"], f1, cols["max"]), f"=MAX({row_of('scores')})")
-    sh.fill(_rng(f0, cols["exp"], f1, cols["exp"] + K - 1), f"=EXP({letter['scores']}{n}-{mx})")
-    sh.fill(_rng(f0, cols["exp_sum"], f1, cols["exp_sum"]), f"=SUM({row_of('exp')})")
-    sh.fill(_rng(f0, cols["probs"], f1, cols["probs"] + K - 1),
+    sh.fill(span(f0, cols["max"], f1, cols["max"]), f"=MAX({row_of('scores')})")
+    sh.fill(span(f0, cols["exp"], f1, cols["exp"] + K - 1), f"=EXP({letter['scores']}{n}-{mx})")
+    sh.fill(span(f0, cols["exp_sum"], f1, cols["exp_sum"]), f"=SUM({row_of('exp')})")
+    sh.fill(span(f0, cols["probs"], f1, cols["probs"] + K - 1),
             f"={letter['exp']}{n}/${letter['exp_sum']}{n}")
-    sh.fill(_rng(f0, cols["logp"], f1, cols["logp"] + K - 1), f"={L}({letter['probs']}{n})")
+    sh.fill(span(f0, cols["logp"], f1, cols["logp"] + K - 1), f"={L}({letter['probs']}{n})")
     sh.set_values((f0, cols["targets"]), (inputs.targets[:, None] == np.arange(K)).astype(np.float64))
     idx = f"{letter['idx']}{n}"
-    sh.fill(_rng(f0, cols["idx"], f1, cols["idx"]), f"=MATCH(1,{row_of('targets')},0)")
-    names = _rng(lay.CLASS_ROW, cols["scores"], lay.CLASS_ROW, cols["scores"] + K - 1, absolute=True)
-    sh.fill(_rng(f0, cols["true_class"], f1, cols["true_class"]), f"=INDEX({names},{idx})")
-    sh.fill(_rng(f0, cols["p_true"], f1, cols["p_true"]), f"=INDEX({row_of('probs')},{idx})")
+    sh.fill(span(f0, cols["idx"], f1, cols["idx"]), f"=MATCH(1,{row_of('targets')},0)")
+    names = span(lay.CLASS_ROW, cols["scores"], lay.CLASS_ROW, cols["scores"] + K - 1, absolute=True)
+    sh.fill(span(f0, cols["true_class"], f1, cols["true_class"]), f"=INDEX({names},{idx})")
+    sh.fill(span(f0, cols["p_true"], f1, cols["p_true"]), f"=INDEX({row_of('probs')},{idx})")
     p_true = f"{letter['p_true']}{n}"
-    sh.fill(_rng(f0, cols["loss"], f1, cols["loss"]), f"=-{L}({p_true})")
-    sh.fill(_rng(f0, cols["loss_onehot"], f1, cols["loss_onehot"]),
+    sh.fill(span(f0, cols["loss"], f1, cols["loss"]), f"=-{L}({p_true})")
+    sh.fill(span(f0, cols["loss_onehot"], f1, cols["loss_onehot"]),
             f"=-SUMPRODUCT({row_of('targets')},{row_of('logp')})")
-    sh.fill(_rng(f0, cols["loss_other"], f1, cols["loss_other"]), f"=-{O}({p_true})")
+    sh.fill(span(f0, cols["loss_other"], f1, cols["loss_other"]), f"=-{O}({p_true})")
 
     m = lay.ce_mean_row
     sh.set_value((m, 0), "mean")
     for key in ("loss", "loss_onehot", "loss_other"):
         c = cols[key]
-        sh.set_formula((m, c), f"=AVERAGE({_rng(f0, c, f1, c)})")
+        sh.set_formula((m, c), f"=AVERAGE({span(f0, c, f1, c)})")
     nat, b10 = ("loss", "loss_other") if log == "natural" else ("loss_other", "loss")
     r = lay.ce_ratio_row
     sh.set_value((r, cols["loss"] - 1), "natural / base 10")
     sh.set_formula((r, cols["loss"]), f"={letter[nat]}{m + 1}/{letter[b10]}{m + 1}")
     sh.notes[(r, cols["loss"])] = "Always ln 10 = 2.302585 (entropy sheet): the two bases differ by this factor only."
 
-    sh.style(_rng(f0, cols["scores"], f1, cols["scores"] + K - 1), NUMBER)
-    sh.style(_rng(f0, cols["max"], f1, cols["logp"] + K - 1), NUMBER)
-    sh.style(_rng(f0, cols["probs"], f1, cols["probs"] + K - 1), RESULT)
-    sh.style(_rng(f0, cols["targets"], f1, cols["targets"] + K - 1), DATA)
-    sh.style(_rng(f0, cols["p_true"], f1, cols["p_true"]), NUMBER)
-    sh.style(_rng(f0, cols["loss"], m, cols["loss_other"]), RESULT)
-    sh.style(_rng(m, 0, m, 0), LABEL)
-    sh.style(_rng(r, cols["loss"] - 1, r, cols["loss"] - 1), LABEL)
-    sh.style(_rng(r, cols["loss"], r, cols["loss"]), RESULT)
+    sh.style(span(f0, cols["scores"], f1, cols["scores"] + K - 1), NUMBER)
+    sh.style(span(f0, cols["max"], f1, cols["logp"] + K - 1), NUMBER)
+    sh.style(span(f0, cols["probs"], f1, cols["probs"] + K - 1), RESULT)
+    sh.style(span(f0, cols["targets"], f1, cols["targets"] + K - 1), DATA)
+    sh.style(span(f0, cols["p_true"], f1, cols["p_true"]), NUMBER)
+    sh.style(span(f0, cols["loss"], m, cols["loss_other"]), RESULT)
+    sh.style(span(m, 0, m, 0), LABEL)
+    sh.style(span(r, cols["loss"] - 1, r, cols["loss"] - 1), LABEL)
+    sh.style(span(r, cols["loss"], r, cols["loss"]), RESULT)
     sh.col_widths.update({c: 10 for c in range(cols["loss_other"] + 1)})
     sh.col_widths.update({cols[k]: 13 for k in ("true_class", "loss", "loss_onehot", "loss_other")})
     sh.col_widths[cols["loss"] - 1] = 16
@@ -463,4 +315,4 @@ def _cross_entropy_sheet(sh, inputs: EntropyInputs, lay: Layout, log: str) -> No
     ]
     for k, text in enumerate(notes):
         sh.set_value((r + 2 + k, 0), text)
-    sh.style(_rng(r + 2, 0, r + 1 + len(notes), 0), NOTE)
+    sh.style(span(r + 2, 0, r + 1 + len(notes), 0), NOTE)
