@@ -112,9 +112,15 @@ def _decode(kind: int, num: float, obj):
     return error_from_code(int(kind))
 
 
-def check_file(path: str, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> FileReport:
+def check_file(path: str, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
+               outcomes: dict | None = None) -> FileReport:
     """Read, plan, recalculate, compare.  UserErrors (bad file, circular
-    reference) propagate for the caller to report."""
+    reference) propagate for the caller to report.
+
+    `outcomes`, when given, receives every formula cell's verdict:
+    (sheet, "A1") -> "matched" | "mismatched: Excel X, sheetnet Y" | "volatile"
+    | "no cached value" | "unsupported: NAME,..." (what the reference-workbook tests and
+    scripts/reference_coverage.py count)."""
     report = FileReport(path, rtol=rtol, atol=atol)
     t0 = time.perf_counter()
     book = read_workbook(path)
@@ -134,7 +140,7 @@ def check_file(path: str, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
     frozen = _frozen_masks(engine)
     for sheet in book.sheets:
         rr, cc, ck, cn, co = stored[sheet.name]
-        report.sheets.append(_compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol))
+        report.sheets.append(_compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol, outcomes))
     t4 = time.perf_counter()
     report.seconds = {"read": t1 - t0, "plan": t2 - t1, "recalc": t3 - t2, "compare": t4 - t3, "total": t4 - t0}
     return report
@@ -166,7 +172,7 @@ def _frozen_masks(engine: Engine) -> dict:
     return out
 
 
-def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol) -> SheetReport:
+def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol, outcomes=None) -> SheetReport:
     rep = SheetReport(sheet.name, cells=len(rr))
     vals = engine.sheet_state(sheet.name).vals
     k, x, o = vals.kind[rr, cc], vals.num[rr, cc], vals.obj[rr, cc]
@@ -204,19 +210,38 @@ def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol) -> She
     bad = np.flatnonzero(use & ~close)
     rep.matched = rep.compared - len(bad)
     rep.mismatched_count = len(bad)
-    items = []
+    items, details = [], {}
     for i in bad.tolist():
         cached = _decode(ck[i], cn[i], co[i])
         computed = _decode(k[i], x[i], o[i])
+        details[i] = f"mismatched: Excel {format_value(cached)}, sheetnet {format_value(computed)}"
         m = Mismatch(sheet.name, cell_name(int(rr[i]), int(cc[i])), cached, computed)
         if ck[i] == NUM and k[i] == NUM:
             m.abs_err = float(abs(x[i] - cn[i]))
             m.rel_err = float(m.abs_err / abs(cn[i])) if cn[i] != 0 else float("inf")
         items.append(m)
+    if outcomes is not None:
+        _record_outcomes(outcomes, sheet.name, rr, cc, reasons, ck == BLANK, details)
     # worst first: type mismatches, then by relative error
     items.sort(key=lambda m: (m.rel_err is not None, -(m.rel_err or 0.0)))
     rep.mismatched = items[:MAX_LISTED]
     return rep
+
+
+def _record_outcomes(outcomes: dict, sheet: str, rr, cc, reasons: dict, no_cache, mismatches: dict) -> None:
+    """One verdict per formula cell; a cell without a cached value is that
+    first (nothing can match it), whatever else holds."""
+    for i, (r, c) in enumerate(zip(rr.tolist(), cc.tolist())):
+        reason = reasons.get((r, c))
+        if no_cache[i]:
+            verdict = "no cached value"
+        elif reason == "volatile":
+            verdict = "volatile"
+        elif reason is not None:
+            verdict = f"unsupported: {reason}"
+        else:
+            verdict = mismatches.get(i, "matched")
+        outcomes[(sheet, cell_name(r, c))] = verdict
 
 
 def format_value(v) -> str:

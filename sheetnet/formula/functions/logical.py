@@ -1,15 +1,17 @@
-"""IF and friends, boolean functions, IS* tests."""
+"""Logical: IF and its error-handling forms, AND/OR/XOR/NOT, TRUE/FALSE."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ...errors import ERR_BASE
-from ...store import BLANK, BOOL, NUM, STR
-from ..batch import RefVal
-from ..values import E_NA, E_VALUE, Arr, booleans, error, numbers, select, truthy, with_errors
-from . import function
-from .stats import collect
+from ...store import BOOL, NUM, STR
+from ..values import E_NA, E_VALUE, Arr, booleans, select, truthy, with_errors
+from .aggregate import collect
+from .registry import Category, function
+from .torchforms import TorchUnsupported, merge_kinds
+
+LOGICAL = Category.LOGICAL
 
 
 def _branch(ctx, node):
@@ -18,7 +20,40 @@ def _branch(ctx, node):
     return ctx.ev.value(node, ctx.batch, ctx.arr)
 
 
-@function("IF", min_args=2, max_args=3, lazy=True)
+def _if_scalar(test, yes, no=None):
+    if test():
+        return yes()
+    return no() if no is not None else False
+
+
+def _if_torch(test, yes, no=None):
+    import torch
+    cond = test()
+    if cond.kind is not None and ((cond.kind >= ERR_BASE).any() or (cond.kind == STR).any()):
+        raise TorchUnsupported("an IF test that is text or an error")
+    with torch.no_grad():
+        mask = cond.t != 0
+
+    def branch(thunk):
+        if thunk is not None:
+            return thunk()
+        shape = (1,) * cond.t.dim()          # IF(test, x) with test false: FALSE
+        return cond.t.new_zeros(shape), np.full(shape, BOOL, np.uint8)
+
+    if bool(mask.all()):
+        return branch(yes)
+    if not bool(mask.any()):
+        return branch(no)
+    (ta, ka), (tb, kb) = _pair(branch(yes)), _pair(branch(no))
+    return torch.where(mask, ta, tb), merge_kinds(ka, kb)
+
+
+def _pair(v):
+    return (v.t, v.kind) if hasattr(v, "t") else v
+
+
+@function("IF", category=LOGICAL, args="logical_test: lazy, value_if_true: lazy, [value_if_false: lazy]",
+          lazy=True, scalar=_if_scalar, torch=_if_torch)
 def IF(ctx, nodes) -> Arr:
     """IF(test, then, [else]): only the branch(es) some cell needs are evaluated;
     a missing else is FALSE."""
@@ -53,23 +88,12 @@ def _error_fallback(codes):
     return impl
 
 
-function("IFERROR", min_args=2, max_args=2, lazy=True)(_error_fallback(None))
-function("IFNA", min_args=2, max_args=2, lazy=True)(_error_fallback([E_NA]))
-
-
-@function("CHOOSE", min_args=2, max_args=255, lazy=True)
-def CHOOSE(ctx, nodes) -> Arr:
-    idx, err = numbers(ctx.operand(nodes[0]))
-    k = np.trunc(idx)
-    bad = (k < 1) | (k > len(nodes) - 1)
-    if err is None and not bad.any() and np.all(k == k.flat[0]):
-        return _branch(ctx, nodes[int(k.flat[0])])
-    out = error(E_VALUE, ctx.unit_shape())
-    for i in range(1, len(nodes)):
-        hit = k == i
-        if hit.any():
-            out = select(hit, ctx.scalar(_branch(ctx, nodes[i])), out)
-    return with_errors(out, err)
+# The replay differentiates IFERROR's value: on the Solver's path every active
+# cell is a number (checked before the replay starts).
+function("IFERROR", category=LOGICAL, args="value: lazy, value_if_error: lazy", lazy=True,
+         torch=lambda value, fallback: value())(_error_fallback(None))
+function("IFNA", category=LOGICAL, prefix="_xlfn.", args="value: lazy, value_if_na: lazy",
+         lazy=True)(_error_fallback([E_NA]))
 
 
 def _logical(reduce):
@@ -91,11 +115,12 @@ def _logical(reduce):
     return impl
 
 
-function("AND", modes="x", min_args=1, max_args=255)(_logical(lambda t, u: (t | ~u).all(axis=-1)))
-function("OR", modes="x", min_args=1, max_args=255)(_logical(lambda t, u: t.any(axis=-1)))
+LOGICALS = "logical: numbers, [logical: numbers]..."
+function("AND", category=LOGICAL, args=LOGICALS)(_logical(lambda t, u: (t | ~u).all(axis=-1)))
+function("OR", category=LOGICAL, args=LOGICALS)(_logical(lambda t, u: t.any(axis=-1)))
 
 
-@function("XOR", modes="x", min_args=1, max_args=255)
+@function("XOR", category=LOGICAL, prefix="_xlfn.", args=LOGICALS)
 def XOR(ctx, *args) -> Arr:
     c = collect(ctx, args)
     usable = np.where(c.direct, c.err == 0, (c.kind == NUM) | (c.kind == BOOL))
@@ -103,44 +128,17 @@ def XOR(ctx, *args) -> Arr:
     return with_errors(booleans(odd), c.first_error())
 
 
-@function("NOT", min_args=1, max_args=1)
+@function("NOT", category=LOGICAL, args="logical: boolean")
 def NOT(ctx, a: Arr) -> Arr:
     mask, err = truthy(a)
     return with_errors(booleans(~mask), err)
 
 
-@function("TRUE", min_args=0, max_args=0)
+@function("TRUE", category=LOGICAL)
 def TRUE(ctx) -> Arr:
     return booleans(np.ones(ctx.unit_shape(), bool))
 
 
-@function("FALSE", min_args=0, max_args=0)
+@function("FALSE", category=LOGICAL)
 def FALSE(ctx) -> Arr:
     return booleans(np.zeros(ctx.unit_shape(), bool))
-
-
-@function("NA", min_args=0, max_args=0)
-def NA(ctx) -> Arr:
-    return error(E_NA, ctx.unit_shape())
-
-
-def _is(test):
-    def impl(ctx, a: Arr) -> Arr:
-        return booleans(test(a.kinds()))
-    return impl
-
-
-function("ISERROR", min_args=1, max_args=1)(_is(lambda k: k >= ERR_BASE))
-function("ISERR", min_args=1, max_args=1)(_is(lambda k: (k >= ERR_BASE) & (k != E_NA)))
-function("ISNA", min_args=1, max_args=1)(_is(lambda k: k == E_NA))
-function("ISNUMBER", min_args=1, max_args=1)(_is(lambda k: k == NUM))
-function("ISTEXT", min_args=1, max_args=1)(_is(lambda k: k == STR))
-function("ISNONTEXT", min_args=1, max_args=1)(_is(lambda k: k != STR))
-function("ISLOGICAL", min_args=1, max_args=1)(_is(lambda k: k == BOOL))
-function("ISBLANK", min_args=1, max_args=1)(_is(lambda k: k == BLANK))
-
-
-@function("ISREF", modes="p", min_args=1, max_args=1)
-def ISREF(ctx, v) -> Arr:
-    return booleans(np.full(ctx.unit_shape(), isinstance(v, RefVal)))
-

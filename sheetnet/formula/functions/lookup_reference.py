@@ -1,4 +1,4 @@
-"""Lookup and reference functions: MATCH, INDEX, OFFSET, ROW, COLUMN, VLOOKUP ..."""
+"""Lookup & reference: MATCH, INDEX, OFFSET, ROW, COLUMN, VLOOKUP, CHOOSE, TRANSPOSE ..."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from ...errors import ERR_BASE
 from ...refs import MAX_COLS, MAX_ROWS
 from ...store import BLANK, BOOL, NUM, STR
 from ..batch import NotVectorizable, RefVal
-from ..values import E_NA, E_REF, E_VALUE, Arr, error, first_error, numbers, numeric_result, with_errors
-from . import function
-from .stats import _wildcard
+from ..values import (E_NA, E_REF, E_VALUE, Arr, error, first_error, numbers, numeric_result, select,
+                      truthy, with_errors)
+from .criteria import wildcard
+from .registry import Category, function
+
+LOOKUP = Category.LOOKUP
 
 # Excel's ordering of types when searching: numbers < text < logicals.
 _RANK = np.zeros(256, dtype=np.int8)
@@ -75,7 +78,7 @@ def _exact(vec: _Vector, xk, xn, xs) -> np.ndarray:
             texts = vec.text[vi] if vec.text is not None else np.empty(vec.k, object)
             kinds = vec.kind[vi]
             if any(ch in key for ch in "*?~"):
-                rx = _wildcard(key)
+                rx = wildcard(key)
                 hits = [j for j in range(vec.k) if kinds[j] == STR and rx.fullmatch(texts[j])]
             else:
                 folded = key.casefold()
@@ -253,7 +256,7 @@ def match_positions(lookup: Arr, array: Arr, mode: np.ndarray) -> tuple[np.ndarr
     return pos, (err if err.any() else None)
 
 
-@function("MATCH", modes="vav", min_args=2, max_args=3)
+@function("MATCH", category=LOOKUP, args="lookup_value: any, lookup_array: array, [match_type: number]")
 def MATCH(ctx, lookup: Arr, array: Arr, match_type: Arr | None = None) -> Arr:
     """MATCH(value, array, [type]): type 1 (default) is the binary search for
     the largest value <= x in an ascending array, 0 exact, -1 descending."""
@@ -289,7 +292,8 @@ def _uniform_size(x, name: str, batch_size: int) -> int:
     return first
 
 
-@function("OFFSET", modes="pvvvv", min_args=3, max_args=5)
+@function("OFFSET", category=LOOKUP, args="reference: position, rows: number, cols: number, [height: number], "
+          "[width: number]", reference=True)
 def OFFSET(ctx, base, rows: Arr, cols: Arr, height: Arr | None = None, width: Arr | None = None):
     """A reference moved by (rows, cols) from `base`, optionally resized; it is
     computed at run time, so its cells are pulled in before they are read."""
@@ -326,7 +330,8 @@ def OFFSET(ctx, base, rows: Arr, cols: Arr, height: Arr | None = None, width: Ar
     return RefVal(base.sheet, r, c, h, w, dynamic=True, err=codes)
 
 
-@function("INDEX", modes="xvvv", min_args=2, max_args=4)
+@function("INDEX", category=LOOKUP, args="array: reference, row_num: number, [column_num: number], "
+          "[area_num: number]", reference=True)
 def INDEX(ctx, source, row_num: Arr, col_num: Arr | None = None, area: Arr | None = None):
     """INDEX(array, row, [col]): the element (or with 0, the whole row/column);
     for a reference the result is a reference into it."""
@@ -398,23 +403,23 @@ def _position(ctx, ref, axis: str) -> Arr:
     return Arr(np.asarray(start, dtype=np.float64))
 
 
-@function("ROW", modes="p", min_args=0, max_args=1)
+@function("ROW", category=LOOKUP, args="[reference: position]")
 def ROW(ctx, ref=None) -> Arr:
     return _position(ctx, ref, "row")
 
 
-@function("COLUMN", modes="p", min_args=0, max_args=1)
+@function("COLUMN", category=LOOKUP, args="[reference: position]")
 def COLUMN(ctx, ref=None) -> Arr:
     return _position(ctx, ref, "col")
 
 
-@function("ROWS", modes="p", min_args=1, max_args=1)
+@function("ROWS", category=LOOKUP, args="array: position")
 def ROWS(ctx, v) -> Arr:
     h = v.h if isinstance(v, RefVal) else v.hw[0]
     return Arr(np.full(ctx.unit_shape(), float(h)))
 
 
-@function("COLUMNS", modes="p", min_args=1, max_args=1)
+@function("COLUMNS", category=LOOKUP, args="array: position")
 def COLUMNS(ctx, v) -> Arr:
     w = v.w if isinstance(v, RefVal) else v.hw[1]
     return Arr(np.full(ctx.unit_shape(), float(w)))
@@ -432,7 +437,6 @@ def _table_lookup(vertical: bool):
         if approx is None:
             mode = np.ones((1,) * ctx.nd)
         else:
-            from ..values import truthy
             mask, _ = truthy(approx.first())
             mode = np.where(mask, 1.0, 0.0)
         keys = table.index((..., slice(None), slice(0, 1)))
@@ -455,5 +459,31 @@ def _table_lookup(vertical: bool):
     return impl
 
 
-function("VLOOKUP", modes="vavv", min_args=3, max_args=4)(_table_lookup(True))
-function("HLOOKUP", modes="vavv", min_args=3, max_args=4)(_table_lookup(False))
+_TABLE_LOOKUP_ARGS = "lookup_value: any, table_array: array, index_num: number, [range_lookup: any]"
+function("VLOOKUP", category=LOOKUP, args=_TABLE_LOOKUP_ARGS)(_table_lookup(True))
+function("HLOOKUP", category=LOOKUP, args=_TABLE_LOOKUP_ARGS)(_table_lookup(False))
+
+
+@function("CHOOSE", category=LOOKUP, args="index_num: lazy, value: lazy, [value: lazy]...", lazy=True)
+def CHOOSE(ctx, nodes) -> Arr:
+    idx, err = numbers(ctx.operand(nodes[0]))
+    k = np.trunc(idx)
+    bad = (k < 1) | (k > len(nodes) - 1)
+    if err is None and not bad.any() and np.all(k == k.flat[0]):
+        return ctx.ev.value(nodes[int(k.flat[0])], ctx.batch, ctx.arr)
+    out = error(E_VALUE, ctx.unit_shape())
+    for i in range(1, len(nodes)):
+        hit = k == i
+        if hit.any():
+            out = select(hit, ctx.scalar(ctx.ev.value(nodes[i], ctx.batch, ctx.arr)), out)
+    return with_errors(out, err)
+
+
+def _transpose_torch(v):
+    return v.t.transpose(-1, -2), None if v.kind is None else np.swapaxes(v.kind, -1, -2)
+
+
+@function("TRANSPOSE", category=LOOKUP, args="array: array", torch=_transpose_torch)
+def TRANSPOSE(ctx, a: Arr) -> Arr:
+    return Arr(np.swapaxes(a.num, -1, -2), None if a.kind is None else np.swapaxes(a.kind, -1, -2),
+               None if a.obj is None else np.swapaxes(a.obj, -1, -2))
