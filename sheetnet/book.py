@@ -260,7 +260,7 @@ class Sheet:
         self.name = name
         self.values = ValueGrid()
         self.groups: list[FormulaGroup] = []
-        self._owner: dict[tuple[int, int], tuple[int, int]] | None = None
+        self._owner: np.ndarray | None = None   # see _owner_grid
         # presentation, used by the xlsx writer
         self.col_widths: dict[int, float] = {}
         self.styles: list[tuple[Area, object]] = []
@@ -279,51 +279,83 @@ class Sheet:
     def formula_count(self) -> int:
         return sum(len(g) if g.array is None else g.array.size for g in self.groups)
 
-    def _owners(self) -> dict[tuple[int, int], tuple[int, int]]:
-        """(row, col) -> (group index, position in group); built on demand."""
-        if self._owner is None:
-            owner = {}
-            for gi, g in enumerate(self.groups):
-                rr, cc = g.footprint()
-                for pos, key in enumerate(zip(rr.tolist(), cc.tolist())):
-                    owner[key] = (gi, pos if g.array is None else 0)
-            self._owner = owner
-        return self._owner
+    def _owner_grid(self) -> np.ndarray:
+        """Which group writes each cell: group index + 1 (0 = no formula), one
+        int32 per cell of the value grid.  Built on first use with numpy, then
+        kept up to date as groups come and go, so constants and formulas can
+        be entered in any order, one by one or in blocks, on sheets of a
+        million formula cells."""
+        R, C = self.values.shape
+        grid = self._owner
+        if grid is None:
+            grid = np.zeros((R, C), dtype=np.int32)
+            if self.groups:
+                foot = [g.footprint() for g in self.groups]
+                ids = np.repeat(np.arange(1, len(foot) + 1, dtype=np.int32), [len(rr) for rr, _ in foot])
+                grid[np.concatenate([rr for rr, _ in foot]), np.concatenate([cc for _, cc in foot])] = ids
+        elif grid.shape != (R, C):
+            grown = np.zeros((R, C), dtype=np.int32)
+            grown[:grid.shape[0], :grid.shape[1]] = grid
+            grid = grown
+        self._owner = grid
+        return grid
+
+    def _owner_of(self, row: int, col: int) -> int | None:
+        """The index of the group holding a formula in (row, col), or None."""
+        grid = self._owner_grid()
+        if row >= grid.shape[0] or col >= grid.shape[1] or grid[row, col] == 0:
+            return None
+        return int(grid[row, col]) - 1
+
+    def _remove_group(self, gi: int) -> None:
+        del self.groups[gi]
+        grid = self._owner
+        grid[grid == gi + 1] = 0
+        grid[grid > gi + 1] -= 1
 
     def _detach(self, row: int, col: int) -> None:
         """Remove a cell from whatever formula group holds it."""
-        hit = self._owners().get((row, col))
-        if hit is None:
+        self._detach_area(Area(row, col, row, col))
+
+    def _detach_area(self, area: Area) -> None:
+        """Remove any formulas inside an area that is about to be overwritten.
+        A legacy array formula goes as a whole when the area holds its anchor,
+        and may not be cut into otherwise."""
+        if not self.groups:
             return
-        gi, pos = hit
-        g = self.groups[gi]
-        if g.array is not None:
-            if (row, col) != g.anchor:
-                raise UserError(f"{self.name}!{cell_name(row, col)} is part of the array formula "
-                                f"in {g.array.a1}; change the whole array")
-            a = g.array                 # its results go with it
-            self.values.set_block(a.r0, a.c0, np.full((a.height, a.width), None, dtype=object))
-            del self.groups[gi]
-        elif len(g) == 1:
-            del self.groups[gi]
-        else:
-            keep = np.ones(len(g), dtype=bool)
-            keep[pos] = False
-            if pos == 0:   # the anchor moves: re-express the text from the new anchor
+        grid = self._owner_grid()
+        window = grid[area.r0:area.r1 + 1, area.c0:area.c1 + 1]
+        if not window.any():
+            return
+        for gi in sorted((np.unique(window[window > 0]) - 1).tolist(), reverse=True):
+            g = self.groups[gi]
+            if g.array is not None:
+                if not area.contains(*g.anchor):
+                    rr, cc = g.footprint()
+                    hit = np.flatnonzero((rr >= area.r0) & (rr <= area.r1) & (cc >= area.c0) & (cc <= area.c1))[0]
+                    raise UserError(f"{self.name}!{cell_name(int(rr[hit]), int(cc[hit]))} is part of the array "
+                                    f"formula in {g.array.a1}; change the whole array")
+                a = g.array             # its results go with it
+                self.values.set_block(a.r0, a.c0, np.full((a.height, a.width), None, dtype=object))
+                self._remove_group(gi)
+                continue
+            inside = (g.rows >= area.r0) & (g.rows <= area.r1) & (g.cols >= area.c0) & (g.cols <= area.c1)
+            if inside.all():
+                self._remove_group(gi)
+                continue
+            keep = ~inside
+            grid[g.rows[inside], g.cols[inside]] = 0
+            if inside[0]:   # the anchor moves: re-express the text from the new anchor
                 from .formula.render import render
-                new_anchor = (int(g.rows[keep][0]), int(g.cols[keep][0]))
-                g.text = render(g.ast, new_anchor)
+                g.text = render(g.ast, (int(g.rows[keep][0]), int(g.cols[keep][0])))
             g.rows, g.cols = g.rows[keep], g.cols[keep]
-        self._owner = None
 
     def _index_group(self, group: FormulaGroup) -> None:
         """Add a just-appended group to the formula-cell index, if it is built."""
         if self._owner is None:
             return
-        gi = len(self.groups) - 1
         rr, cc = group.footprint()
-        for pos, key in enumerate(zip(rr.tolist(), cc.tolist())):
-            self._owner[key] = (gi, pos if group.array is None else 0)
+        self._owner_grid()[rr, cc] = len(self.groups)
 
     def set_formula(self, ref: str | tuple[int, int], text: str) -> None:
         """One formula in one cell (text with or without '=')."""
@@ -346,26 +378,6 @@ class Sheet:
         self.values.ensure(area.r1 + 1, area.c1 + 1)
         self._index_group(group)
         return group
-
-    def _detach_area(self, area: Area) -> None:
-        """Remove any formulas inside an area that is about to be overwritten.
-        A small area asks the cell index (kept up to date incrementally); a
-        big one tests each group with numpy, so filling a 100,000-row block
-        next to a million formula cells never builds a million-entry index."""
-        if not self.groups:
-            return
-        if area.size <= 4096:
-            owners = self._owners()
-            hits = [(r, c) for r, c in area.cells() if (r, c) in owners]
-        else:
-            hits = []
-            for g in self.groups:
-                rr, cc = g.footprint()
-                inside = (rr >= area.r0) & (rr <= area.r1) & (cc >= area.c0) & (cc <= area.c1)
-                if inside.any():
-                    hits.extend(zip(rr[inside].tolist(), cc[inside].tolist()))
-        for r, c in hits:
-            self._detach(r, c)
 
     def set_array_formula(self, area: str | Area, text: str) -> FormulaGroup:
         """A legacy (Ctrl+Shift+Enter) array formula spilling over `area`."""
@@ -405,10 +417,10 @@ class Sheet:
     def formula_at(self, ref: str | tuple[int, int]) -> str | None:
         """The formula text of one cell as Excel would show it (with '='), or None."""
         row, col = _cell_of(ref)
-        hit = self._owners().get((row, col))
-        if hit is None:
+        gi = self._owner_of(row, col)
+        if gi is None:
             return None
-        g = self.groups[hit[0]]
+        g = self.groups[gi]
         if g.array is not None:
             return "{=" + g.text + "}"
         if (row, col) == g.anchor:

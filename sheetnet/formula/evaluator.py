@@ -290,7 +290,10 @@ class Evaluator:
                     return refs
                 args.extend(refs.refs)
                 continue
-            if mode == "v":
+            if isinstance(a, Missing) and spec.param(i).type == "text":
+                # an omitted text argument is the empty text: SUBSTITUTE(A1,"x",), CONCATENATE(A1,,B1)
+                args.append(scalar("", batch.ndim + 2))
+            elif mode == "v":
                 args.append(self.operand(a, batch, arr))
             elif mode == "a":
                 args.append(self.array(a, batch))

@@ -3,8 +3,8 @@ formulas, styled, annotated, with an Excel Solver model on every sheet that
 has something to minimise.
 
     inputs = initial_inputs(select_top(lesson_ratings(), 15, 15), factors=5, seed=0)
-    made = build_workbook(inputs)              # -> CollabWorkbook(book, layout, skipped)
-    write_workbook(made.book, "collab_filter.xlsx")
+    built = build_workbook(inputs)     # -> Built(book, roles, notes: the sheets left out and why)
+    write_workbook(built.book, "collab_filter.xlsx")
 
 ``faithful=True`` rebuilds the lesson's original formulas (approximate
 MATCH, SUMXMY2 objectives, biases outside the IF, the 1hot/emb user tables
@@ -17,99 +17,33 @@ there is no rating.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from ...book import Book, FormulaGroup, Sheet, SolverModel
+from ...book import Book, Sheet, SolverModel
 from ...errors import UserError
-from ...refs import MAX_COLS, MAX_ROWS, Area, cell_name
+from ...refs import MAX_COLS, MAX_ROWS, Area, absolute_ref, cell_name, span
 from ...store import NUM
 from ...style import DATA, HEADER, LABEL, NOTE, NUMBER, PARAMETER, RESULT, TITLE, Style
-from .layout import (BIAS, DOTPROD, EMB, ONEHOT, CollabLayout, CrosstabLayout, RowsLayout, WordLayout,
-                     crosstab_layout, ref, rel, rows_layout, word_layout)
-from .ratings import Ratings
+from .. import Built
+from .inputs import CollabInputs
+from .layout import CrosstabLayout, RowsLayout, WordLayout, collab_layout
 
 #: Largest number of formula cells the crosstab sheets (N x M predictions)
 #: and the one-hot sheet (R x (N + M) one-hot cells) are built with; above it
 #: those sheets are left out (movielens_emb is always built).
 DEFAULT_MAX_CELLS = 1_000_000
 
-#: The project's own short text for word_emb.
-TEXT = ("A word becomes a number, and the number picks a row of the table. That row is the embedding of "
-        "the word. Multiply a one hot row by the table and the same row comes back: an embedding is a look up.")
-
 ONEHOT_STYLE = Style(number_format="0", align="center", color="7F7F7F")
 ID_STYLE = Style(bold=True, fill="D9E1F2", border=True)
-
-
-@dataclass
-class CollabInputs:
-    """Everything the sheets hold as constants.
-
-    Factor shapes follow the crosstab sheets: users N x K, movies K x M (the
-    1hot/emb tables hold the movie factors transposed, M x K).  The bias
-    sheet has its own factors and biases (the lesson solved it separately).
-    """
-
-    ratings: Ratings
-    user_factors: np.ndarray            # N x K: dotprod, movielens_1hot, movielens_emb
-    movie_factors: np.ndarray           # K x M
-    bias_user_factors: np.ndarray       # N x K: bias
-    bias_movie_factors: np.ndarray      # K x M
-    user_bias: np.ndarray               # N
-    movie_bias: np.ndarray              # M
-    vocabulary: list[str]
-    embeddings: np.ndarray              # V x K_words
-    text: list[str]                     # the words of the text, in order
-    seed: int | None = None
-
-    @property
-    def n_factors(self) -> int:
-        return self.user_factors.shape[1]
-
-
-@dataclass
-class CollabWorkbook:
-    book: Book
-    layout: CollabLayout
-    skipped: list[str] = field(default_factory=list)   # one line per sheet left out, saying why
-
-
-def words_of(text: str) -> list[str]:
-    """The words of a text (letters only), in order."""
-    return re.findall(r"[A-Za-z]+", text)
-
-
-def vocabulary_of(words: list[str]) -> list[str]:
-    """Each word once, lower case, sorted: the word sheet's vocabulary."""
-    return sorted({w.lower() for w in words})
-
-
-def initial_inputs(ratings: Ratings, factors: int = 5, seed: int = 0, text: str = TEXT) -> CollabInputs:
-    """Random starting factors for every sheet, drawn from `seed`: uniform in
-    [0, 1) like Excel's RAND(); biases start at 0.  dotprod, 1hot, emb and the
-    bias sheet start from the same factors, so they start at the same RMSE."""
-    if factors < 1:
-        raise UserError(f"--factors must be at least 1 (got {factors})")
-    rng = np.random.default_rng(seed)
-    movie = rng.random((factors, ratings.n_movies))
-    user = rng.random((ratings.n_users, factors))
-    words = words_of(text)
-    vocab = vocabulary_of(words)
-    emb = np.random.default_rng([seed, 1]).random((len(vocab), factors))
-    return CollabInputs(ratings, user, movie, user.copy(), movie.copy(), np.zeros(ratings.n_users),
-                        np.zeros(ratings.n_movies), vocab, emb, words, seed)
 
 
 # --- the workbook ---------------------------------------------------------------------------
 
 
 def build_workbook(inputs: CollabInputs, *, sigmoid_range: tuple[float, float] | None = None,
-                   faithful: bool = False, max_cells: int = DEFAULT_MAX_CELLS) -> CollabWorkbook:
+                   faithful: bool = False, max_cells: int = DEFAULT_MAX_CELLS) -> Built:
     """All five sheets (the crosstab and one-hot sheets only up to `max_cells`
-    formula cells each; `skipped` says which were left out and why)."""
+    formula cells each; the notes say which were left out and why)."""
     r = inputs.ratings
     N, M, K, R = r.n_users, r.n_movies, inputs.n_factors, r.n_ratings
     if faithful and sigmoid_range is not None:
@@ -143,13 +77,8 @@ def build_workbook(inputs: CollabInputs, *, sigmoid_range: tuple[float, float] |
     if emb_rows > MAX_ROWS:
         raise UserError(f"{R:,} ratings do not fit in one sheet ({MAX_ROWS:,} rows at most)")
 
-    layout = CollabLayout(
-        dotprod=crosstab_layout(DOTPROD, N, M, K, False, sig) if crosstabs else None,
-        onehot=rows_layout(ONEHOT, "onehot", N, M, K, R, sig) if onehot else None,
-        emb=rows_layout(EMB, "emb", N, M, K, R, sig),
-        bias=crosstab_layout(BIAS, N, M, K, True, sig) if crosstabs else None,
-        words=word_layout(len(inputs.vocabulary), len(inputs.text), inputs.embeddings.shape[1]),
-    )
+    layout = collab_layout(N, M, K, R, len(inputs.vocabulary), len(inputs.text), sigmoid=sig, crosstabs=crosstabs,
+                           onehot=onehot, word_factors=inputs.embeddings.shape[1])
     book = Book()
     if layout.dotprod is not None:
         _crosstab_sheet(book, layout.dotprod, inputs, sigmoid_range, faithful)
@@ -159,50 +88,10 @@ def build_workbook(inputs: CollabInputs, *, sigmoid_range: tuple[float, float] |
     if layout.bias is not None:
         _crosstab_sheet(book, layout.bias, inputs, sigmoid_range, faithful)
     _word_sheet(book, layout.words, inputs, faithful)
-    for lay in layout.sheets().values():
-        for role, a in lay.roles().items():
-            book.define_name(role, ref(a, lay.sheet), scope=lay.sheet)
-    return CollabWorkbook(book, layout, skipped)
+    return Built(book, layout.roles(), skipped)
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-class _Formulas:
-    """Formulas collected while a sheet's constants are written, entered at
-    the end: a Sheet re-indexes its formula cells whenever a constant is
-    written over an existing formula area, which at 1.4 million formula
-    cells costs seconds per write."""
-
-    def __init__(self, sheet: Sheet):
-        self.sheet = sheet
-        self.todo: list[tuple[Area, str, bool]] = []
-
-    def fill(self, where, text: str) -> None:
-        a = where if isinstance(where, Area) else Area(where[0], where[1], where[0], where[1])
-        self.todo.append((a, text, False))
-
-    def array(self, where: Area, text: str) -> None:
-        self.todo.append((where, text, True))
-
-    def enter(self) -> None:
-        # Sheet.fill / set_array_formula semantics (Excel's fill handle; a legacy
-        # array formula) through the bulk path, add_group: these cells hold no
-        # formula yet, so there is nothing to detach and no cell index to build
-        for a, text, is_array in self.todo:
-            text = text[1:] if text.startswith("=") else text
-            self.sheet.values.ensure(a.r1 + 1, a.c1 + 1)
-            if is_array:
-                self.sheet.add_group(FormulaGroup(text, np.array([a.r0], np.int32), np.array([a.c0], np.int32),
-                                                  array=a))
-                continue
-            rr, cc = np.mgrid[a.r0:a.r1 + 1, a.c0:a.c1 + 1]
-            self.sheet.add_group(FormulaGroup(text, rr.ravel().astype(np.int32), cc.ravel().astype(np.int32)))
-        self.todo = []
-
-
-def _abs(r: int, c: int) -> str:
-    return cell_name(r, c, True, True)
 
 
 def _ids_block(ids: np.ndarray, vertical: bool) -> np.ndarray:
@@ -218,7 +107,7 @@ def _put_ids(s: Sheet, a: Area, ids: np.ndarray) -> None:
 def _solver(book: Book, sheet: str, rmse: Area, changing: list[Area], faithful: bool, crosstab: bool) -> None:
     options = {"solver_rbv": "2", "solver_scl": "2"} if faithful and crosstab else {}
     book.set_solver_model(SolverModel(
-        sheet=sheet, objective=ref(rmse, sheet), changing=[ref(a, sheet) for a in changing],
+        sheet=sheet, objective=absolute_ref(rmse, sheet), changing=[absolute_ref(a, sheet) for a in changing],
         goal="min", engine="GRG Nonlinear", central_derivatives=crosstab or not faithful, options=options))
 
 
@@ -230,7 +119,7 @@ def _y_range_cells(s: Sheet, low: Area, high: Area, y_range, label_col: int) -> 
     s.style(Area(low.r0, low.c0, high.r0, high.c0), DATA)
     s.notes[(low.r0, low.c0)] = ("Predictions pass through a sigmoid scaled to this range, "
                                  "low + (high - low) / (1 + EXP(-x)); change it here, Solver leaves it alone.")
-    return _abs(low.r0, low.c0), _abs(high.r0, high.c0)
+    return low.absolute, high.absolute
 
 
 def _squash(score: str, y_cells: tuple[str, str] | None, compound: bool) -> str:
@@ -246,7 +135,6 @@ def _squash(score: str, y_cells: tuple[str, str] | None, compound: bool) -> str:
 
 def _crosstab_sheet(book: Book, lay: CrosstabLayout, inputs: CollabInputs, y_range, faithful: bool) -> None:
     s = book.add_sheet(lay.sheet)
-    later = _Formulas(s)
     s.values.ensure(lay.rmse.r0 + 3, lay.rmse.c1 + 1)    # the final size at once: no regrowing
     r = inputs.ratings
     M, K = lay.n_movies, lay.n_factors
@@ -303,12 +191,12 @@ def _crosstab_sheet(book: Book, lay: CrosstabLayout, inputs: CollabInputs, y_ran
             text = f'=IF({first_rating}="",0,{_squash(dot + biases, y_cells, True)})'
     else:
         text = f'=IF({first_rating}="",0,{_squash(dot, y_cells, False)})'
-    later.fill(pred, text)
-    R_, P_ = rel(rat), rel(pred)
+    s.fill(pred, text)
+    R_, P_ = rat.a1, pred.a1
     if faithful:
-        later.fill((lay.rmse.r0, lay.rmse.c0), f"=SQRT(SUMXMY2({R_},{P_})/COUNT({R_}))")
+        s.fill(lay.rmse, f"=SQRT(SUMXMY2({R_},{P_})/COUNT({R_}))")
     else:
-        later.fill((lay.rmse.r0, lay.rmse.c0),
+        s.fill(lay.rmse,
                       f'=SQRT(SUMPRODUCT(({R_}<>"")*({R_}-{P_})^2)/COUNT({R_}))')
         s.set_value((lay.rmse.r0, label_col), "RMSE")
         s.style(Area(lay.rmse.r0, label_col, lay.rmse.r0, label_col), LABEL)
@@ -361,7 +249,6 @@ def _crosstab_sheet(book: Book, lay: CrosstabLayout, inputs: CollabInputs, y_ran
         s.notes[(lay.rmse.r0, lay.rmse.c0)] = (
             "Solver objective: root mean squared error over the rated cells only -- the (ratings<>\"\") mask "
             "makes Excel and LibreOffice agree, where plain SUMXMY2 treats blanks differently in the two.")
-    later.enter()
     _solver(book, lay.sheet, lay.rmse, lay.changing, faithful, crosstab=True)
 
 
@@ -371,7 +258,6 @@ def _crosstab_sheet(book: Book, lay: CrosstabLayout, inputs: CollabInputs, y_ran
 def _rows_sheet(book: Book, lay: RowsLayout, inputs: CollabInputs, y_range, faithful: bool,
                 dotprod: CrosstabLayout | None, left_out: list[str] = ()) -> None:
     s = book.add_sheet(lay.sheet)
-    later = _Formulas(s)
     s.values.ensure(max(lay.rmse.r0 + 3, lay.movie_ids.r1 + 1), lay.rmse.c1 + 3)
     r = inputs.ratings
     K = lay.n_factors
@@ -400,12 +286,12 @@ def _rows_sheet(book: Book, lay: RowsLayout, inputs: CollabInputs, y_range, fait
         s.style(Area(head, 0, head, table.c1), HEADER)
         s.set_value((idx.r0, 0), 1)
         if idx.height > 1:
-            later.fill(Area(idx.r0 + 1, 0, idx.r1, 0), f"={cell_name(idx.r0, 0)}+1")
+            s.fill(Area(idx.r0 + 1, 0, idx.r1, 0), f"={cell_name(idx.r0, 0)}+1")
         _put_ids(s, ids_area, ids)
         s.style(ids_area, ID_STYLE)
         s.style(table, PARAMETER)
         if faithful and label == "users" and dotprod is not None:
-            later.fill(table, f"={dotprod.sheet}!{cell_name(dotprod.user_factors.r0, dotprod.user_factors.c0)}")
+            s.fill(table, f"={dotprod.sheet}!{cell_name(dotprod.user_factors.r0, dotprod.user_factors.c0)}")
         else:
             s.set_values((table.r0, table.c0), np.asarray(values, dtype=np.float64))
     seed = f" from seed {inputs.seed}" if inputs.seed is not None else ""
@@ -431,10 +317,10 @@ def _rows_sheet(book: Book, lay: RowsLayout, inputs: CollabInputs, y_range, fait
     s.style(lay.rating_values, DATA)
 
     mode = "" if faithful else ",0"
-    users_col = f"{_abs(lay.user_ids.r0, 1)}:{_abs(lay.user_ids.r1, 1)}"
-    movies_col = f"{_abs(lay.movie_ids.r0, 1)}:{_abs(lay.movie_ids.r1, 1)}"
-    later.fill(lay.user_index, f"=MATCH({cell_name(r0, lay.rating_users.c0)},{users_col}{mode})")
-    later.fill(lay.movie_index, f"=MATCH({cell_name(r0, lay.rating_movies.c0)},{movies_col}{mode})")
+    users_col = span(lay.user_ids.r0, 1, lay.user_ids.r1, 1, absolute=True)
+    movies_col = span(lay.movie_ids.r0, 1, lay.movie_ids.r1, 1, absolute=True)
+    s.fill(lay.user_index, f"=MATCH({cell_name(r0, lay.rating_users.c0)},{users_col}{mode})")
+    s.fill(lay.movie_index, f"=MATCH({cell_name(r0, lay.rating_movies.c0)},{movies_col}{mode})")
     if faithful:
         s.notes[(r0, lay.user_index.c0)] = ("As in the original lesson: approximate MATCH, which finds the right "
                                             "row only because the ids are sorted.")
@@ -456,11 +342,11 @@ def _rows_sheet(book: Book, lay: RowsLayout, inputs: CollabInputs, y_range, fait
             s.style(Area(0, act.c0, 0, act.c0), LABEL)
             s.set_value((1, oh.c0), 1)
             if head.width > 1:
-                later.fill(Area(1, oh.c0 + 1, 1, head.c1), f"={cell_name(1, oh.c0)}+1")
+                s.fill(Area(1, oh.c0 + 1, 1, head.c1), f"={cell_name(1, oh.c0)}+1")
             s.style(head, HEADER)
-            later.fill(oh, f"=IF({idx_ref}={cell_name(1, oh.c0, True, False)},1,0)")
+            s.fill(oh, f"=IF({idx_ref}={cell_name(1, oh.c0, True, False)},1,0)")
             s.style(oh, ONEHOT_STYLE)
-            later.array(act, f"=MMULT({rel(oh)},{rel(table)})")
+            s.set_array_formula(act, f"=MMULT({oh.a1},{table.a1})")
             s.style(act, NUMBER)
             for c in range(oh.c0, oh.c1 + 1):
                 s.col_widths[c] = 3.0
@@ -470,13 +356,13 @@ def _rows_sheet(book: Book, lay: RowsLayout, inputs: CollabInputs, y_range, fait
                                          f"row of factors: a matrix product with a one-hot matrix is a look-up.")
     else:
         for act, offs, idx_ref, corner, what in (
-                (lay.user_activations, lay.offsets_user, ui, _abs(lay.user_ids.r0 - 1, 1), "user"),
-                (lay.movie_activations, lay.offsets_movie, mi, _abs(lay.movie_ids.r0 - 1, 1), "movie")):
+                (lay.user_activations, lay.offsets_user, ui, cell_name(lay.user_ids.r0 - 1, 1, True, True), "user"),
+                (lay.movie_activations, lay.offsets_movie, mi, cell_name(lay.movie_ids.r0 - 1, 1, True, True), "movie")):
             s.set_value((0, act.c0), f"{what} factors, looked up")
             s.style(Area(0, act.c0, 0, act.c0), LABEL)
             s.set_values((1, offs.c0), np.arange(1, K + 1, dtype=np.float64)[None, :])
             s.style(offs, HEADER)
-            later.fill(act, f"=OFFSET({corner},{idx_ref},{cell_name(1, act.c0, True, False)})")
+            s.fill(act, f"=OFFSET({corner},{idx_ref},{cell_name(1, act.c0, True, False)})")
             s.style(act, NUMBER)
             s.notes[(act.r0, act.c0)] = (
                 f"OFFSET reads the {what}'s row of the factor table directly (the numbers above say which "
@@ -486,13 +372,13 @@ def _rows_sheet(book: Book, lay: RowsLayout, inputs: CollabInputs, y_range, fait
     y_cells = (_y_range_cells(s, lay.y_low, lay.y_high, y_range, lay.predictions.c0)
                if y_range is not None else None)
     score = f"SUMPRODUCT({cell_name(r0, ua.c0)}:{cell_name(r0, ua.c1)},{cell_name(r0, ma.c0)}:{cell_name(r0, ma.c1)})"
-    later.fill(lay.predictions, "=" + _squash(score, y_cells, False))
+    s.fill(lay.predictions, "=" + _squash(score, y_cells, False))
     first, second = cell_name(r0, lay.predictions.c0), cell_name(r0, lay.rating_values.c0)
     if not onehot:
         first, second = second, first    # the lesson writes (rating-prediction)^2 here
-    later.fill(lay.errors, f"=({first}-{second})^2")
+    s.fill(lay.errors, f"=({first}-{second})^2")
     last = r1 + 1 if faithful else r1    # the original averages one blank row more
-    later.fill((lay.rmse.r0, lay.rmse.c0),
+    s.fill(lay.rmse,
                   f"=SQRT(AVERAGE({cell_name(r0, lay.errors.c0)}:{cell_name(last, lay.errors.c0)}))")
     s.set_value((lay.rmse.r0, lay.predictions.c0), "RMSE")
     s.style(Area(lay.rmse.r0, lay.predictions.c0, lay.rmse.r0, lay.predictions.c0), LABEL)
@@ -507,7 +393,6 @@ def _rows_sheet(book: Book, lay: RowsLayout, inputs: CollabInputs, y_range, fait
     s.col_widths[0] = 5.0
     s.col_widths[1] = 9.0
     s.freeze = (2, 0)
-    later.enter()
     _solver(book, lay.sheet, lay.rmse, lay.changing, faithful, crosstab=False)
 
 
@@ -516,7 +401,6 @@ def _rows_sheet(book: Book, lay: RowsLayout, inputs: CollabInputs, y_range, fait
 
 def _word_sheet(book: Book, lay: WordLayout, inputs: CollabInputs, faithful: bool) -> None:
     s = book.add_sheet(lay.sheet)
-    later = _Formulas(s)
     K = lay.n_factors
     s.set_value((0, 0), "Words get embeddings the same way")
     s.style(Area(0, 0, 0, 0), TITLE)
@@ -526,7 +410,7 @@ def _word_sheet(book: Book, lay: WordLayout, inputs: CollabInputs, faithful: boo
     s.style(Area(2, 0, 2, lay.embeddings.c1), HEADER)
     s.set_value((lay.vocab_index.r0, 0), 1)
     if lay.n_vocab > 1:
-        later.fill(Area(lay.vocab_index.r0 + 1, 0, lay.vocab_index.r1, 0), f"={cell_name(lay.vocab_index.r0, 0)}+1")
+        s.fill(Area(lay.vocab_index.r0 + 1, 0, lay.vocab_index.r1, 0), f"={cell_name(lay.vocab_index.r0, 0)}+1")
     s.set_values((lay.vocabulary.r0, 1), np.asarray(list(inputs.vocabulary), dtype=object)[:, None])
     s.set_values((lay.embeddings.r0, lay.embeddings.c0), np.asarray(inputs.embeddings, dtype=np.float64))
     s.style(lay.vocabulary, ID_STYLE)
@@ -542,10 +426,10 @@ def _word_sheet(book: Book, lay: WordLayout, inputs: CollabInputs, faithful: boo
     s.set_values((lay.words.r0, t0), np.asarray(list(inputs.text), dtype=object)[:, None])
     s.style(lay.words, DATA)
     mode = "" if faithful else ",0"
-    vocab = f"{_abs(lay.vocabulary.r0, 1)}:{_abs(lay.vocabulary.r1, 1)}"
-    later.fill(lay.word_ids, f"=MATCH({cell_name(lay.words.r0, t0)},{vocab}{mode})")
-    corner = _abs(lay.vocabulary.r0 - 1, 1)
-    later.fill(lay.word_vectors, f"=OFFSET({corner},{cell_name(lay.words.r0, lay.word_ids.c0, False, True)},"
+    vocab = span(lay.vocabulary.r0, 1, lay.vocabulary.r1, 1, absolute=True)
+    s.fill(lay.word_ids, f"=MATCH({cell_name(lay.words.r0, t0)},{vocab}{mode})")
+    corner = cell_name(lay.vocabulary.r0 - 1, 1, True, True)
+    s.fill(lay.word_vectors, f"=OFFSET({corner},{cell_name(lay.words.r0, lay.word_ids.c0, False, True)},"
                              f"{cell_name(1, lay.offsets.c0, True, False)})")
     s.style(lay.word_vectors, NUMBER)
     seed = f" from seed {inputs.seed}" if inputs.seed is not None else ""
@@ -563,4 +447,3 @@ def _word_sheet(book: Book, lay: WordLayout, inputs: CollabInputs, faithful: boo
     s.col_widths[1] = 11.0
     s.col_widths[t0] = 11.0
     s.freeze = (2, 0)
-    later.enter()

@@ -1,4 +1,4 @@
-"""The numpy mirror of the gradient-descent lesson (sheetnet.optim): the
+"""The numpy mirror of the gradient-descent lesson (sheetnet.lessons.graddesc.mirror): the
 lesson's figures, the lesson workbook's stored values and states, gradients."""
 
 import math
@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from sheetnet import optim
+from sheetnet.lessons.graddesc import mirror as optim
 from sheetnet.errors import UserError
-from sheetnet.optim import State, lesson_data, lesson_hyper, reset, somesteps, sweep
+from sheetnet.lessons.graddesc.inputs import lesson_data
+from sheetnet.lessons.graddesc.mirror import State, lesson_hyper, reset, somesteps, sweep
 
 LESSON_BOOK = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "lesson-workbooks", "graddesc.xlsm")
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .devices import as_tensor, require_torch, resolve_device, resolve_dtype, to_numpy
+from ...devices import as_tensor, require_torch, resolve_device, resolve_dtype, to_numpy
 
 torch = require_torch()
 nn = torch.nn

@@ -33,55 +33,38 @@ two passes from 10000; adam alternates (paste v, paste m) twice from m = 0,
 v = 10000 -- v from the 3rd pass, m from the 4th; adam_ann takes both after two
 passes and its ``prev_grad2`` from the first.
 
-Inputs and outputs are plain: numpy arrays or floats in, a :class:`SheetRun`
-of per-epoch numpy arrays out, so the numpy mirror and the engine's values can
-be compared with it directly.
+Optimisers are named and configured as in the numpy mirror (``sgd`` -- the
+sheet ``basic`` --, ``momentum`` ...; :class:`~.mirror.Hyper`, whose defaults
+are the lesson's).  Inputs and outputs are plain: numpy arrays or floats in, a
+:class:`SheetRun` of per-epoch numpy arrays out, so the numpy mirror and the
+engine's values can be compared with it directly.
+
+The gradient of the lesson's loss itself comes four ways at the end of the
+module: autograd, the analytic formula, the basic sheet's forward difference and
+a central difference -- and ``gradcheck``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .devices import as_tensor, require_torch, resolve_device, resolve_dtype
+from ...devices import as_tensor, require_torch, resolve_device, resolve_dtype, to_numpy
+from .mirror import Hyper, canonical_name, lesson_hyper
 
 torch = require_torch()
 nn = torch.nn
 Optimizer = torch.optim.Optimizer
 
-SHEETS = ("basic", "momentum", "rmsprop", "adam", "adam_ann")
-
-# Names of each sheet's optimiser state, as (state key in the torch optimiser, [b name, a name]).
+#: Each optimiser's state, under the names the sheets' columns have.
 STATE_KEYS = {
-    "basic": (),
+    "sgd": (),
     "momentum": ("m_b", "m_a"),
     "rmsprop": ("v_b", "v_a"),
     "adam": ("m_b", "m_a", "v_b", "v_a"),
     "adam_ann": ("m_b", "m_a", "v_b", "v_a"),
-}
-
-
-@dataclass(frozen=True)
-class SheetConfig:
-    """One sheet's hyperparameters (the workbook's values after its ``reset``)."""
-
-    sheet: str
-    lr: float
-    beta1: float = 0.9          # momentum / Adam's m
-    beta2: float = 0.9          # RMSProp / Adam's v
-    m_init: float = 0.0         # where reset starts m
-    v_init: float = 1e4         # where reset starts v
-    anneal: bool = False
-
-
-DEFAULTS = {
-    "basic": SheetConfig("basic", lr=1e-4),
-    "momentum": SheetConfig("momentum", lr=1e-4),
-    "rmsprop": SheetConfig("rmsprop", lr=0.02),
-    "adam": SheetConfig("adam", lr=1.0),
-    "adam_ann": SheetConfig("adam_ann", lr=1.0, beta2=0.95, anneal=True),
 }
 
 
@@ -271,18 +254,18 @@ def neutral_adam_step(betas) -> int:
     return step
 
 
-def make_optimizer(sheet: str, model: Line, config: SheetConfig, state: dict | None = None,
+def make_optimizer(opt: str, model: Line, hp: Hyper | None = None, state: dict | None = None,
                    impl: str = "builtin"):
-    """The torch optimiser reproducing ``sheet``, its state seeded from ``state``
-    (``{"m_b": .., "m_a": .., "v_b": .., "v_a": ..}`` as the sheet names them;
-    missing entries start at ``config.m_init`` / ``config.v_init``).
+    """The torch optimiser reproducing optimiser `opt`'s sheet, its state seeded from
+    ``state`` (``{"m_b": .., "m_a": .., "v_b": .., "v_a": ..}`` as the sheet names them;
+    missing entries start at m = 0 and v = ``hp.v_init``).
 
     ``impl="builtin"`` uses torch.optim where it can (SGD, Adam); ``"custom"``
     uses :class:`SheetAdam` for the adam sheets.  RMSProp is always
     :class:`LaggedRMSprop` (torch's RMSprop is a different rule).
     """
-    if sheet not in SHEETS:
-        raise ValueError(f"unknown sheet {sheet!r} (one of {', '.join(SHEETS)})")
+    opt = canonical_name(opt)
+    hp = hp or lesson_hyper(opt)
     if impl not in ("builtin", "custom"):
         raise ValueError(f"impl must be 'builtin' or 'custom', not {impl!r}")
     state = dict(state or {})
@@ -293,53 +276,54 @@ def make_optimizer(sheet: str, model: Line, config: SheetConfig, state: dict | N
     def value(key, default):
         return torch.full_like(like, float(state.get(key, default))).detach()
 
-    if sheet == "basic":
-        return torch.optim.SGD(params, lr=config.lr)
-    if sheet == "momentum":
-        opt = torch.optim.SGD(params, lr=config.lr, momentum=config.beta1, dampening=config.beta1)
+    if opt == "sgd":
+        return torch.optim.SGD(params, lr=hp.lr)
+    if opt == "momentum":
+        optimizer = torch.optim.SGD(params, lr=hp.lr, momentum=hp.beta1, dampening=hp.beta1)
         for p, n in zip(params, names):
             # seeded, so torch dampens from the first step (an empty buffer would take g undamped)
-            opt.state[p]["momentum_buffer"] = value(f"m_{n}", config.m_init)
-        return opt
-    if sheet == "rmsprop":
-        opt = LaggedRMSprop(params, lr=config.lr, alpha=config.beta2, square_avg_init=config.v_init)
+            optimizer.state[p]["momentum_buffer"] = value(f"m_{n}", 0.0)
+        return optimizer
+    if opt == "rmsprop":
+        optimizer = LaggedRMSprop(params, lr=hp.lr, alpha=hp.beta2, square_avg_init=hp.v_init)
         for p, n in zip(params, names):
-            opt.state[p]["square_avg"] = value(f"v_{n}", config.v_init)
-        return opt
-    betas = (config.beta1, config.beta2)
+            optimizer.state[p]["square_avg"] = value(f"v_{n}", hp.v_init)
+        return optimizer
+    betas = (hp.beta1, hp.beta2)
     if impl == "custom":
-        opt = SheetAdam(params, lr=config.lr, betas=betas, m_init=config.m_init, v_init=config.v_init)
+        optimizer = SheetAdam(params, lr=hp.lr, betas=betas, m_init=0.0, v_init=hp.v_init)
     else:
-        opt = torch.optim.Adam(params, lr=config.lr, betas=betas, eps=0.0)
+        optimizer = torch.optim.Adam(params, lr=hp.lr, betas=betas, eps=0.0)
         step = neutral_adam_step(betas)
         scalar = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
         for p in params:
-            opt.state[p]["step"] = torch.tensor(float(step), dtype=scalar)
+            optimizer.state[p]["step"] = torch.tensor(float(step), dtype=scalar)
     for p, n in zip(params, names):
-        opt.state[p]["exp_avg"] = value(f"m_{n}", config.m_init)
-        opt.state[p]["exp_avg_sq"] = value(f"v_{n}", config.v_init)
-    return opt
+        optimizer.state[p]["exp_avg"] = value(f"m_{n}", 0.0)
+        optimizer.state[p]["exp_avg_sq"] = value(f"v_{n}", hp.v_init)
+    return optimizer
 
 
-def optimizer_state(sheet: str, opt, model: Line) -> dict[str, float]:
+def optimizer_state(opt: str, optimizer, model: Line) -> dict[str, float]:
     """The optimiser's state under the sheet's names (``m_b``, ``m_a``, ``v_b``, ``v_a``)."""
     out = {}
     for p, n in zip(model.params_ba(), ("b", "a")):
-        st = opt.state.get(p, {})
-        if sheet == "momentum":
+        st = optimizer.state.get(p, {})
+        if opt == "momentum":
             out[f"m_{n}"] = float(st["momentum_buffer"])
-        elif sheet == "rmsprop":
+        elif opt == "rmsprop":
             out[f"v_{n}"] = float(st["square_avg"])
-        elif sheet in ("adam", "adam_ann"):
+        elif opt in ("adam", "adam_ann"):
             out[f"m_{n}"] = float(st["exp_avg"])
             out[f"v_{n}"] = float(st["exp_avg_sq"])
-    return {k: out[k] for k in STATE_KEYS[sheet]}
+    return {k: out[k] for k in STATE_KEYS[opt]}
 
 
-ROW_KEYS = ("b", "a", "pred", "err2", "grad_b", "grad_a", "new_b", "new_a")
+#: The row columns a pass records, named as the mirror's :class:`~.mirror.Sweep` names them.
+ROW_KEYS = ("b", "a", "pred", "err2", "g_b", "g_a", "new_b", "new_a")
 
 
-def run_pass(sheet: str, model: Line, opt, x, y) -> dict[str, list[float]]:
+def run_pass(opt: str, model: Line, optimizer, x, y) -> dict[str, list[float]]:
     """One recalculation of an optimiser sheet, with the copy-back rule.
 
     Every row takes an ordinary optimiser step on its own point's loss; the
@@ -348,25 +332,25 @@ def run_pass(sheet: str, model: Line, opt, x, y) -> dict[str, list[float]]:
     prediction, squared error, gradients, the updated new_b/new_a each row
     computed, and the state after each row).
     """
-    keys = ROW_KEYS + STATE_KEYS[sheet]
+    keys = ROW_KEYS + STATE_KEYS[opt]
     rows: dict[str, list[float]] = {k: [] for k in keys}
     n = len(x)
     for i in range(n):
         b_in, a_in = model.b.detach().clone(), model.a.detach().clone()
-        opt.zero_grad(set_to_none=True)
+        optimizer.zero_grad(set_to_none=True)
         pred = model(x[i])
         err2 = (pred - y[i]) ** 2
         err2.backward()
-        opt.step()
+        optimizer.step()
         rows["b"].append(float(b_in))
         rows["a"].append(float(a_in))
         rows["pred"].append(float(pred.detach()))
         rows["err2"].append(float(err2.detach()))
-        rows["grad_b"].append(float(model.b.grad))
-        rows["grad_a"].append(float(model.a.grad))
+        rows["g_b"].append(float(model.b.grad))
+        rows["g_a"].append(float(model.a.grad))
         rows["new_b"].append(float(model.b.detach()))
         rows["new_a"].append(float(model.a.detach()))
-        for k, v in optimizer_state(sheet, opt, model).items():
+        for k, v in optimizer_state(opt, optimizer, model).items():
             rows[k].append(v)
         if i == n - 1:
             with torch.no_grad():           # the copy-back rule: the last row's update is thrown away
@@ -389,8 +373,8 @@ class SheetRun:
     errors of those rows (the ``basic`` sheet's F33, which its macro logs).
     """
 
-    sheet: str
-    config: SheetConfig
+    optimizer: str
+    hyper: Hyper
     a: np.ndarray
     b: np.ndarray
     lr: np.ndarray
@@ -404,13 +388,16 @@ class SheetRun:
     extras: dict = field(default_factory=dict)
 
 
-def _config(sheet: str, lr=None, beta1=None, beta2=None, v_init=None, m_init=None) -> SheetConfig:
-    if sheet not in DEFAULTS:
-        raise ValueError(f"unknown sheet {sheet!r} (one of {', '.join(SHEETS)})")
-    cfg = DEFAULTS[sheet]
-    changes = {k: float(v) for k, v in dict(lr=lr, beta1=beta1, beta2=beta2, v_init=v_init, m_init=m_init).items()
-               if v is not None}
-    return replace(cfg, **changes)
+def _hyper(opt: str, hp: Hyper | None, changes: dict) -> Hyper:
+    hp = hp or lesson_hyper(opt, **changes)
+    if hp.copy_updated or hp.rmsprop_current or hp.bias_correction or hp.eps:
+        raise ValueError(f"{opt}: the torch reference follows the lesson's rules only "
+                         f"(no copy_updated / rmsprop_current / bias_correction / eps)")
+    return hp
+
+
+def _anneals(opt: str, hp: Hyper) -> bool:
+    return opt == "adam_ann" and hp.anneal
 
 
 def _data(x, y, device, dtype):
@@ -422,34 +409,37 @@ def _data(x, y, device, dtype):
     return list(tx.unbind()), list(ty.unbind())
 
 
-def _one_pass_state(sheet, cfg, xs, ys, state, a, b, impl, device, dtype) -> dict[str, float]:
-    model = Line(a, b, device, dtype)
-    opt = make_optimizer(sheet, model, cfg, state, impl)
-    run_pass(sheet, model, opt, xs, ys)
-    return optimizer_state(sheet, opt, model)
+def _one_pass_state(opt, hp, xs, ys, state, impl, device, dtype) -> dict[str, float]:
+    model = Line(hp.start[1], hp.start[0], device, dtype)
+    optimizer = make_optimizer(opt, model, hp, state, impl)
+    run_pass(opt, model, optimizer, xs, ys)
+    return optimizer_state(opt, optimizer, model)
 
 
-def reset_state(sheet: str, x, y, *, a: float = 1.0, b: float = 1.0, lr=None, beta1=None, beta2=None,
-                v_init=None, impl: str = "builtin", device="cpu", dtype="float64") -> tuple[dict, float | None]:
+def reset_state(opt: str, x, y, hp: Hyper | None = None, *, impl: str = "builtin", device="cpu",
+                dtype="float64", **changes) -> tuple[dict, float | None]:
     """The sheet's ``reset`` warm-up: the optimiser state (and adam_ann's
-    prev_grad2) with which epoch 1 starts.  Passes run from the header (a, b)
-    at the run's learning rate; see the module docstring for the recipe."""
-    cfg = _config(sheet, lr, beta1, beta2, v_init)
+    prev_grad2) with which epoch 1 starts.  Passes run from the start values
+    (a, b) at the run's learning rate; see the module docstring for the recipe.
+    ``changes`` (lr=, beta1= ...) adjust the lesson's hyperparameters when no
+    ``hp`` is given."""
+    opt = canonical_name(opt)
+    hp = _hyper(opt, hp, changes)
     device, dtype = resolve_device(device), resolve_dtype(dtype)
     xs, ys = _data(x, y, device, dtype)
 
     def one(state):
-        return _one_pass_state(sheet, cfg, xs, ys, state, a, b, impl, device, dtype)
+        return _one_pass_state(opt, hp, xs, ys, state, impl, device, dtype)
 
-    zeros_m = {"m_b": cfg.m_init, "m_a": cfg.m_init}
-    start_v = {"v_b": cfg.v_init, "v_a": cfg.v_init}
-    if sheet == "basic":
+    zeros_m = {"m_b": 0.0, "m_a": 0.0}
+    start_v = {"v_b": hp.v_init, "v_a": hp.v_init}
+    if opt == "sgd":
         return {}, None
-    if sheet == "momentum":
+    if opt == "momentum":
         return one(zeros_m), None
-    if sheet == "rmsprop":
+    if opt == "rmsprop":
         return one(one(start_v)), None
-    if sheet == "adam":
+    if opt == "adam":
         state = {**zeros_m, **start_v}
         for _ in range(2):
             after = one(state)
@@ -463,50 +453,165 @@ def reset_state(sheet: str, x, y, *, a: float = 1.0, b: float = 1.0, lr=None, be
     return one(first), prev
 
 
-def train_sheet(sheet: str, x, y, epochs: int = 5, *, lr=None, beta1=None, beta2=None, v_init=None,
-                a: float = 1.0, b: float = 1.0, reset: bool = True, state: dict | None = None,
-                prev_grad2: float | None = None, impl: str = "builtin", device="cpu",
-                dtype="float64") -> SheetRun:
+def train_sheet(opt: str, x, y, epochs: int = 5, hp: Hyper | None = None, *, reset: bool = True,
+                state: dict | None = None, prev_grad2: float | None = None, a: float | None = None,
+                b: float | None = None, impl: str = "builtin", device="cpu", dtype="float64",
+                **changes) -> SheetRun:
     """``reset`` (unless ``reset=False``: then ``state``, default m = 0 and
-    v = v_init, and ``prev_grad2`` are used as given) followed by ``epochs``
-    onestep macros of ``sheet`` on the points ``x``, ``y``.
+    v = v_init, ``prev_grad2``, and ``a``, ``b`` -- default the start values --
+    are used as given) followed by ``epochs`` onestep macros of optimiser
+    ``opt`` (``"sgd"`` or its sheet's name ``"basic"``, ``"momentum"`` ...) on the
+    points ``x``, ``y``.  ``hp`` defaults to the lesson's hyperparameters with
+    ``changes`` (lr=, beta1=, beta2=, v_init=) applied.
 
     >>> run = train_sheet("basic", x, y)          # doctest: +SKIP
     >>> run.b[5]                                   # 1.275463 on the lesson's data
     """
     if epochs < 0:
         raise ValueError("epochs must be >= 0")
-    cfg = _config(sheet, lr, beta1, beta2, v_init)
+    opt = canonical_name(opt)
+    hp = _hyper(opt, hp, changes)
     device, dtype = resolve_device(device), resolve_dtype(dtype)
     xs, ys = _data(x, y, device, dtype)
     if reset:
-        state, prev_grad2 = reset_state(sheet, x, y, a=a, b=b, lr=cfg.lr, beta1=cfg.beta1, beta2=cfg.beta2,
-                                        v_init=cfg.v_init, impl=impl, device=device, dtype=dtype)
+        state, prev_grad2 = reset_state(opt, x, y, hp, impl=impl, device=device, dtype=dtype)
     else:
         state = dict(state or {})
+    a = hp.start[1] if a is None or reset else a
+    b = hp.start[0] if b is None or reset else b
     model = Line(a, b, device, dtype)
-    opt = make_optimizer(sheet, model, cfg, state, impl)
-    annealer = GradRatioAnnealing(opt, prev_grad2=prev_grad2) if cfg.anneal else None
+    optimizer = make_optimizer(opt, model, hp, state, impl)
+    annealer = (GradRatioAnnealing(optimizer, hp.anneal_ratio, hp.anneal_factor, prev_grad2)
+                if _anneals(opt, hp) else None)
 
-    keys = STATE_KEYS[sheet]
-    A, B, LR, PREV = [a], [b], [cfg.lr], [prev_grad2]
-    S = {k: [optimizer_state(sheet, opt, model)[k]] for k in keys} if keys else {}
+    keys = STATE_KEYS[opt]
+    A, B, LR, PREV = [a], [b], [hp.lr], [prev_grad2]
+    S = {k: [optimizer_state(opt, optimizer, model)[k]] for k in keys} if keys else {}
     rows = []
     for e in range(epochs + 1):         # the last pass only shows the rows after the final epoch
-        rows.append(run_pass(sheet, model, opt, xs, ys))
+        rows.append(run_pass(opt, model, optimizer, xs, ys))
         if e == epochs:
             break
         if annealer is not None:
             annealer.step()
         A.append(float(model.a.detach()))
         B.append(float(model.b.detach()))
-        LR.append(opt.param_groups[0]["lr"])
+        LR.append(optimizer.param_groups[0]["lr"])
         PREV.append(annealer.prev_grad2 if annealer is not None else None)
-        for k, v in optimizer_state(sheet, opt, model).items():
+        for k, v in optimizer_state(opt, optimizer, model).items():
             S[k].append(v)
     row_arrays = {k: np.array([r[k] for r in rows]) for k in rows[0]}
     error = np.sqrt(row_arrays["err2"].sum(axis=1))
-    return SheetRun(sheet=sheet, config=cfg, a=np.array(A), b=np.array(B), lr=np.array(LR),
+    return SheetRun(optimizer=opt, hyper=hp, a=np.array(A), b=np.array(B), lr=np.array(LR),
                     state={k: np.array(v) for k, v in S.items()}, rows=row_arrays, error=error,
-                    prev_grad2=np.array(PREV, dtype=np.float64) if cfg.anneal else None,
+                    prev_grad2=np.array(PREV, dtype=np.float64) if _anneals(opt, hp) else None,
                     impl=impl, device=str(device), dtype=str(dtype).replace("torch.", ""))
+
+
+# --------------------------------------------------------------------------- the gradient, four ways
+#
+# The gradient of the lesson's loss four ways: torch autograd, the analytic
+# formula, forward and central finite differences -- and ``gradcheck``.
+#
+# The lesson fits ``y = a x + b`` one point at a time; the loss of point i is::
+#
+#     e_i(a, b) = (a x_i + b - y_i)^2
+#     de_i/db   = 2 (a x_i + b - y_i)                 (the sheets' de/db column)
+#     de_i/da   = x_i * de_i/db                       (de/da)
+#
+# The ``basic`` sheet also estimates them by a forward difference with
+# h = 0.01::
+#
+#     est de/db = (e(a, b + h) - e(a, b)) / h  =  de/db + h          exactly, in real arithmetic
+#     est de/da = (e(a + h, b) - e(a, b)) / h  =  de/da + h x^2
+#
+# (e is quadratic: ((r + d)^2 - r^2)/h = 2 r d/h + d^2/h).  A central
+# difference ``(e(p + h) - e(p - h)) / 2h`` is exact on a quadratic up to
+# rounding.  Every function here is per point: ``a``, ``b`` may be scalars or
+# one value per point (the parameters going *into* each row of a sheet), and the
+# results are numpy arrays of one gradient per point.
+
+SHEET_H = 0.01          # the basic sheet's finite-difference step
+
+
+def _inputs(a, b, x, y, device, dtype):
+    device, dtype = resolve_device(device), resolve_dtype(dtype)
+    x = np.asarray(x, dtype=np.float64)
+    shape = x.shape
+    a = np.broadcast_to(np.asarray(a, dtype=np.float64), shape)
+    b = np.broadcast_to(np.asarray(b, dtype=np.float64), shape)
+    y = np.broadcast_to(np.asarray(y, dtype=np.float64), shape)
+    return (as_tensor(a, device, dtype), as_tensor(b, device, dtype),
+            as_tensor(x, device, dtype), as_tensor(y, device, dtype))
+
+
+def line_loss(a, b, x, y):
+    """``e = (a x + b - y)^2`` on tensors, per point (the sheets' err^2 column)."""
+    return (a * x + b - y) ** 2
+
+
+def loss(a, b, x, y, device="cpu", dtype="float64") -> np.ndarray:
+    """The per-point squared error as a numpy array."""
+    return to_numpy(line_loss(*_inputs(a, b, x, y, device, dtype)))
+
+
+def gradients_autograd(a, b, x, y, device="cpu", dtype="float64") -> tuple[np.ndarray, np.ndarray]:
+    """``(de/db, de/da)`` per point by ``torch.autograd``.
+
+    Each point gets its own leaf copies of a and b, so one backward pass of
+    ``sum(e)`` yields every point's own gradient (``d sum_j e_j / d b_i = de_i/db_i``).
+    """
+    ta, tb, tx, ty = _inputs(a, b, x, y, device, dtype)
+    ta.requires_grad_(True)
+    tb.requires_grad_(True)
+    line_loss(ta, tb, tx, ty).sum().backward()
+    return to_numpy(tb.grad), to_numpy(ta.grad)
+
+
+def gradients_analytic(a, b, x, y, device="cpu", dtype="float64") -> tuple[np.ndarray, np.ndarray]:
+    """``(de/db, de/da) = (2 (a x + b - y), x * de/db)`` written out."""
+    ta, tb, tx, ty = _inputs(a, b, x, y, device, dtype)
+    de_db = 2 * (ta * tx + tb - ty)
+    return to_numpy(de_db), to_numpy(de_db * tx)
+
+
+def gradients_forward_difference(a, b, x, y, h: float = SHEET_H, device="cpu",
+                                 dtype="float64") -> tuple[np.ndarray, np.ndarray]:
+    """The ``basic`` sheet's estimates, evaluated in the sheet's order::
+
+        err   = (y - (b + a x))^2
+        errb1 = (((b + h) + x a) - y)^2        est de/db = (errb1 - err) / h
+        erra1 = (((a + h) x + b) - y)^2        est de/da = (erra1 - err) / h
+
+    Overestimates de/db by h and de/da by h x^2 (plus rounding: ulp(e)/h).
+    """
+    ta, tb, tx, ty = _inputs(a, b, x, y, device, dtype)
+    err = (ty - (tb + ta * tx)) ** 2
+    errb1 = (((tb + h) + tx * ta) - ty) ** 2
+    erra1 = (((ta + h) * tx + tb) - ty) ** 2
+    return to_numpy((errb1 - err) / h), to_numpy((erra1 - err) / h)
+
+
+def gradients_central_difference(a, b, x, y, h: float = SHEET_H, device="cpu",
+                                 dtype="float64") -> tuple[np.ndarray, np.ndarray]:
+    """``(e(p + h) - e(p - h)) / 2h`` for p = b and p = a: exact on this quadratic up to rounding."""
+    ta, tb, tx, ty = _inputs(a, b, x, y, device, dtype)
+    db = (line_loss(ta, tb + h, tx, ty) - line_loss(ta, tb - h, tx, ty)) / (2 * h)
+    da = (line_loss(ta + h, tb, tx, ty) - line_loss(ta - h, tb, tx, ty)) / (2 * h)
+    return to_numpy(db), to_numpy(da)
+
+
+def gradcheck(a, b, x, y, device="cpu", eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> bool:
+    """``torch.autograd.gradcheck`` of ``(a, b) -> e`` (all points' losses) at the given scalar a, b.
+
+    gradcheck compares autograd's Jacobian with central differences of step
+    ``eps``; it needs float64, so this always runs in float64.  Raises
+    ``torch.autograd.gradcheck.GradcheckError`` on a mismatch, returns True otherwise.
+    """
+    device = resolve_device(device)
+    tx = as_tensor(x, device, "float64")
+    ty = as_tensor(y, device, "float64")
+    ta = torch.tensor(float(a), dtype=torch.float64, device=device, requires_grad=True)
+    tb = torch.tensor(float(b), dtype=torch.float64, device=device, requires_grad=True)
+    return torch.autograd.gradcheck(lambda p, q: line_loss(p, q, tx, ty), (ta, tb), eps=eps, atol=atol,
+                                    rtol=rtol, raise_exception=True)

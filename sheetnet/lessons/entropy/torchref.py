@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from .devices import as_tensor, require_torch, resolve_device, to_numpy
+from ...devices import as_tensor, require_torch, resolve_device, to_numpy
 
 torch = require_torch()
 F = torch.nn.functional

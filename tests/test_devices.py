@@ -1,4 +1,4 @@
-"""Devices, dtypes and tolerances of sheetnet.torchref."""
+"""Devices and dtypes of the torch references (sheetnet.devices)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from sheetnet.errors import UserError
-from sheetnet.torchref.devices import (TOLERANCES, Tol, available_devices, dtype_name, resolve_device,
-                                       resolve_dtype, tolerance)
+from sheetnet.devices import available_devices, dtype_name, resolve_device, resolve_dtype
 
 
 def test_cpu_and_auto():
@@ -45,13 +44,3 @@ def test_unknown_device_and_dtype():
     assert resolve_dtype(None) == torch.float64
     assert resolve_dtype("float32") == torch.float32 and resolve_dtype("double") == torch.float64
     assert dtype_name(torch.float32) == "float32" and dtype_name("f64") == "float64"
-
-
-def test_tolerance_table():
-    assert tolerance("collab", "embedding", "float64") == Tol(0.0)
-    assert tolerance("collab", "embedding", "float64").bound([3.0, -2.0]) == 0.0
-    assert tolerance("graddesc", "parameters", "float64").bound([25.0, -1.0]) == pytest.approx(25e-13)
-    for entry in TOLERANCES.values():
-        assert entry.bound([1.0], "float32") >= entry.bound([1.0], "float64")
-    with pytest.raises(KeyError):
-        tolerance("collab", "nope")

@@ -63,7 +63,7 @@ Gradients: :func:`analytic_gradient`, the sheet's :func:`forward_difference`
 :func:`forward_difference_error`, the forward difference's exact excess over
 the analytic gradient on this loss: h for de/db and h*x^2 for de/da.
 
-Replaying the lesson (``python -m sheetnet.optim`` prints it): after reset +
+Replaying the lesson (``python -m sheetnet.lessons.graddesc.mirror`` prints it): after reset +
 5 epochs basic b = 1.275463 (error log 104.749 ... 103.993), rmsprop b =
 3.189068, adam b = 24.960098.
 """
@@ -74,12 +74,12 @@ import math
 from dataclasses import dataclass, field, replace
 import numpy as np
 
-from .errors import UserError
+from ...errors import UserError
 
 __all__ = [
-    "OPTIMIZERS", "SHEET_NAMES", "LESSON_X", "LESSON_SLOPE", "LESSON_INTERCEPT",
+    "OPTIMIZERS", "SHEET_NAMES",
     "Hyper", "State", "Sweep", "EpochRecord", "Run",
-    "lesson_data", "lesson_hyper", "canonical_name",
+    "lesson_hyper", "canonical_name",
     "analytic_gradient", "forward_difference", "central_difference", "forward_difference_error",
     "sgd_update", "momentum_update", "rmsprop_update", "adam_update",
     "initial_state", "sweep", "reset", "onestep", "somesteps", "error", "run",
@@ -89,20 +89,6 @@ __all__ = [
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "adam_ann")
 #: The lesson's sheet name for each optimiser.
 SHEET_NAMES = {"sgd": "basic", "momentum": "momentum", "rmsprop": "rmsprop", "adam": "adam", "adam_ann": "adam_ann"}
-
-# The lesson's 29 data points: x as its optimiser sheets hold them (a frozen
-# copy of one RANDBETWEEN(1, 100) draw), y = 2x + 30.
-LESSON_X = (14, 86, 28, 51, 28, 29, 72, 62, 84, 15, 42, 62, 47, 35, 9, 38, 44, 99, 13, 21, 28, 20, 8, 64,
-            99, 70, 27, 17, 8)
-LESSON_SLOPE = 2.0
-LESSON_INTERCEPT = 30.0
-
-
-def lesson_data() -> tuple[np.ndarray, np.ndarray]:
-    """The lesson's 29 points as float64 arrays (x, y), y = 2x + 30."""
-    x = np.array(LESSON_X, dtype=np.float64)
-    return x, LESSON_INTERCEPT + x * LESSON_SLOPE
-
 
 def canonical_name(name: str) -> str:
     """'sgd', 'basic' (the lesson's sheet), 'Adam' ... -> the optimiser's name; UserError if unknown."""
@@ -471,7 +457,8 @@ def run(opt: str, x, y, epochs: int, hp: Hyper | None = None, warmup: bool = Tru
 
 
 def _replay_lesson() -> str:
-    """The lesson's figures, replayed (``python -m sheetnet.optim``)."""
+    """The lesson's figures, replayed (``python -m sheetnet.lessons.graddesc.mirror``)."""
+    from .inputs import lesson_data
     x, y = lesson_data()
     lines = ["a / b after each epoch of reset + somesteps (lesson data):"]
     for opt in OPTIMIZERS:
