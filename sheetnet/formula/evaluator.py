@@ -153,7 +153,10 @@ class Evaluator:
                 raise NotVectorizable("ranges of different sizes")
             h, w = int(h.flat[0]), int(w.flat[0])
         affine = (r1_abs == r2_abs) and (c1_abs == c2_abs) and not (r1_abs and c1_abs)
-        ref = RefVal(sheet, top, left, int(h), int(w), affine=affine)
+        extent = None
+        if node.r1 is None or node.c1 is None:
+            extent = (MAX_ROWS if node.r1 is None else int(h), MAX_COLS if node.c1 is None else int(w))
+        ref = RefVal(sheet, top, left, int(h), int(w), affine=affine, extent=extent)
         return self._checked(ref, batch)
 
     def _checked(self, ref: RefVal, batch: Batch):
