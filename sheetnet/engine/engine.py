@@ -32,7 +32,8 @@ from ..formula.parser import parse
 from ..formula.values import Arr
 from ..refs import MAX_COLS, MAX_ROWS, Area, cell_name, parse_cell
 from ..store import BLANK, BOOL, NUM, ValueGrid
-from .plan import Block, Unit, cell_order, make_blocks, read_region, reference_reads, strongly_connected
+from .plan import (Block, Unit, cell_order, make_blocks, read_region, reading_order, reference_reads,
+                   strongly_connected)
 from .scalar import Fallback, compile_block
 
 READY, PENDING, IN_BLOCK, IN_CELL = 0, 1, 2, 3
@@ -67,7 +68,8 @@ class Engine:
         unsupported="cached" does the same for cells whose formula uses a
         function sheetnet lacks or cannot be parsed (else they are #NAME?)."""
         self.book = book
-        self.rng = np.random.default_rng(seed)
+        self._seed = seed
+        self._rng = None            # made on first use: numpy.random takes a while to import
         self.volatile_mode = volatile
         self.unsupported_mode = unsupported
         self.evaluator = Evaluator(self)
@@ -84,7 +86,27 @@ class Engine:
         self._scalar: dict = {}          # block id -> compiled scalar function (or None)
         self._plan()
 
+    @property
+    def rng(self) -> np.random.Generator:
+        """The random numbers RAND and RANDBETWEEN draw (seeded)."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self._seed)
+        return self._rng
+
     # --- planning -----------------------------------------------------------------
+
+    @property
+    def iteration(self) -> tuple[int, float] | None:
+        """(maximum iterations, maximum change) when the workbook enables
+        iterative calculation (Excel's File > Options > Formulas), else None:
+        then circular references are refused."""
+        props = self.book.calc_props
+        if props.get("calcPr.iterate") not in ("1", "true"):
+            return None
+        try:
+            return int(props.get("calcPr.iterateCount", "100")), float(props.get("calcPr.iterateDelta", "0.001"))
+        except ValueError:
+            return 100, 0.001
 
     def _plan(self) -> None:
         book = self.book
@@ -121,8 +143,13 @@ class Engine:
                 u.preds.update(self.blocks[p].unit for p in self.blocks[bid].preds)
             u.preds.discard(uid)
             if u.cellwise:
-                u.order = cell_order([self.blocks[i] for i in u.blocks], names, self._name_tree_for_plan,
-                                     self._expander)
+                unit_blocks = [self.blocks[i] for i in u.blocks]
+                try:
+                    u.order = cell_order(unit_blocks, names, self._name_tree_for_plan, self._expander)
+                except CircularReferenceError:
+                    if self.iteration is None:
+                        raise
+                    u.iterative, u.order = True, reading_order(unit_blocks)
         # formula cells start PENDING at every recalc; cells keeping their cached
         # value (volatile / unsupported in check mode) are READY from the start
         for s in self.sheets:
@@ -301,6 +328,7 @@ class Engine:
             s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
         self._unit_done = [False] * len(self.units)
         self._running: set[int] = set()
+        self._iterating: set[int] = set()
         self.dynamic_reads = {}
         self.eval_log = []
         self._cell_stack: list[tuple[int, int, int]] = []
@@ -326,7 +354,9 @@ class Engine:
                 self._eval_unit(p)
         self._running.add(uid)
         try:
-            if unit.cellwise:
+            if unit.iterative:
+                self._iterate(unit)
+            elif unit.cellwise:
                 for bid, pos in unit.order:
                     b = self.blocks[bid]
                     s = self.sheets[b.sheet]
@@ -339,6 +369,34 @@ class Engine:
         finally:
             self._running.discard(uid)
         self._unit_done[uid] = True
+
+    def _iterate(self, unit: Unit) -> None:
+        """Excel's iterative calculation of cells that depend on themselves:
+        from their current values (the file's, or the last calculation's),
+        recalculate them in reading order, reads inside the cycle taking the
+        latest values, until no value changes by more than the maximum
+        change or the maximum number of iterations is reached."""
+        count, delta = self.iteration
+        cells = []
+        for bid, pos in unit.order:
+            b = self.blocks[bid]
+            s = self.sheets[b.sheet]
+            cells.append((b, pos, s, int(b.rows[pos]), int(b.cols[pos])))
+            s.state[b.rows[pos], b.cols[pos]] = READY
+        self._iterating.add(self.blocks[unit.order[0][0]].unit)
+        try:
+            for _ in range(max(count, 1)):
+                change = 0.0
+                for b, pos, s, r, c in cells:
+                    old = s.vals.num[r, c]
+                    s.state[r, c] = PENDING
+                    self._eval_cell(b, pos)
+                    if s.vals.kind[r, c] == NUM:
+                        change = max(change, abs(s.vals.num[r, c] - old))
+                if change < delta:
+                    break
+        finally:
+            self._iterating.discard(self.blocks[unit.order[0][0]].unit)
 
     def _eval_block(self, b: Block) -> None:
         s = self.sheets[b.sheet]
@@ -575,6 +633,8 @@ class Engine:
             if code == IN_BLOCK:
                 raise _BlockCycle(bid)
             if code == IN_CELL:
+                if self.blocks[bid].unit in self._iterating:
+                    continue            # iterative calculation: the cell's latest value
                 raise CircularReferenceError("circular reference: " + self._cycle_text(s.index, rr_, cc_))
             self._pull(bid, rr_, cc_)
 

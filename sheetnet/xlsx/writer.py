@@ -278,7 +278,15 @@ class _Parts:
         return (_XML_HEAD + f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
                 '<workbookPr/><bookViews><workbookView activeTab="0"/></bookViews>'
                 f"<sheets>{sheets}</sheets>{names_xml}"
-                '<calcPr calcId="191029" fullCalcOnLoad="1"/></workbook>')
+                f'<calcPr calcId="191029"{self._iteration()} fullCalcOnLoad="1"/></workbook>')
+
+    def _iteration(self) -> str:
+        """Iterative calculation settings, kept from the book (see Engine.iteration)."""
+        props = self.book.calc_props
+        if props.get("calcPr.iterate") not in ("1", "true"):
+            return ""
+        return (f' iterate="1" iterateCount="{int(props.get("calcPr.iterateCount", "100"))}"'
+                f' iterateDelta="{float(props.get("calcPr.iterateDelta", "0.001"))!r}"')
 
     def _workbook_rels(self) -> str:
         n = len(self.book.sheets)
