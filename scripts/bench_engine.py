@@ -99,6 +99,15 @@ def numpy_rmse(data, first_rating=None) -> float:
 # --- one measurement, in its own process ------------------------------------------
 
 def _peak_mb() -> float:
+    """This process's peak resident memory.  VmHWM, not ru_maxrss: Linux keeps
+    ru_maxrss across exec, so a child would report its parent's peak."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -195,11 +204,18 @@ def run_tool(tool: str, path: str, timeout: float) -> dict:
 # --- the benchmark ----------------------------------------------------------------------
 
 def write_file(rows: int, formulas: str, folder: str, data) -> tuple[str, int]:
-    from sheetnet.xlsx.writer import write_workbook
-    book, cells = build_book(data)
+    """The benchmark workbook, written by a child process (so the tools'
+    runs do not share the memory this process would keep)."""
     path = os.path.join(folder, f"bench_emb_{rows}_{formulas}.xlsx")
+    cmd = [sys.executable, os.path.abspath(__file__), "--write", str(rows), formulas, path]
+    subprocess.run(cmd, check=True)
+    return path, 14 * rows + 1
+
+
+def _write(rows: int, formulas: str, path: str) -> None:
+    from sheetnet.xlsx.writer import write_workbook
+    book, _ = build_book(make_data(rows))
     write_workbook(book, path, shared_formulas=formulas == "shared")
-    return path, cells
 
 
 def bench(rows: int, formulas: str, tools, repeat: int, timeout: float) -> dict:
@@ -272,7 +288,11 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="seconds allowed for one run of one tool")
     ap.add_argument("--json", action="store_true", help="print one JSON list")
     ap.add_argument("--measure", nargs=2, metavar=("TOOL", "PATH"), help=argparse.SUPPRESS)
+    ap.add_argument("--write", nargs=3, metavar=("ROWS", "FORMULAS", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.write:
+        _write(int(args.write[0]), args.write[1], args.write[2])
+        return 0
     if args.measure:
         tool, path = args.measure
         print(json.dumps(MEASURE[tool](path)))

@@ -112,6 +112,8 @@ class Engine:
         book = self.book
         self.parse_failures = []
         self._scalar = {}
+        self._edits = None              # None: the next recalc is a full one
+        self._dyn_boxes: dict = {}      # block id -> {sheet: [r0, c0, r1, c1]} read through OFFSET/INDIRECT
         self.sheets = [SheetState(i, s.name, s.values) for i, s in enumerate(book.sheets)]
         self._by_name = {s.name.casefold(): s for s in self.sheets}
         names = [s.name for s in book.sheets]
@@ -323,10 +325,62 @@ class Engine:
                 return self
             self._plan()
 
+    def _dirty_units(self) -> set[int] | None:
+        """After edits to constants: the units that read an edited cell
+        (statically, or through OFFSET/INDIRECT in the last calculation), the
+        volatile ones, and every unit downstream of those; None when the
+        whole workbook must be calculated."""
+        if self._edits is None or self.record_dynamic:
+            return None
+        edits = self._edits
+        dirty = set()
+        for b in self.blocks:
+            if self._keeps_cached(b) or b.unit in dirty:
+                continue
+            if b.volatile:
+                dirty.add(b.unit)
+                continue
+            rects = list(self._regions.get(b.id, ()))
+            rects += [(t, *box) for t, box in self._dyn_boxes.get(b.id, {}).items()]
+            for (t, r0, c0, r1, c1) in rects:
+                r0 = 0 if r0 is None else r0
+                c0 = 0 if c0 is None else c0
+                r1 = MAX_ROWS if r1 is None else r1
+                c1 = MAX_COLS if c1 is None else c1
+                if any(t == et and r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1
+                       for et, er0, ec0, er1, ec1 in edits):
+                    dirty.add(b.unit)
+                    break
+        succ: dict[int, list[int]] = {}
+        for uid, u in enumerate(self.units):
+            for p in u.preds:
+                succ.setdefault(p, []).append(uid)
+        todo = list(dirty)
+        while todo:
+            for nxt in succ.get(todo.pop(), ()):
+                if nxt not in dirty:
+                    dirty.add(nxt)
+                    todo.append(nxt)
+        return dirty
+
     def _recalc_once(self) -> "Engine":
-        for s in self.sheets:
-            s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
-        self._unit_done = [False] * len(self.units)
+        dirty = self._dirty_units()
+        if dirty is None:
+            self._dyn_boxes = {}
+            for s in self.sheets:
+                s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
+            self._unit_done = [False] * len(self.units)
+        else:                           # only what the edits reach
+            for s in self.sheets:
+                s.state = np.zeros(s.formula_mask.shape, np.uint8)
+            self._unit_done = [uid not in dirty for uid in range(len(self.units))]
+            for uid in dirty:
+                for bid in self.units[uid].blocks:
+                    b = self.blocks[bid]
+                    rr, cc = b.footprint()
+                    s = self.sheets[b.sheet]
+                    s.state[rr, cc] = s.formula_mask[rr, cc]
+                    self._dyn_boxes.pop(bid, None)
         self._running: set[int] = set()
         self._iterating: set[int] = set()
         self.dynamic_reads = {}
@@ -343,6 +397,7 @@ class Engine:
                     self._eval_unit(uid)
         finally:
             sys.setrecursionlimit(limit)
+        self._edits = []                # from now on, edits are tracked for the next recalc
         return self
 
     def _eval_unit(self, uid: int) -> None:
@@ -605,8 +660,16 @@ class Engine:
         c0 = max(int(c.min()), 0)
         r1 = min(int(r.max()) + ref.h, R)
         c1 = min(int(c.max()) + ref.w, C)
-        if self.record_dynamic and ref.dynamic and self._current_block is not None:
-            self.dynamic_reads.setdefault(self._current_block, []).append((s.index, r0, c0, r1 - 1, c1 - 1))
+        if ref.dynamic and self._current_block is not None:
+            if self.record_dynamic:
+                self.dynamic_reads.setdefault(self._current_block, []).append((s.index, r0, c0, r1 - 1, c1 - 1))
+            # what the block read, beyond the grid too (for the next incremental recalc)
+            top, left = int(r.min()), int(c.min())
+            bottom, right = int(r.max()) + ref.h - 1, int(c.max()) + ref.w - 1
+            boxes = self._dyn_boxes.setdefault(self._current_block, {})
+            box = boxes.get(s.index)
+            boxes[s.index] = [top, left, bottom, right] if box is None else \
+                [min(box[0], top), min(box[1], left), max(box[2], bottom), max(box[3], right)]
         if r0 >= r1 or c0 >= c1:
             return
         box = st[r0:r1, c0:c1]
@@ -693,6 +756,7 @@ class Engine:
             raise UserError(f"{sheet}!{cell_name(row, col)} holds a formula, not a constant")
         s.vals.set(row, col, value)
         self._grow_state(s)
+        self._edited(s.index, row, col, row, col)
 
     def set_numbers(self, sheet: str, area: str, block: np.ndarray) -> None:
         """Overwrite a rectangle of constants with numbers (the Solver's inner loop)."""
@@ -703,9 +767,18 @@ class Engine:
         self._grow_state(s)
         if (s.owner[a.r0:a.r1 + 1, a.c0:a.c1 + 1] >= 0).any():
             raise UserError(f"{sheet}!{area} contains formulas; only constants can be set")
+        self._edited(s.index, a.r0, a.c0, a.r1, a.c1)
         s.vals.num[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = np.asarray(block, dtype=np.float64).reshape(a.height, a.width)
         s.vals.kind[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = NUM
         s.vals.obj[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = None
+
+    def _edited(self, sheet: int, r0: int, c0: int, r1: int, c1: int) -> None:
+        """Remember a changed rectangle of constants: the next recalc only
+        calculates what depends on it."""
+        if self._edits is not None:
+            self._edits.append((sheet, r0, c0, r1, c1))
+            if len(self._edits) > 256:      # many scattered edits: a full recalculation is simpler
+                self._edits = None
 
     def _grow_state(self, s: SheetState) -> None:
         R, C = s.vals.num.shape

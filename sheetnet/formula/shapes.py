@@ -53,7 +53,7 @@ def group_by_shape(texts: list[str], rows: np.ndarray, cols: np.ndarray) -> list
         return []
     rows = np.asarray(rows, np.int64)
     cols = np.asarray(cols, np.int64)
-    templates, values, lengths, counts = _templates_and_runs("\x00".join(texts), n)
+    templates, values, lengths, counts = _all_templates_and_runs(texts)
     starts = np.concatenate([[0], np.cumsum(counts)])
     # equal templates by Python's (keyed) hash, then checked byte for byte
     hashes = np.fromiter(map(hash, templates), np.int64, n)
@@ -71,6 +71,20 @@ def group_by_shape(texts: list[str], rows: np.ndarray, cols: np.ndarray) -> list
     return groups
 
 
+_CHUNK = 1 << 17                    # texts per pass: bounds the temporary arrays
+
+
+def _all_templates_and_runs(texts: list[str]):
+    """_templates_and_runs over all texts, a chunk at a time."""
+    parts = [_templates_and_runs("\x00".join(texts[i:i + _CHUNK]), len(texts[i:i + _CHUNK]))
+             for i in range(0, len(texts), _CHUNK)]
+    if len(parts) == 1:
+        return parts[0]
+    templates = [t for p in parts for t in p[0]]
+    return (templates, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]),
+            np.concatenate([p[3] for p in parts]))
+
+
 def _templates_and_runs(joined: str, n: int):
     """The template of each text (bytes: every digit run replaced by one
     \\x01), and every digit run in order: its value (runs of up to 18 digits;
@@ -83,18 +97,22 @@ def _templates_and_runs(joined: str, n: int):
     last = digit.copy()
     last[:-1] &= ~digit[1:]
     end = np.flatnonzero(last) + 1
-    lengths = end - begin
+    lengths = (end - begin).astype(np.int32)
+    del last, end
     keep = ~digit | first
+    del digit
     template_bytes = np.where(first, np.uint8(1), raw)[keep].tobytes()
+    del keep, first
     templates = template_bytes.split(b"\x00")
+    del template_bytes
     text_of = np.searchsorted(np.flatnonzero(raw == 0), begin)
-    counts = np.bincount(text_of, minlength=n)
+    counts = np.bincount(text_of, minlength=n).astype(np.int32)
+    del text_of
     values = np.zeros(len(begin), np.int64)
     longest = int(lengths.max()) if len(lengths) else 0
     for k in range(min(longest, _MAX_DIGITS)):
-        more = lengths > k
-        at = np.minimum(begin + k, len(raw) - 1)
-        values = np.where(more, values * 10 + (raw[at].astype(np.int64) - 48), values)
+        more = np.flatnonzero(lengths > k)
+        values[more] = values[more] * 10 + (raw[begin[more] + k].astype(np.int64) - 48)
     values[lengths > _MAX_DIGITS] = -1
     return templates, values, lengths, counts
 
