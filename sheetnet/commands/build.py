@@ -32,9 +32,18 @@ def _write(lesson, args) -> int:
 
 
 def _build_all(args) -> int:
+    """Every lesson with its default settings, into one folder (made if missing), each under
+    its default file name: `build all --out DIR` works from any directory."""
+    folder = args.out or os.path.dirname(next(iter(all_lessons().values())).default_out)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise UserError(f"{folder}: not a folder (build all --out takes a folder)")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"{folder}: cannot make the folder ({e.strerror or e})") from None
     for lesson in all_lessons().values():
         defaults = lesson.default_args()
-        defaults.out = None
+        defaults.out = os.path.join(folder, os.path.basename(lesson.default_out))
         _write(lesson, defaults)
     return 0
 
@@ -52,5 +61,9 @@ def register(subparsers) -> None:
         lesson.add_arguments(lp)
         lp.add_argument("--out", metavar="PATH", help=f"output file (default {lesson.default_out})")
         lp.set_defaults(run=lambda args, b=lesson: _write(b, args))
-    lessons.add_parser("all", help="every lesson workbook with default settings").set_defaults(run=_build_all)
+    every = lessons.add_parser("all", help="every lesson workbook with default settings",
+                               description="Build every lesson workbook with its default settings into one "
+                                           "folder (workbooks/ unless --out; made if missing).")
+    every.add_argument("--out", metavar="DIR", help="output folder (default workbooks)")
+    every.set_defaults(run=_build_all)
     p.set_defaults(run=lambda args: (p.print_help(file=sys.stderr), 2)[1])
