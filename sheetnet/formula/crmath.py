@@ -154,6 +154,24 @@ def _decimal(fn):
     return exact
 
 
+_BLOCK = 8192     # values per pass: the dozens of temporaries stay in the CPU cache (3x faster at 1e6)
+
+
+def _blockwise(fn):
+    """fn over big arrays in slices of _BLOCK values (element-wise, so the result is the same)."""
+    def run(*args):
+        arrays = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in args))
+        if arrays[0].size <= _BLOCK:
+            return fn(*arrays)
+        flat = [a.ravel() for a in arrays]
+        out = np.empty(flat[0].size)
+        for i in range(0, out.size, _BLOCK):
+            out[i:i + _BLOCK] = fn(*(a[i:i + _BLOCK] for a in flat))
+        return out.reshape(arrays[0].shape)
+    run.__name__, run.__doc__, run.__wrapped__ = fn.__name__, fn.__doc__, fn
+    return run
+
+
 # --- exp -------------------------------------------------------------------------------------
 
 def _expm1_reduced(rh, rl):
@@ -190,6 +208,7 @@ def _scale(x, m):
     return (x * np.ldexp(1.0, half)) * np.ldexp(1.0, m - half)
 
 
+@_blockwise
 def exp(x) -> np.ndarray:
     """Correctly rounded e**x, element-wise (inf above 709.78, 0 far below)."""
     x = np.asarray(x, dtype=np.float64)
@@ -261,16 +280,19 @@ def _log_like(x, finish, eps, exact):
     return out
 
 
+@_blockwise
 def log(x) -> np.ndarray:
     """Correctly rounded natural logarithm (Excel's LN), element-wise."""
     return _log_like(x, lambda h, l: (h, l), _EPS_LN, _exact_ln)
 
 
+@_blockwise
 def log10(x) -> np.ndarray:
     """Correctly rounded base-10 logarithm (Excel's LOG10 and one-argument LOG)."""
     return _log_like(x, lambda h, l: _dd_mul(h, l, *_INV_LN10), _EPS_LN, _exact_log10)
 
 
+@_blockwise
 def log_base(x, base) -> np.ndarray:
     """Correctly rounded log of x to `base` (Excel's LOG(x, base)); nan where x or base <= 0,
     +-inf where base is 1."""
@@ -296,6 +318,7 @@ _exact_log_base = _decimal(lambda x, b: x.ln() / b.ln())
 
 # --- x^y ---------------------------------------------------------------------------------
 
+@_blockwise
 def power(x, y) -> np.ndarray:
     """Correctly rounded x**y, element-wise, with C's pow edge cases: nan for a negative base
     and a fractional exponent, inf on overflow, 0 ** negative = inf."""
@@ -350,6 +373,7 @@ def _tanh_dd(a):
     return _dd_div(mh, ml, *_dd_add(mh, ml, 2.0, 0.0))
 
 
+@_blockwise
 def tanh(x) -> np.ndarray:
     """Correctly rounded hyperbolic tangent, element-wise."""
     x = np.asarray(x, dtype=np.float64)
