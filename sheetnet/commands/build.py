@@ -9,6 +9,7 @@ import time
 
 from ..errors import UserError
 from ..lessons import all_lessons
+from ..lessons.solver_limits import EXCEL_MAX_CHANGING, EXCEL_MAX_CONSTRAINTS, apply_excel_limits
 
 
 def _write(lesson, args) -> int:
@@ -20,8 +21,14 @@ def _write(lesson, args) -> int:
     t0 = time.perf_counter()
     built = lesson.build(args)
     t1 = time.perf_counter()
+    try:
+        limits = apply_excel_limits(built.book, refuse=getattr(args, "solver_limit", False))
+    except UserError as e:
+        raise UserError(f"{out}: {e}") from None
     for note in built.notes:
         print(f"{lesson.name}: {note}")
+    for line in limits:
+        print(f"sheetnet: warning: {out}: {line}", file=sys.stderr)
     book = built.book
     write_workbook(book, out)
     t2 = time.perf_counter()
@@ -60,6 +67,10 @@ def register(subparsers) -> None:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
         lesson.add_arguments(lp)
         lp.add_argument("--out", metavar="PATH", help=f"output file (default {lesson.default_out})")
+        lp.add_argument("--solver-limit", action="store_true",
+                        help=f"refuse (exit 2) a Solver model past Excel's built-in Solver limits "
+                             f"({EXCEL_MAX_CHANGING} changing cells, {EXCEL_MAX_CONSTRAINTS} constraints) "
+                             f"instead of warning and writing a note on its objective cell")
         lp.set_defaults(run=lambda args, b=lesson: _write(b, args))
     every = lessons.add_parser("all", help="every lesson workbook with default settings",
                                description="Build every lesson workbook with its default settings into one "
