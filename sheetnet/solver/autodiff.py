@@ -13,13 +13,18 @@ The engine's plan is replayed with torch tensors, but only where it matters:
   ``index_select`` of rows, a SUMPRODUCT over the row beside it a view;
 * what remains (arithmetic, MMULT, SUMPRODUCT, SUMXMY2, SQRT, EXP, the
   aggregates ...) runs in torch as whole-block tensor operations, in the
-  order the engine evaluated them, and autograd gives the gradient.
+  order the engine evaluated them, and autograd gives the gradient.  IF,
+  IFERROR, the SUM family, MMULT, SUMPRODUCT and SUMXMY2 have optimised forms
+  here (constants cached per call site, products of whole blocks); every
+  other function runs its registration's torch form (formula/functions).
 
 Anything outside that differentiable vocabulary raises ``Unsupported`` and
 the solver falls back to finite differences, as Excel's GRG does.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 
@@ -28,8 +33,10 @@ from ..formula.ast import (AreaRef, ArrayLit, Binary, Bool, Call, CellRef, Error
                            Paren, Percent, Text, Unary, walk)
 from ..formula.batch import Batch, RefVal, deref, intersect
 from ..formula.evaluator import Evaluator
+from ..formula.functions import FUNCTIONS
+from ..formula.functions.torchforms import TorchUnsupported, merge_kinds
 from ..formula.values import Arr
-from ..store import BLANK, BOOL, NUM
+from ..store import BOOL, NUM
 from ..engine.plan import read_region, reference_reads
 from .active import Unsupported, active_part
 from .cells import CellSpace, TVal
@@ -53,7 +60,6 @@ class TRef:
         self.gather = None
 
 
-_REFERENCE_FUNCTIONS = {"OFFSET", "INDEX"}
 _COMPARE = {"=": "eq", "<>": "ne", "<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
 
@@ -182,7 +188,7 @@ class TorchReplay:
         return hit
 
     def _compute_touches(self, node, batch: Batch) -> bool:
-        if isinstance(node, Call) and node.name in _REFERENCE_FUNCTIONS:
+        if _returns_reference(node):
             return True
         name_tree = lambda n: self.engine.name_tree(n.name, n.sheet or batch.sheet.name)  # noqa: E731
         rows = np.asarray(batch.rows)
@@ -200,7 +206,7 @@ class TorchReplay:
             c1 = mask.shape[1] - 1 if c1 is None else c1
             if mask[r0:r1 + 1, c0:c1 + 1].any():
                 return True
-        return any(isinstance(n, Call) and n.name in _REFERENCE_FUNCTIONS for n in walk(node))
+        return any(_returns_reference(n) for n in walk(node))
 
     def _eval(self, node, batch: Batch, arr: bool, key):
         """TVal or TRef.  Constant subtrees come from the numpy engine, once."""
@@ -338,27 +344,10 @@ class TorchReplay:
         args = node.args
         if name == "IF":
             return self._if(node, batch, arr, key)
-        if name in _REFERENCE_FUNCTIONS:
+        if _returns_reference(node):
             return self._reference_function(node, batch, arr, key)
         if name == "IFERROR":
             return self._operand(args[0], batch, arr, key)
-        if name in ("SQRT", "EXP", "LN", "LOG10", "ABS"):
-            v = self._operand(args[0], batch, arr, key)
-            fn = {"SQRT": torch.sqrt, "EXP": torch.exp, "LN": torch.log, "LOG10": torch.log10, "ABS": torch.abs}[name]
-            return TVal(fn(v.t), v.kind)
-        if name == "LOG":
-            v = self._operand(args[0], batch, arr, key)
-            if len(args) == 1:
-                return TVal(torch.log10(v.t), v.kind)
-            base = self._operand(args[1], batch, arr, key)
-            return TVal(torch.log(v.t) / torch.log(base.t), v.kind)
-        if name == "POWER":
-            a = self._operand(args[0], batch, arr, key)
-            b = self._operand(args[1], batch, arr, key)
-            return TVal(torch.pow(a.t, b.t), self._merged_kinds(node, key, a, b))
-        if name == "TRANSPOSE":
-            v = self._operand(args[0], batch, True, key)
-            return TVal(v.t.transpose(-1, -2), None if v.kind is None else np.swapaxes(v.kind, -1, -2))
         if name == "MMULT":
             a = self._operand(args[0], batch, True, key)
             b = self._operand(args[1], batch, True, key)
@@ -386,7 +375,57 @@ class TorchReplay:
             return TVal((d * d).sum(dim=(-2, -1), keepdim=True))
         if name in ("SUM", "SUMSQ", "AVERAGE", "COUNT", "MAX", "MIN"):
             return self._aggregate(node, batch, arr, key)
-        raise Unsupported(f"{name} on the way to the objective")
+        return self._registered(node, batch, arr, key)
+
+    def _registered(self, node: Call, batch, arr, key) -> TVal:
+        """Any other function, through its registration's torch form (see
+        formula/functions/registry.py for the calling conventions)."""
+        spec = FUNCTIONS.get(node.name)
+        if spec is None or spec.torch is None:
+            raise Unsupported(f"{node.name} on the way to the objective")
+        args = node.args
+        try:
+            if spec.lazy:
+                out = spec.torch(*[partial(self._operand, a, batch, arr, key) for a in args])
+            elif spec.aggregate:
+                parts = []
+                for a in args:
+                    v = self._eval(a, batch, arr, key)
+                    if isinstance(v, TRef):
+                        v = self._deref(v, batch)
+                        include = v.kind is None or v.kind == NUM
+                    elif v.hw == (1, 1) and v.kind is not None and ((v.kind >= ERR_BASE) | (v.kind == 2)).any():
+                        raise Unsupported(f"{node.name} of text or an error")
+                    else:
+                        include = True if v.hw == (1, 1) else (v.kind is None or v.kind == NUM)
+                    flat = tuple(v.t.shape[:-2]) + (-1,)
+                    mask = np.broadcast_to(np.asarray(include), tuple(v.t.shape)).reshape(flat)
+                    parts.append((v.t.reshape(flat), self._tensor(mask)))
+                return TVal(spec.torch(parts)[..., None, None])
+            elif spec.elementwise:
+                vals = [self._operand(a, batch, arr, key) for a in args]
+                return TVal(spec.torch(*[v.t for v in vals]), self._elementwise_kinds(node, key, vals))
+            else:
+                out = spec.torch(*[self._operand(a, batch, arr or spec.mode(i) == "a", key)
+                                   for i, a in enumerate(args)])
+        except TorchUnsupported as exc:
+            raise Unsupported(f"{node.name}: {exc}") from None
+        return out if isinstance(out, TVal) else TVal(*out)
+
+    def _elementwise_kinds(self, node, key, vals: list):
+        """The arguments' kinds merged, once per call site while they stay the
+        same objects (kinds are constants of the replay)."""
+        kinds = tuple(v.kind for v in vals)
+        if all(k is None for k in kinds[1:]):
+            return kinds[0]
+        skey = (id(node), key, "kinds")
+        hit = self.sites.get(skey)
+        if hit is None or any(a is not b for a, b in zip(hit[0], kinds)):
+            merged = kinds[0]
+            for k in kinds[1:]:
+                merged = merge_kinds(merged, k)
+            hit = self.sites[skey] = (kinds, merged)
+        return hit[1]
 
     def _if(self, node: Call, batch, arr, key) -> TVal:
         args = node.args
@@ -474,10 +513,10 @@ def _numbers(kind):
 
 
 def _merge_kinds(a: TVal, b: TVal):
-    if a.kind is None and b.kind is None:
-        return None
-    ka = np.full((1,), NUM, np.uint8) if a.kind is None else a.kind
-    kb = np.full((1,), NUM, np.uint8) if b.kind is None else b.kind
-    shape = np.broadcast_shapes(ka.shape, kb.shape)
-    out = np.where(np.broadcast_to(ka, shape) >= ERR_BASE, np.broadcast_to(ka, shape), np.broadcast_to(kb, shape))
-    return np.where(out == BLANK, NUM, out).astype(np.uint8)
+    return merge_kinds(a.kind, b.kind)
+
+
+def _returns_reference(node) -> bool:
+    """A call whose result is a reference computed at run time (OFFSET, INDEX)."""
+    spec = FUNCTIONS.get(node.name) if isinstance(node, Call) else None
+    return spec is not None and spec.reference
