@@ -114,11 +114,11 @@ class Floor:
 
     def __init__(self, book, problem, device):
         import torch
-        from sheetnet.lessons.collab.layout import roles
-        from sheetnet.torchref.collab import DotProductBias
+        from sheetnet.lessons import Roles
+        from sheetnet.lessons.collab.torchref import DotProductBias
         self.torch = torch
         self.F = torch.nn.functional
-        lay = roles(book)["movielens_emb"]
+        lay = Roles.from_book(book).on("movielens_emb")
         vals = problem.engine.sheets[problem.objective[0]].vals.num
         get = lambda a: vals[a.r0:a.r1 + 1, a.c0:a.c1 + 1]  # noqa: E731
         self.users = torch.as_tensor(get(lay["user_index"]).ravel().astype(np.int64) - 1, device=device)

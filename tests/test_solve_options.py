@@ -23,7 +23,7 @@ from sheetnet.xlsx.reader import read_workbook
 from sheetnet.xlsx.writer import write_workbook
 
 torch = pytest.importorskip("torch")
-from sheetnet.torchref.devices import available_devices  # noqa: E402  (needs torch)
+from sheetnet.devices import available_devices  # noqa: E402  (needs torch)
 
 
 def _line_fit(options=None, changing="fit!$F$1:$F$2", objective="=SQRT(SUMXMY2(B2:B21,C2:C21)/COUNT(B2:B21))"):
@@ -256,8 +256,8 @@ def test_solved_rmse_cell_is_the_torch_models_training_loss(tmp_path, capsys):
     """movielens_emb of a synthetic 2,000-rating file: after the solve, the
     RMSE cell equals the collab lesson's torch model (nn.Embedding) at the
     solved factors to 1e-12."""
-    from sheetnet.lessons.collab.layout import roles
-    from sheetnet.torchref.collab import DotProductBias
+    from sheetnet.lessons import Roles
+    from sheetnet.lessons.collab.torchref import DotProductBias
     here = os.path.dirname(__file__)
     data = str(tmp_path / "r.data")
     subprocess.run([sys.executable, os.path.join(here, "..", "scripts", "make_synthetic_movielens.py"),
@@ -271,7 +271,7 @@ def test_solved_rmse_cell_is_the_torch_models_training_loss(tmp_path, capsys):
     code, result, _ = _solve_json(capsys, book, "--sheet", "movielens_emb", "--out", out, "--max-iter", "60")
     assert code == 0
     solved = read_workbook(out)
-    lay = roles(solved)["movielens_emb"]
+    lay = Roles.from_book(solved).on("movielens_emb")
     from sheetnet.engine import Engine
     engine = Engine(solved).recalc()
     vals = engine.sheet_state("movielens_emb").vals.num

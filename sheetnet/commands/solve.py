@@ -52,7 +52,7 @@ def _run(args) -> int:
     if not args.in_place and os.path.abspath(out) == os.path.abspath(args.file):
         raise UserError(f"{out}: that is the input file; pass --in-place to overwrite it")
     if args.device != "cpu":
-        from ..torchref.devices import resolve_device
+        from ..devices import resolve_device
         resolve_device(args.device)          # no CUDA here: one clear line before any work
     book = read_workbook(args.file)
     problem = problem_from_book(book, args.sheet, args.file)
