@@ -217,7 +217,10 @@ class Evaluator:
         args = []
         for i, a in enumerate(node.args):
             mode = spec.mode(i)
-            if mode == "v":
+            if isinstance(a, Missing) and spec.param(i).type == "text":
+                # an omitted text argument is the empty text: SUBSTITUTE(A1,"x",), CONCATENATE(A1,,B1)
+                args.append(scalar("", batch.ndim + 2))
+            elif mode == "v":
                 args.append(self.operand(a, batch, arr))
             elif mode == "a":
                 args.append(self.array(a, batch))
