@@ -14,7 +14,7 @@ from ..batch import RefVal
 from ..values import (E_DIV0, E_NA, E_NUM, E_VALUE, Arr, arithmetic, error, first_error, numbers,
                       numeric_result, seq_sum, with_errors)
 from .aggregate import collect
-from .criteria import criterion_mask, python_criteria
+from .criteria import conditional_numbers, resized
 from .registry import Category, elementwise, function
 from .torchforms import TorchUnsupported
 
@@ -311,41 +311,24 @@ def PRODUCT(ctx, *args) -> Arr:
 
 
 def conditional_totals(ctx, rng, crit: Arr, values) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """For each batch element: (sum of matching values, count of matches, error)
-    of SUMIF/AVERAGEIF; (None, None, None) when the range is not a reference."""
-    if not isinstance(rng, RefVal):
+    """For each result element: (sum of matching values, count of matches,
+    error) of SUMIF/AVERAGEIF, each of shape batch + (h, w) ((h, w): the
+    criteria's array shape, 1 x 1 unless it is an array); (None, None, None)
+    when a range is not a reference.  Criteria as criteria.py reads them."""
+    if not isinstance(rng, RefVal) or not (values is None or isinstance(values, RefVal)):
         return None, None, None
-    src = ctx.deref(rng)
-    if values is None:
-        tgt = src
-    elif isinstance(values, RefVal):
-        # Excel sizes the sum range like the criteria range, from its top-left.
-        tgt = ctx.deref(RefVal(values.sheet, values.r, values.c, rng.h, rng.w, values.dynamic))
-    else:
+    # Excel sizes the sum range like the criteria range, from its top-left.
+    target = rng if values is None else resized(values, rng.h, rng.w)
+    found = conditional_numbers(ctx, target, [rng], [crit])
+    if found is None:
         return None, None, None
-    crits = python_criteria(crit.first())
-    bshape = np.broadcast_shapes(src.shape[:-2], tgt.shape[:-2], crits.shape[:-2])
-    total = np.zeros(bshape)
-    count = np.zeros(bshape)
-    err = np.zeros(bshape, np.uint8)
-    ks, xs, ss = src.kinds(), src.num, src.strings()
-    kt, xt = tgt.kinds(), tgt.num
-    for idx in np.ndindex(bshape):
-        def at(arr):
-            return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
-        c = at(crits)[0, 0]
-        if c is None:
-            err[idx] = E_VALUE
-            continue
-        mask = criterion_mask(c, at(ks), at(xs), at(ss))
-        vk = at(kt)
-        use = mask & (vk == NUM)
-        bad = mask & (vk >= ERR_BASE)
-        if bad.any():
-            err[idx] = vk[bad].flat[0]
-        total[idx] = seq_sum(np.where(use, at(xt), 0.0).ravel()[None, :])[0]
-        count[idx] = use.sum()
-    return total[..., None, None], count[..., None, None], err[..., None, None]
+    shape, items = found
+    total, count, err = np.zeros(shape), np.zeros(shape), np.zeros(shape, np.uint8)
+    for idx, nums, code in items:
+        total[idx] = seq_sum(nums[None, :])[0]
+        count[idx] = nums.size
+        err[idx] = code
+    return total, count, err
 
 
 @function("SUMIF", category=MATH, args="range: reference, criteria: any, [sum_range: reference]")

@@ -12,8 +12,6 @@ from ...store import BLANK, STR
 from ..batch import RefVal
 from ..values import E_DIV0, E_VALUE, Arr, error, numeric_result
 from .aggregate import collect
-from .criteria import criterion_mask, python_criteria
-from .math_trig import conditional_totals
 from .registry import Category, function
 
 STATISTICAL = Category.STATISTICAL
@@ -94,40 +92,3 @@ def COUNTA(ctx, *args) -> Arr:
     c = collect(ctx, args)
     n = c.direct | (c.kind != BLANK)
     return Arr(n.sum(axis=-1).astype(np.float64)[..., None, None])
-
-
-@function("COUNTBLANK", category=STATISTICAL, args="range: reference")
-def COUNTBLANK(ctx, rng) -> Arr:
-    a = ctx.deref(rng)
-    k = a.kinds()
-    blank = (k == BLANK) | ((k == STR) & (a.strings() == ""))
-    return Arr(blank.reshape(blank.shape[:-2] + (-1,)).sum(axis=-1).astype(np.float64)[..., None, None])
-
-
-@function("AVERAGEIF", category=STATISTICAL, args="range: reference, criteria: any, [average_range: reference]")
-def AVERAGEIF(ctx, rng, crit, values=None) -> Arr:
-    total, count, err = conditional_totals(ctx, rng, crit, values)
-    if total is None:
-        return error(E_VALUE, ctx.unit_shape())
-    none = count == 0
-    err = np.where(err != 0, err, np.where(none, E_DIV0, 0)).astype(np.uint8)
-    with np.errstate(all="ignore"):
-        return numeric_result(total / np.where(none, 1.0, count), err)
-
-
-@function("COUNTIF", category=STATISTICAL, args="range: reference, criteria: any")
-def COUNTIF(ctx, rng, crit) -> Arr:
-    if not isinstance(rng, RefVal):
-        return error(E_VALUE, ctx.unit_shape())
-    src = ctx.deref(rng)
-    crits = python_criteria(crit.first())
-    bshape = np.broadcast_shapes(src.shape[:-2], crits.shape[:-2])
-    count = np.zeros(bshape)
-    ks, xs, ss = src.kinds(), src.num, src.strings()
-    for idx in np.ndindex(bshape):
-        def at(arr):
-            return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
-        c = at(crits)[0, 0]
-        if c is not None:
-            count[idx] = criterion_mask(c, at(ks), at(xs), at(ss)).sum()
-    return Arr(count[..., None, None])
