@@ -7,18 +7,28 @@ import os
 import sys
 import time
 
+from .. import validate
 from ..errors import UserError
 from ..lessons import builders
+
+
+def _inputs(args) -> list[str]:
+    """Every file named on the command line (ratings, a workbook to rebuild
+    ...): the output must not be one of them."""
+    return [v for k, v in vars(args).items() if k != "out" and isinstance(v, str) and os.path.isfile(v)]
 
 
 def _write(builder, args) -> int:
     from ..xlsx.writer import write_workbook
     out = args.out or builder.default_out
-    folder = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(folder):     # before building: a big book takes a while
-        raise UserError(f"{out}: the folder {folder} does not exist")
+    for name, (lo, hi) in _ranges(args):
+        validate.ordered_pair((lo, hi), name)
+    validate.output_file(out, (".xlsx",), _inputs(args))     # before building: a big book takes a while
     t0 = time.perf_counter()
-    book = builder.build(args)
+    try:
+        book = builder.build(args)
+    except UserError as exc:           # say which lesson's options led there
+        raise type(exc)(f"build {builder.name}: {exc}") from None
     t1 = time.perf_counter()
     write_workbook(book, out)
     t2 = time.perf_counter()
@@ -52,7 +62,26 @@ def register(subparsers) -> None:
         lp = lessons.add_parser(name, help=builder.help, description=builder.description,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
         builder.add_arguments(lp)
+        _checked_types(lp)
         lp.add_argument("--out", metavar="PATH", help=f"output file (default {builder.default_out})")
         lp.set_defaults(run=lambda args, b=builder: _write(b, args))
     lessons.add_parser("all", help="every lesson workbook with default settings").set_defaults(run=_build_all)
     p.set_defaults(run=lambda args: (p.print_help(file=sys.stderr), 2)[1])
+
+
+def _checked_types(parser: argparse.ArgumentParser) -> None:
+    """The rules every lesson's options follow, applied where the command line
+    is parsed: a number is finite (no inf, no nan) and a seed is a whole
+    number from 0 to 2**32 - 1."""
+    for action in parser._actions:
+        if action.dest == "seed":
+            action.type = validate.seed
+        elif action.type is float:
+            action.type = validate.finite_float
+
+
+def _ranges(args):
+    """(option, (lo, hi)) for the LO HI options given (e.g. --sigmoid-range)."""
+    for key, value in vars(args).items():
+        if key.endswith("_range") and isinstance(value, (list, tuple)) and len(value) == 2:
+            yield "--" + key.replace("_", "-"), value

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 
+from .. import validate
 from ..errors import UserError
 
 
@@ -23,8 +24,13 @@ def _run(args) -> int:
     if args.in_place and args.out:
         raise UserError("--out and --in-place exclude each other")
     out = args.file if args.in_place else (args.out or _default_out(args.file))
-    if not args.in_place and os.path.abspath(out) == os.path.abspath(args.file):
+    if not args.in_place and validate.same_file(out, args.file):
         raise UserError(f"{out}: that is the input file; pass --in-place to overwrite it")
+    # the copy keeps the input's content type (and VBA project): its suffix must say the same
+    suffix = os.path.splitext(args.file)[1].lower()
+    suffixes = (suffix,) if suffix in (".xlsx", ".xlsm") else (".xlsx", ".xlsm")
+    validate.output_file(out, suffixes, () if args.in_place else (args.file,),
+                         option="--in-place" if args.in_place else "--out")
     book = read_workbook(args.file)
     problem = problem_from_book(book, args.sheet, args.file)
     if not args.json:
