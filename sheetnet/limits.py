@@ -50,7 +50,7 @@ class MemoryBudgetError(UserError):
 
 
 _budget: int | None = None
-_baseline = 0          # data the process held when the command started (see memory_cap)
+_baseline: int | None = None    # data the process held when the command started (see memory_cap)
 
 
 def parse_size(text: str) -> int:
@@ -105,7 +105,9 @@ def require(nbytes: float, what: str) -> None:
     if nbytes < SMALL_BYTES:       # not worth a look at the process (the process limit still holds)
         return
     limit = budget()
-    used = max(_in_use() - _baseline, 0)
+    # within a command, what it already holds counts; a program using sheetnet
+    # as a library has each estimate compared with the budget on its own
+    used = 0 if _baseline is None else max(_in_use() - _baseline, 0)
     if nbytes <= limit - used:
         return
     suggestion = max(limit * 2, 1 << (int(nbytes + used) - 1).bit_length())

@@ -144,8 +144,11 @@ class Engine:
         """Evaluation recurses once per level of a formula's tree (and of the
         defined names it uses): refuse what is deeper than sheetnet's limit
         (far beyond anything Excel lets a formula reach on its own)."""
+        # every level of a tree costs its text a character: with the names'
+        # texts together that short, nothing can be too deep
+        names_text = sum(len(n.refers_to) for n in self.book.names)
         for b in self.blocks:
-            if b.tree is None:
+            if b.tree is None or len(b.text) + names_text <= limits.MAX_DEPTH:
                 continue
             sheet = names[b.sheet]
             depth = tree_depth(b.tree, lambda n, s=sheet: self._name_depth(n.name, n.sheet or s))

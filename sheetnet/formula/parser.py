@@ -202,7 +202,8 @@ class _Parser:
         self.text = text
         _check_length(text)
         self.tokens = tokenize(text, anchor)
-        _check_nesting(self.tokens)
+        if text.count("(") > MAX_NESTING:     # else it cannot nest that deep
+            _check_nesting(self.tokens)
         self.i = 0
 
     def peek(self) -> _Token:
@@ -341,8 +342,16 @@ def parse(text: str, anchor: tuple[int, int] = (0, 0)) -> Node:
 
 @lru_cache(maxsize=65536)
 def _parse_cached(text: str, anchor: tuple[int, int]) -> Node:
+    if len(text) <= _SHALLOW:
+        return _Parser(text, anchor).parse()
     with deep_recursion():
         return _Parser(text, anchor).parse()
+
+
+# The parser takes at most ~8 frames per level of nesting (precedence
+# climbing, then a call or parenthesis); a formula this short cannot nest
+# deep enough to come near Python's default recursion limit.
+_SHALLOW = 200
 
 
 

@@ -223,7 +223,7 @@ def _check_grid(name: str, scan, rows, cols, path: str) -> None:
     range): its memory against the budget, before it is made."""
     far_row = int(rows.max()) if len(rows) else 0
     far_col = int(cols.max()) if len(cols) else 0
-    arrays = [i for i, k in enumerate(scan.f_kind.tolist()) if k == F_ARRAY and scan.f_ref[i]]
+    arrays = [i for i in np.flatnonzero(scan.f_kind == F_ARRAY).tolist() if scan.f_ref[i]]
     for i in arrays:
         try:
             area = parse_area(scan.f_ref[i])
