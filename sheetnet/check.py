@@ -44,6 +44,7 @@ class SheetReport:
     mismatched_count: int = 0
     mismatched: list = field(default_factory=list)
     volatile: int = 0
+    external: int = 0         # read another workbook ([1]Sheet1!A1): kept their cached values
     no_cached_value: int = 0
     unsupported: dict = field(default_factory=dict)
 
@@ -55,7 +56,7 @@ class FileReport:
     seconds: dict = field(default_factory=dict)
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
-    unparsed: list = field(default_factory=list)    # [(sheet, cell, why)] of formulas sheetnet cannot parse
+    unparsed: list = field(default_factory=list)     # "Sheet!A1: why" of formulas sheetnet cannot parse
 
     def total(self, attr: str) -> int:
         return sum(getattr(s, attr) for s in self.sheets)
@@ -87,8 +88,10 @@ class FileReport:
             "mismatched_count": self.total("mismatched_count"),
             "mismatched": mismatched,
             "volatile": self.total("volatile"),
+            "external": self.total("external"),
             "no_cached_value": self.total("no_cached_value"),
             "unsupported": self.unsupported,
+            "unparsed": self.unparsed[:MAX_LISTED],
             "rtol": self.rtol,
             "atol": self.atol,
             "seconds": self.seconds,
@@ -117,9 +120,15 @@ def _decode(kind: int, num: float, obj):
     return error_from_code(int(kind))
 
 
-def check_file(path: str, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> FileReport:
+def check_file(path: str, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
+               outcomes: dict | None = None) -> FileReport:
     """Read, plan, recalculate, compare.  UserErrors (bad file, circular
-    reference) propagate for the caller to report."""
+    reference) propagate for the caller to report.
+
+    `outcomes`, when given, receives every formula cell's verdict:
+    (sheet, "A1") -> "matched" | "mismatched: Excel X, sheetnet Y" | "volatile"
+    | "no cached value" | "unsupported: NAME,..." (what the reference-workbook tests and
+    scripts/reference_coverage.py count)."""
     report = FileReport(path, rtol=rtol, atol=atol)
     t0 = time.perf_counter()
     book = read_workbook(path)
@@ -136,11 +145,11 @@ def check_file(path: str, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
     except UserError as exc:       # circular references: name the file too
         raise type(exc)(f"{path}: {exc}") from None
     t3 = time.perf_counter()
-    report.unparsed = [(sheet, cell_name(r, c), why) for sheet, (r, c), why in engine.parse_failures]
+    report.unparsed = [f"{sheet}!{cell_name(r, c)}: {why}" for sheet, (r, c), why in engine.parse_failures]
     frozen = _frozen_masks(engine)
     for sheet in book.sheets:
         rr, cc, ck, cn, co = stored[sheet.name]
-        report.sheets.append(_compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol))
+        report.sheets.append(_compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol, outcomes))
     t4 = time.perf_counter()
     report.seconds = {"read": t1 - t0, "plan": t2 - t1, "recalc": t3 - t2, "compare": t4 - t3, "total": t4 - t0}
     return report
@@ -163,6 +172,8 @@ def _frozen_masks(engine: Engine) -> dict:
         entry = out.setdefault(s.name, {})
         if b.tree is None:
             reason = "(formula sheetnet cannot parse)"
+        elif b.external:
+            reason = "external"
         elif b.unsupported:
             reason = ",".join(b.unsupported)
         else:
@@ -172,7 +183,7 @@ def _frozen_masks(engine: Engine) -> dict:
     return out
 
 
-def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol) -> SheetReport:
+def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol, outcomes=None) -> SheetReport:
     rep = SheetReport(sheet.name, cells=len(rr))
     vals = engine.sheet_state(sheet.name).vals
     k, x, o = vals.kind[rr, cc], vals.num[rr, cc], vals.obj[rr, cc]
@@ -186,6 +197,8 @@ def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol) -> She
             skip[i] = True
             if reason == "volatile":
                 rep.volatile += 1
+            elif reason == "external":
+                rep.external += 1
             else:
                 for name in reason.split(","):
                     rep.unsupported[name] = rep.unsupported.get(name, 0) + 1
@@ -212,10 +225,11 @@ def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol) -> She
     bad = np.flatnonzero(use & ~close)
     rep.matched = rep.compared - len(bad)
     rep.mismatched_count = len(bad)
-    items = []
+    items, details = [], {}
     for i in bad.tolist():
         cached = _decode(ck[i], cn[i], co[i])
         computed = _decode(k[i], x[i], o[i])
+        details[i] = f"mismatched: Excel {format_value(cached)}, sheetnet {format_value(computed)}"
         m = Mismatch(sheet.name, cell_name(int(rr[i]), int(cc[i])), cached, computed)
         if ck[i] == NUM and not np.isfinite(cn[i]):
             m.note = "the file stores a number no cell can hold"
@@ -225,10 +239,28 @@ def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol) -> She
             m.abs_err = float(abs(x[i] - cn[i]))
             m.rel_err = float(m.abs_err / abs(cn[i])) if cn[i] != 0 else float("inf")
         items.append(m)
+    if outcomes is not None:
+        _record_outcomes(outcomes, sheet.name, rr, cc, reasons, ck == BLANK, details)
     # worst first: type mismatches, then by relative error
     items.sort(key=lambda m: (m.rel_err is not None, -(m.rel_err or 0.0)))
     rep.mismatched = items[:MAX_LISTED]
     return rep
+
+
+def _record_outcomes(outcomes: dict, sheet: str, rr, cc, reasons: dict, no_cache, mismatches: dict) -> None:
+    """One verdict per formula cell; a cell without a cached value is that
+    first (nothing can match it), whatever else holds."""
+    for i, (r, c) in enumerate(zip(rr.tolist(), cc.tolist())):
+        reason = reasons.get((r, c))
+        if no_cache[i]:
+            verdict = "no cached value"
+        elif reason == "volatile":
+            verdict = "volatile"
+        elif reason is not None:
+            verdict = f"unsupported: {reason}"
+        else:
+            verdict = mismatches.get(i, "matched")
+        outcomes[(sheet, cell_name(r, c))] = verdict
 
 
 def format_value(v) -> str:
@@ -252,6 +284,10 @@ def format_report(rep: FileReport, worst: int = 5) -> str:
                      f"{s.mismatched_count:>10} {s.volatile:>9}  {uns}")
     lines.append(f"  {'all':<20} {rep.total('cells'):>9} {rep.total('compared'):>9} {rep.total('matched'):>9} "
                  f"{rep.total('mismatched_count'):>10} {rep.total('volatile'):>9}")
+    external = rep.total("external")
+    if external:
+        lines.append(f"  {external} formula cell(s) read other workbooks (external references) and kept "
+                     "their cached values")
     no_cache = rep.total("no_cached_value")
     if no_cache:
         lines.append(f"  {no_cache} formula cell(s) carry no cached value and were not compared")

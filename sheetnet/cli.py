@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import sys
+import textwrap
 
 from . import __version__, limits, validate
 from .errors import UserError
@@ -20,6 +21,10 @@ cross-checks every quantity against numpy and PyTorch."""
 
 
 def _check(args) -> int:
+    if args.list_functions:
+        return _list_functions(args.json)
+    if not args.files:
+        raise UserError("check: name at least one workbook (or use --list-functions)")
     from .check import check_file, format_report
     reports, failed_inputs = [], []
     for path in args.files:
@@ -43,9 +48,9 @@ def _check(args) -> int:
     for r in incomplete:
         if not args.json:
             names = ", ".join(f"{k} x{v}" for k, v in sorted(r.unsupported.items()))
-            example = f"; {r.unparsed[0][0]}!{r.unparsed[0][1]}: {r.unparsed[0][2]}" if r.unparsed else ""
+            where = f"; first unparsable formula: {r.unparsed[0]}" if r.unparsed else ""
             print(f"sheetnet: error: {r.path}: {sum(r.unsupported.values())} formula cell(s) use what sheetnet "
-                  f"cannot calculate ({names}); they kept their stored values and the rest was checked{example}",
+                  f"cannot calculate ({names}); they kept their stored values and the rest was checked{where}",
                   file=sys.stderr)
     return 2 if failed_inputs or incomplete else 0
 
@@ -83,6 +88,25 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
                 _add_common_options(sub)
 
 
+def _list_functions(as_json: bool) -> int:
+    """The functions sheetnet calculates, by Excel's categories."""
+    from .formula.functions import by_category
+    groups = by_category()
+    if as_json:
+        print(json.dumps({c.value: [{"name": s.name, "prefix": s.prefix, "signature": s.signature,
+                                     "volatile": s.volatile, "scalar_path": s.scalar is not None,
+                                     "torch": s.torch is not None} for s in specs]
+                          for c, specs in groups.items()}, indent=1))
+        return 0
+    total = sum(len(specs) for specs in groups.values())
+    print(f"sheetnet calculates {total} Excel functions:")
+    for category, specs in groups.items():
+        print(f"\n{category.label} ({len(specs)})")
+        print(textwrap.fill(", ".join(s.name for s in specs), width=100, initial_indent="  ",
+                            subsequent_indent="  "))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="sheetnet", description=DESCRIPTION,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -99,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "everything else is still checked). RAND/RANDBETWEEN cells are "
                     "reported as volatile and keep their stored values, so everything computed from them is "
                     "still verified; cells using functions sheetnet lacks are reported as unsupported.")
-    p.add_argument("files", nargs="+", metavar="FILE", help=".xlsx or .xlsm workbook(s)")
+    p.add_argument("files", nargs="*", metavar="FILE", help=".xlsx or .xlsm workbook(s)")
+    p.add_argument("--list-functions", action="store_true",
+                   help="print the Excel functions sheetnet calculates, by category (with --json: one object)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
     p.add_argument("--rtol", type=validate.float_range(0, None), default=1e-9,
                    help="relative tolerance (default 1e-9)")

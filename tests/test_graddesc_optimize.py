@@ -5,9 +5,10 @@ import json
 
 import pytest
 
-from sheetnet import optim
+from sheetnet.lessons.graddesc import mirror as optim
 from sheetnet.cli import main
-from sheetnet.optim import lesson_data, reset, somesteps
+from sheetnet.lessons.graddesc.inputs import lesson_data
+from sheetnet.lessons.graddesc.mirror import reset, somesteps
 
 
 def test_optimize_writes_table_csv_png_and_workbook(tmp_path, capsys):

@@ -213,9 +213,8 @@ def test_names_referring_to_each_other_in_a_loop(tmp_path, capsys):
     refused(capsys, path, "circular reference: defined names refer to each other in a loop: a -> b -> c -> a")
 
 
-@pytest.mark.xfail(reason="ROUND(1,1e10) raises decimal.InvalidOperation in the function library, "
-                          "which issue 10 replaces", strict=False)
 def test_round_to_1e10_digits(tmp_path, capsys):
+    """ROUND(1,1e10) raised decimal.InvalidOperation (fixed in the function library, issue 10)."""
     path = one_formula_book(tmp_path / "r.xlsx", "ROUND(1,1e10)", cached="1")
     code, out, err = run(capsys, "check", path)
     assert "Traceback" not in err and "internal error" not in err, err

@@ -9,7 +9,7 @@ import time
 
 from .. import validate
 from ..errors import UserError
-from ..lessons import builders
+from ..lessons import all_lessons
 
 
 def _inputs(args) -> list[str]:
@@ -18,18 +18,21 @@ def _inputs(args) -> list[str]:
     return [v for k, v in vars(args).items() if k != "out" and isinstance(v, str) and os.path.isfile(v)]
 
 
-def _write(builder, args) -> int:
+def _write(lesson, args) -> int:
     from ..xlsx.writer import write_workbook
-    out = args.out or builder.default_out
+    out = args.out or lesson.default_out
     for name, (lo, hi) in _ranges(args):
         validate.ordered_pair((lo, hi), name)
     validate.output_file(out, (".xlsx",), _inputs(args))     # before building: a big book takes a while
     t0 = time.perf_counter()
     try:
-        book = builder.build(args)
+        built = lesson.build(args)
     except UserError as exc:           # say which lesson's options led there
-        raise type(exc)(f"build {builder.name}: {exc}") from None
+        raise type(exc)(f"build {lesson.name}: {exc}") from None
     t1 = time.perf_counter()
+    for note in built.notes:
+        print(f"{lesson.name}: {note}")
+    book = built.book
     write_workbook(book, out)
     t2 = time.perf_counter()
     cells = sum(s.formula_count() for s in book.sheets)
@@ -39,15 +42,10 @@ def _write(builder, args) -> int:
 
 
 def _build_all(args) -> int:
-    found = builders()
-    if not found:
-        raise UserError("no lesson builders are installed")
-    for name, builder in found.items():
-        sub = argparse.ArgumentParser(add_help=False)
-        builder.add_arguments(sub)
-        defaults = sub.parse_args([])
+    for lesson in all_lessons().values():
+        defaults = lesson.default_args()
         defaults.out = None
-        _write(builder, defaults)
+        _write(lesson, defaults)
     return 0
 
 
@@ -58,13 +56,13 @@ def register(subparsers) -> None:
                     "the file, styles, notes and (where the lesson has one) the Excel Solver model. Output "
                     "is deterministic: the same arguments give the same bytes.")
     lessons = p.add_subparsers(dest="lesson", metavar="LESSON")
-    for name, builder in builders().items():
-        lp = lessons.add_parser(name, help=builder.help, description=builder.description,
+    for name, lesson in all_lessons().items():
+        lp = lessons.add_parser(name, help=lesson.help, description=lesson.description,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-        builder.add_arguments(lp)
+        lesson.add_arguments(lp)
         _checked_types(lp)
-        lp.add_argument("--out", metavar="PATH", help=f"output file (default {builder.default_out})")
-        lp.set_defaults(run=lambda args, b=builder: _write(b, args))
+        lp.add_argument("--out", metavar="PATH", help=f"output file (default {lesson.default_out})")
+        lp.set_defaults(run=lambda args, b=lesson: _write(b, args))
     lessons.add_parser("all", help="every lesson workbook with default settings").set_defaults(run=_build_all)
     p.set_defaults(run=lambda args: (p.print_help(file=sys.stderr), 2)[1])
 

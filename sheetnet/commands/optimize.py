@@ -1,5 +1,5 @@
 """`sheetnet optimize`: run the lesson's optimisers (spreadsheet semantics, the
-numpy mirror in sheetnet.optim) on the lesson's data or an x,y CSV and compare
+numpy mirror in sheetnet.lessons.graddesc.mirror) on the lesson's data or an x,y CSV and compare
 them: a table per epoch, a CSV, a PNG plot and the macro-free workbook."""
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def _two_numbers(fields: list[str]) -> tuple[float, float] | None:
 # --- running ------------------------------------------------------------------------------
 
 def run_all(x, y, optimizers, epochs: int, lrs: dict[str, float], warmup: bool = True, **variants):
-    """{optimiser: sheetnet.optim.Run}."""
-    from .. import optim
+    """{optimiser: a Run of the graddesc lesson's numpy mirror}."""
+    from ..lessons.graddesc import mirror as optim
     runs = {}
     for opt in optimizers:
         hp = optim.lesson_hyper(opt, lr=lrs.get(opt), **{k: v for k, v in variants.items() if v is not None})
@@ -199,8 +199,7 @@ def write_png(runs, x, y, path: str, title: str) -> None:
 # --- the command ------------------------------------------------------------------------------
 
 def _run(args) -> int:
-    from ..lessons.graddesc import parse_lr, parse_optimizers
-    from ..optim import lesson_data
+    from ..lessons.graddesc import lesson_data, parse_lr, parse_optimizers
     from ..xlsx.package import atomic_output
     optimizers = parse_optimizers(args.optimizers)
     lrs = parse_lr(args.lr, optimizers)
@@ -253,7 +252,8 @@ def _run(args) -> int:
 
 def _stage_workbook(args, x, y, optimizers, lrs, variants, source, stage, notes) -> None:
     """The lesson's workbook for this run, when the run follows the lesson's rules and is small enough."""
-    from ..lessons.graddesc import MAX_EPOCHS as max_epochs, WARMUP_TOTAL as warmup_total, make_workbook
+    from ..lessons.graddesc import WARMUP_PASSES as warmup_total, make_workbook
+    from ..lessons.graddesc.inputs import MAX_EPOCHS as max_epochs
     cells = x.size * 16 * sum(args.epochs + 1 + warmup_total[o] for o in optimizers)
     if args.no_workbook:
         return
@@ -265,12 +265,12 @@ def _stage_workbook(args, x, y, optimizers, lrs, variants, source, stage, notes)
     else:
         from ..xlsx.writer import write_workbook
         gen = (2.0, 30.0) if not args.data else None
-        book, _ = make_workbook(x, y, args.epochs, optimizers, lrs, data_note=f"data: {source}", generator=gen)
-        write_workbook(book, stage("graddesc.xlsx"))
+        built = make_workbook(x, y, args.epochs, optimizers, lrs, data_note=f"data: {source}", generator=gen)
+        write_workbook(built.book, stage("graddesc.xlsx"))
 
 
 def register(subparsers) -> None:
-    from ..optim import OPTIMIZERS
+    from ..lessons.graddesc.mirror import OPTIMIZERS
     p = subparsers.add_parser(
         "optimize", help="compare the lesson's optimisers (SGD, momentum, RMSProp, Adam, Adam+annealing)",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -5,8 +5,10 @@ cannot be vectorised, and pushing one-element numpy arrays through the
 general evaluator costs hundreds of microseconds a cell.  Here a block's
 formula is compiled once into nested Python closures over plain floats --
 IEEE doubles, one rounding per operation, exactly what numpy computes -- for
-the common vocabulary of such sheets (arithmetic, comparisons, IF, SQRT,
-EXP, LN, LOG, small SUM/SUMSQ/AVERAGE/COUNT/MAX/MIN ranges, names).
+the common vocabulary of such sheets: arithmetic, comparisons, names, and
+every function whose registration carries a scalar form (IF, SQRT, EXP, LN,
+LOG, ROUND ..., small SUM/SUMSQ/AVERAGE/COUNT/MAX/MIN ranges; see
+formula/functions/registry.py).
 
 Whenever a cell meets anything else at run time -- a blank, text, an error,
 a cell not evaluated yet, a division by zero, an overflow -- the closure
@@ -17,11 +19,16 @@ evaluator, so results are identical either way.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 from ..formula.ast import AreaRef, Binary, Call, CellRef, Name, Number, Paren, Percent, Unary
+from ..formula.functions import FUNCTIONS
 from ..store import NUM
 
 _READY = 0
+# what a scalar form raises where Excel gives an error (math.sqrt(-1), 1/0,
+# exp(1000)): the general evaluator then says which
+_DOMAIN_ERRORS = (ArithmeticError, ValueError)
 
 
 class Fallback(Exception):
@@ -187,36 +194,24 @@ class _Compiler:
         return lambda r, c: compare(a(r, c), b(r, c))
 
     def call(self, n: Call):
-        name, args = n.name, n.args
-        if name == "IF" and len(args) in (2, 3):
-            test = self.node(args[0])
-            yes = self.node(args[1])
-            no = self.node(args[2]) if len(args) == 3 else (lambda r, c: False)
+        """A function with a scalar form in its registration (see
+        formula/functions/registry.py for the conventions)."""
+        spec = FUNCTIONS.get(n.name)
+        args = n.args
+        if spec is None or spec.scalar is None or not spec.min_args <= len(args) <= spec.max_args:
+            raise NotCompilable
+        form = spec.scalar
+        if spec.lazy:
+            thunks = [self.node(a) for a in args]
 
-            def if_(r, c):
-                return yes(r, c) if test(r, c) else no(r, c)
-            return if_
-        one = {"SQRT": (math.sqrt, lambda x: x >= 0), "EXP": (math.exp, None), "LN": (math.log, lambda x: x > 0),
-               "LOG10": (math.log10, lambda x: x > 0), "ABS": (abs, None)}
-        if name in one and len(args) == 1:
-            fn, ok = one[name]
-            f = self.number(args[0])
-
-            def unary(r, c):
-                x = f(r, c)
-                if ok is not None and not ok(x):
-                    raise Fallback
+            def lazy(r, c):
                 try:
-                    z = fn(x)
-                except OverflowError:
+                    z = form(*[partial(t, r, c) for t in thunks])
+                except _DOMAIN_ERRORS:
                     raise Fallback from None
-                if not math.isfinite(z):
-                    raise Fallback
-                return z
-            return unary
-        if name == "LOG" and len(args) == 1:
-            return self.call(Call("LOG10", args))
-        if name in ("SUM", "SUMSQ", "AVERAGE", "COUNT", "MAX", "MIN") and args:
+                return _checked(z)
+            return lazy
+        if spec.aggregate:
             readers = []
             for a in args:
                 if isinstance(a, AreaRef):
@@ -229,23 +224,48 @@ class _Compiler:
                 values = []
                 for read in readers:
                     values.extend(read(r, c))
-                if name == "COUNT":
-                    return float(len(values))
-                if name in ("MAX", "MIN"):
-                    return (max if name == "MAX" else min)(values) if values else 0.0
-                total = 0.0
-                first = True
-                for v in values:               # left to right, as the sheet adds
-                    term = v * v if name == "SUMSQ" else v
-                    total = term if first else total + term
-                    first = False
-                if name == "AVERAGE":
-                    if not values:
-                        raise Fallback
-                    return total / len(values)
-                return total
+                try:
+                    z = form(values)
+                except _DOMAIN_ERRORS:
+                    raise Fallback from None
+                return _checked(z)
             return aggregate
+        if spec.elementwise:
+            fs = [self.number(a) for a in args]
+            if len(fs) == 1:
+                f0 = fs[0]
+
+                def unary(r, c):
+                    x = f0(r, c)
+                    try:
+                        z = form(x)
+                    except _DOMAIN_ERRORS:
+                        raise Fallback from None
+                    return _checked(z)
+                return unary
+
+            def elementwise(r, c):
+                xs = [f(r, c) for f in fs]
+                try:
+                    z = form(*xs)
+                except _DOMAIN_ERRORS:
+                    raise Fallback from None
+                return _checked(z)
+            return elementwise
         raise NotCompilable
+
+
+def _checked(z):
+    """A scalar form's result as the fast path may keep it: a finite float or
+    a bool; anything else (text, an error, an exception) needs the general
+    evaluator."""
+    if z is True or z is False:
+        return z
+    if z.__class__ is int and -2 ** 1023 < z < 2 ** 1023:
+        z = float(z)
+    if z.__class__ is float and math.isfinite(z):
+        return z
+    raise Fallback
 
 
 def _square(x: float) -> float:

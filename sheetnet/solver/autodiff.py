@@ -2,16 +2,21 @@
 
 The engine's plan is replayed with torch tensors, but only where it matters:
 
-* *active* blocks are those that depend on the changing cells (statically,
-  or through OFFSET/INDEX as recorded during a recalculation) and on which
-  the objective depends; every other cell is a constant;
+* *active* blocks (active.py) are those that depend on the changing cells and
+  on which the objective depends; every other cell is a constant;
 * inside an active block's formula, every subtree that does not touch an
   active cell (a MATCH into a constant id list, an IF test on the ratings)
   is evaluated once by the numpy engine -- with its exact semantics -- and
   reused at every iteration;
-* what remains (references to active cells, arithmetic, MMULT, SUMPRODUCT,
-  SUMXMY2, SQRT, EXP, OFFSET into the factor tables ...) runs in torch, in
-  the order the engine evaluated it, and autograd gives the gradient.
+* references are compiled once into gathers over the active cells' own
+  tensors (cells.py): an OFFSET look-up into a factor table is one
+  ``index_select`` of rows, a SUMPRODUCT over the row beside it a view;
+* what remains (arithmetic, MMULT, SUMPRODUCT, SUMXMY2, SQRT, EXP, the
+  aggregates ...) runs in torch as whole-block tensor operations, in the
+  order the engine evaluated them, and autograd gives the gradient.  IF,
+  IFERROR, the SUM family, MMULT, SUMPRODUCT and SUMXMY2 have optimised forms
+  here (constants cached per call site, products of whole blocks); every
+  other function runs its registration's torch form (formula/functions).
 
 Anything outside that differentiable vocabulary raises ``Unsupported`` and
 the solver falls back to finite differences, as Excel's GRG does.
@@ -19,43 +24,34 @@ the solver falls back to finite differences, as Excel's GRG does.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ..errors import ERR_BASE
 from ..formula.ast import (AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLit, Missing, Name, Number,
-                           Paren, Percent, Text, Unary)
-from ..formula.batch import Batch, RefVal
+                           Paren, Percent, Text, Unary, walk)
+from ..formula.batch import Batch, RefVal, deref, intersect
 from ..formula.evaluator import Evaluator
+from ..formula.functions import FUNCTIONS
+from ..formula.functions.torchforms import TorchUnsupported, merge_kinds
 from ..formula.values import Arr
-from ..store import BLANK, BOOL, NUM
+from ..store import BOOL, NUM
 from ..engine.plan import read_region, reference_reads
+from .active import Unsupported, active_part
+from .cells import CellSpace, TVal
+from .products import matmul, sumproduct
 
 try:
     import torch
 except ImportError:          # the solver then uses finite differences
     torch = None
 
-
-class Unsupported(Exception):
-    """The objective's active formulas use something the torch replay does not model."""
-
-
-class TVal:
-    """A batch of numeric values: torch tensor of shape batch + (h, w) and the
-    (constant) kinds as a numpy array, None meaning all numbers."""
-
-    __slots__ = ("t", "kind")
-
-    def __init__(self, t, kind=None):
-        self.t, self.kind = t, kind
-
-    @property
-    def hw(self):
-        return tuple(self.t.shape[-2:])
+__all__ = ["TorchReplay", "Unsupported", "TVal"]
 
 
 class TRef:
-    """A reference; `gather` caches (index tensor, kinds) once it has been read."""
+    """A reference; `gather` is its compiled read (cells.py), made on first use."""
 
     __slots__ = ("sheet", "r", "c", "h", "w", "gather")
 
@@ -64,122 +60,83 @@ class TRef:
         self.gather = None
 
 
-_REFERENCE_FUNCTIONS = {"OFFSET", "INDEX"}
+_COMPARE = {"=": "eq", "<>": "ne", "<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
 
 class TorchReplay:
-    def __init__(self, problem):
+    def __init__(self, problem, device="cpu"):
         if torch is None:
             raise Unsupported("torch is not installed")
         self.problem = problem
+        self.device = torch.device(device)
         engine = problem.engine
         self.engine = engine
         self.blocks = engine.blocks
         self.numpy_eval = Evaluator(engine)
-        self._mark_active()
-        self.kinds = {s.index: s.vals.kind.copy() for s in engine.sheets}
-        self.base = {s.index: torch.from_numpy(s.vals.num.copy()) for s in engine.sheets}
-        self.constants: dict = {}
+        part = active_part(problem)
+        self.active_ids = part.ids
+        self.active = part.mask
+        self.schedule = part.schedule
+        self.objective_depends = part.objective_depends
+        self.space = CellSpace(engine, problem.variables, part, self.device)
+        self.constants: dict = {}       # (node, call site, arr) -> TVal of a constant subtree
+        self.refs: dict = {}            # (node, call site[, arr]) -> TRef
+        self.sites: dict = {}           # (node, call site, tag) -> whatever a function keeps between calls
         self._touch_cache: dict = {}
-        self.refs: dict = {}
-        self.grids: dict = {}
+        self._batches: dict = {}
+        s, r, c = problem.objective
+        self._objective = TRef(s, r, c, 1, 1)
 
-    # --- which blocks matter ----------------------------------------------------------
-
-    def _reads(self, b):
-        return list(b.reads) + list(self.engine.dynamic_reads.get(b.id, ()))
-
-    def _mark_active(self) -> None:
-        engine = self.engine
-        active = {s.index: np.zeros(s.vals.num.shape, dtype=bool) for s in engine.sheets}
-        for v in self.problem.variables:
-            a = v.area
-            active[v.sheet][a.r0:a.r1 + 1, a.c0:a.c1 + 1] = True
-        depends = set()
-        changed = True
-        while changed:                   # dynamic reads can point "backwards" in block order
-            changed = False
-            for b in self.blocks:
-                if b.id in depends or b.tree is None:
-                    continue
-                if any(active[t][r0:r1 + 1, c0:c1 + 1].any() for (t, r0, c0, r1, c1) in self._reads(b)):
-                    depends.add(b.id)
-                    rr, cc = b.footprint()
-                    active[b.sheet][rr, cc] = True
-                    changed = True
-        s, r, c = self.problem.objective
-        owner = int(engine.sheets[s].owner[r, c])
-        needed = set()
-        stack = [owner] if owner >= 0 else []
-        while stack:
-            bid = stack.pop()
-            if bid in needed:
-                continue
-            needed.add(bid)
-            for (t, r0, c0, r1, c1) in self._reads(self.blocks[bid]):
-                ids = np.unique(engine.sheets[t].owner[r0:r1 + 1, c0:c1 + 1])
-                stack.extend(int(i) for i in ids if i >= 0 and int(i) not in needed)
-        self.active_ids = depends & needed
-        self.active = active
-        self.objective_depends = owner in depends
-        seen = set()
-        self.schedule = []
-        for bid, pos in engine.eval_log:
-            if bid in self.active_ids and (bid, pos) not in seen:
-                seen.add((bid, pos))
-                self.schedule.append((bid, pos))
-        for bid in self.active_ids:
-            b = self.blocks[bid]
-            rr, cc = b.footprint()
-            kinds = engine.sheets[b.sheet].vals.kind[rr, cc]
-            if (kinds != NUM).any():
-                raise Unsupported(f"cell {b.where([x.name for x in engine.sheets])}'s formula gives "
-                                  f"non-numbers on the way to the objective")
-
-
-    # --- forward pass ---------------------------------------------------------------------
+    # --- evaluation at x ----------------------------------------------------------------------
 
     def objective(self, x: np.ndarray, want_grad: bool = True):
         """(objective value, gradient or None) at x."""
-        xt = torch.tensor(x, dtype=torch.float64, requires_grad=want_grad)
-        grids = dict(self.base)
-        i = 0
-        for v in self.problem.variables:
-            a = v.area
-            n = a.size
-            rr, cc = np.mgrid[a.r0:a.r1 + 1, a.c0:a.c1 + 1]
-            grids[v.sheet] = grids[v.sheet].index_put(
-                (torch.from_numpy(rr.ravel()), torch.from_numpy(cc.ravel())), xt[i:i + n])
-            i += n
-        self.grids = grids
-        for bid, pos in self.schedule:
-            self._run(self.blocks[bid], pos)
-        s, r, c = self.problem.objective
-        value = self.grids[s][r, c]
+        xt = torch.tensor(np.asarray(x, dtype=np.float64), dtype=torch.float64, device=self.device)
+        if want_grad:
+            xt.requires_grad_(True)
+        with torch.set_grad_enabled(want_grad):
+            value = self.forward(xt)
+        f = float(value.detach())
         if not want_grad:
-            return float(value.detach()), None
+            return f, None
         if value.requires_grad:
             value.backward()
-            grad = xt.grad.numpy().copy() if xt.grad is not None else np.zeros_like(x)
+            grad = xt.grad.cpu().numpy() if xt.grad is not None else np.zeros_like(x)
         else:
-            grad = np.zeros_like(x)
-        return float(value.detach()), grad
+            grad = np.zeros(len(x))
+        return f, np.array(grad, dtype=np.float64)
 
-    def active_values(self) -> dict:
-        """Current torch values of every active cell: {(sheet, r, c): float}."""
-        out = {}
-        for bid in self.active_ids:
-            b = self.blocks[bid]
-            rr, cc = b.footprint()
-            vals = self.grids[b.sheet][torch.from_numpy(rr), torch.from_numpy(cc)].detach().numpy()
-            for r, c, v in zip(rr.tolist(), cc.tolist(), vals.tolist()):
-                out[(b.sheet, r, c)] = v
-        return out
+    def forward(self, xt):
+        """The objective as a 0-d tensor of xt (a flat tensor of the changing cells)."""
+        self.space.start(xt)
+        for bid, pos in self.schedule:
+            self._run(self.blocks[bid], pos)
+        return self._deref(self._objective, None).t.reshape(())
+
+    def mismatch_with_engine(self, rtol: float, atol: float) -> str | None:
+        """After an evaluation at the engine's own x: the first active cell whose
+        replayed value differs from the engine's, or None."""
+        return self.space.mismatch(rtol, atol)
+
+    def _batch(self, b, pos: int) -> Batch:
+        key = (b.id, pos)
+        batch = self._batches.get(key)
+        if batch is None:
+            s = self.engine.sheets[b.sheet]
+            if b.array is not None:
+                batch = Batch.cells(s, [b.array.r0], [b.array.c0])
+            elif pos >= 0:
+                batch = Batch.cells(s, [int(b.rows[pos])], [int(b.cols[pos])])
+            elif b.rect is not None:
+                batch = Batch.rectangle(s, *b.rect)
+            else:
+                batch = Batch.cells(s, b.rows, b.cols)
+            self._batches[key] = batch
+        return batch
 
     def _run(self, b, pos: int) -> None:
-        s = self.engine.sheets[b.sheet]
+        batch = self._batch(b, pos)
         if b.array is not None:
-            batch = Batch.cells(s, [b.array.r0], [b.array.c0])
             val = self._value(self._eval(b.tree, batch, True, (b.id, -1)), batch, arr=True)
             a = b.array
             t = val.t[0]
@@ -188,27 +145,16 @@ class TorchReplay:
                 t = t.expand(a.height if h == 1 else h, a.width if w == 1 else w)
                 if tuple(t.shape) != (a.height, a.width):
                     raise Unsupported(f"array formula at {a.a1} does not fill its range exactly")
-            rr, cc = np.mgrid[a.r0:a.r1 + 1, a.c0:a.c1 + 1]
-            self._write(b.sheet, rr.ravel(), cc.ravel(), t.reshape(-1))
+            self.space.write_block(b.id, t.reshape(-1))
             return
-        if pos >= 0:
-            batch = Batch.cells(s, [int(b.rows[pos])], [int(b.cols[pos])])
-        elif b.rect is not None:
-            batch = Batch.rectangle(s, *b.rect)
-        else:
-            batch = Batch.cells(s, b.rows, b.cols)
         val = self._value(self._eval(b.tree, batch, False, (b.id, pos)), batch, arr=False)
-        t = val.t[..., 0, 0].expand(batch.shape)
-        rows = np.broadcast_to(batch.rows, batch.shape).ravel()
-        cols = np.broadcast_to(batch.cols, batch.shape).ravel()
-        self._write(b.sheet, rows, cols, t.reshape(-1))
+        t = val.t[..., 0, 0]
+        if pos >= 0:
+            self.space.write_cell(b.id, int(b.rows[pos]), int(b.cols[pos]), t.reshape(()))
+        else:
+            self.space.write_block(b.id, t.expand(batch.shape).reshape(-1))
 
-    def _write(self, sheet: int, rows, cols, values) -> None:
-        self.grids[sheet] = self.grids[sheet].index_put(
-            (torch.from_numpy(np.array(rows, dtype=np.int64)), torch.from_numpy(np.array(cols, dtype=np.int64))),
-            values)
-
-    # --- evaluation -------------------------------------------------------------------------
+    # --- formula nodes ------------------------------------------------------------------------
 
     def _touches_active(self, node, batch: Batch, key=None) -> bool:
         """Whether a subtree may read an active cell (cached per call site: the
@@ -220,7 +166,7 @@ class TorchReplay:
         return hit
 
     def _compute_touches(self, node, batch: Batch) -> bool:
-        if isinstance(node, Call) and node.name in _REFERENCE_FUNCTIONS:
+        if _returns_reference(node):
             return True
         name_tree = lambda n: self.engine.name_tree(n.name, n.sheet or batch.sheet.name)  # noqa: E731
         rows = np.asarray(batch.rows)
@@ -238,30 +184,25 @@ class TorchReplay:
             c1 = mask.shape[1] - 1 if c1 is None else c1
             if mask[r0:r1 + 1, c0:c1 + 1].any():
                 return True
-        for n in _subtrees(node):
-            if isinstance(n, Call) and n.name in _REFERENCE_FUNCTIONS:
-                return True
-        return False
+        return any(_returns_reference(n) for n in walk(node))
 
     def _eval(self, node, batch: Batch, arr: bool, key):
         """TVal or TRef.  Constant subtrees come from the numpy engine, once."""
         ckey = (id(node), key, arr)
-        if ckey in self.constants:
-            return self.constants[ckey]
+        hit = self.constants.get(ckey)
+        if hit is not None:
+            return hit
         if not isinstance(node, (CellRef, AreaRef, Name)) and not self._touches_active(node, batch, key):
             val = self.numpy_eval.value(node, batch, arr)
             if isinstance(val, RefVal):
-                from ..formula.batch import deref, intersect
                 val = deref(val, batch, self.engine) if arr else intersect(val, batch, self.engine)
-            out = _from_arr(val)
+            out = self._from_arr(val)
             self.constants[ckey] = out
             return out
         return self._dispatch(node, batch, arr, key)
 
     def _dispatch(self, node, batch, arr, key):
         t = type(node)
-        if t is Number:
-            return TVal(torch.full((1,) * (batch.ndim + 2), node.value, dtype=torch.float64))
         if t in (CellRef, AreaRef):
             ckey = (id(node), key)
             ref = self.refs.get(ckey)
@@ -285,8 +226,8 @@ class TorchReplay:
             return self._binary(node, batch, arr, key)
         if t is Call:
             return self._call(node, batch, arr, key)
-        if t in (Text, Bool, ErrorLit, Missing, ArrayLit):
-            return _from_arr(self.numpy_eval.value(node, batch, arr))
+        if t in (Number, Text, Bool, ErrorLit, Missing, ArrayLit):
+            return self._from_arr(self.numpy_eval.value(node, batch, arr))
         raise Unsupported(f"{t.__name__} on the way to the objective")
 
     def _ref(self, node, batch) -> TRef:
@@ -295,29 +236,18 @@ class TorchReplay:
             raise Unsupported("a reference that is an error")
         return TRef(ref.sheet.index, ref.r, ref.c, ref.h, ref.w)
 
-    def _deref(self, ref: TRef, batch: Batch) -> TVal:
-        grid = self.grids[ref.sheet]
-        if ref.gather is not None:
-            index, kind = ref.gather
-            return TVal(grid.reshape(-1)[index], kind)
-        R, C = grid.shape
-        r = np.asarray(ref.r, dtype=np.int64)
-        c = np.asarray(ref.c, dtype=np.int64)
-        if r.ndim == 0 and c.ndim == 0:
-            r = r.reshape((1,) * batch.ndim)
-            c = c.reshape((1,) * batch.ndim)
-        r4 = r[..., None, None] + np.arange(ref.h)[:, None]
-        c4 = c[..., None, None] + np.arange(ref.w)[None, :]
-        if r4.min() < 0 or c4.min() < 0 or r4.max() >= R or c4.max() >= C:
-            raise Unsupported("a reference outside the calculated area")
-        flat = np.broadcast_to(r4 * C + c4, np.broadcast_shapes(r4.shape, c4.shape))
-        index = torch.from_numpy(np.array(flat, dtype=np.int64))
-        kind = np.take(self.kinds[ref.sheet].reshape(-1), flat)
-        if (kind >= ERR_BASE).any():
-            raise Unsupported("an error value on the way to the objective")
-        kind = None if (kind == NUM).all() else kind
-        ref.gather = (index, kind)
-        return TVal(grid.reshape(-1)[index], kind)
+    def _deref(self, ref: TRef, batch: Batch | None) -> TVal:
+        if ref.gather is None:
+            r = np.asarray(ref.r, dtype=np.int64)
+            c = np.asarray(ref.c, dtype=np.int64)
+            if r.ndim == 0 and c.ndim == 0:
+                nd = batch.ndim if batch is not None else 0
+                r = r.reshape((1,) * nd)
+                c = c.reshape((1,) * nd)
+            r4 = r[..., None, None] + np.arange(ref.h)[:, None]
+            c4 = c[..., None, None] + np.arange(ref.w)[None, :]
+            ref.gather = self.space.gather(ref.sheet, r4, c4)
+        return ref.gather.read()
 
     def _value(self, v, batch, arr: bool) -> TVal:
         if isinstance(v, TRef):
@@ -329,11 +259,42 @@ class TorchReplay:
     def _operand(self, node, batch, arr, key) -> TVal:
         return self._value(self._eval(node, batch, arr, key), batch, arr)
 
+    def _site(self, node, key, tag, make):
+        """Something a call site computes once from constants (masks, counts)."""
+        skey = (id(node), key, tag)
+        hit = self.sites.get(skey)
+        if hit is None:
+            hit = self.sites[skey] = make()
+        return hit
+
+    def _merged_kinds(self, node, key, a: TVal, b: TVal):
+        """Kinds of an elementwise result, merged once per call site (the
+        operands' kinds are the same objects at every evaluation)."""
+        if a.kind is None and b.kind is None:
+            return None
+        skey = (id(node), key, "kinds")
+        hit = self.sites.get(skey)
+        if hit is None or hit[0] is not a.kind or hit[1] is not b.kind:
+            hit = self.sites[skey] = (a.kind, b.kind, _merge_kinds(a, b))
+        return hit[2]
+
+    def _tensor(self, a):
+        return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)).to(self.device)
+
+    def _from_arr(self, v) -> TVal:
+        if not isinstance(v, Arr):
+            raise Unsupported("a constant that is not a value")
+        kind = v.kind
+        return TVal(self._tensor(np.asarray(v.num, dtype=np.float64)), None if kind is None else np.asarray(kind),
+                    const=True)
+
+    # --- operators ----------------------------------------------------------------------------
+
     def _binary(self, node, batch, arr, key) -> TVal:
         a = self._operand(node.left, batch, arr, key)
         b = self._operand(node.right, batch, arr, key)
         op = node.op
-        kind = _merge_kinds(a, b)
+        kind = self._merged_kinds(node, key, a, b)
         if op == "+":
             return TVal(a.t + b.t, kind)
         if op == "-":
@@ -346,125 +307,177 @@ class TorchReplay:
             if node.right.__class__ is Number and node.right.value == 2:
                 return TVal(a.t * a.t, kind)
             return TVal(torch.pow(a.t, b.t), kind)
-        if op in ("=", "<>", "<", ">", "<=", ">="):
-            x, y = a.t.detach().numpy(), b.t.detach().numpy()
-            fn = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater,
-                  "<=": np.less_equal, ">=": np.greater_equal}[op]
-            mask = fn(x, y)
-            return TVal(torch.from_numpy(mask.astype(np.float64)), np.full(mask.shape, BOOL, np.uint8))
+        if op in _COMPARE:
+            with torch.no_grad():
+                mask = getattr(torch, _COMPARE[op])(a.t, b.t)
+            shape = tuple(mask.shape)
+            kinds = self._site(node, key, ("bools", shape), lambda: np.full(shape, BOOL, np.uint8))
+            return TVal(mask.to(torch.float64), kinds, a.const and b.const)
         raise Unsupported(f"operator {op} on the way to the objective")
+
+    # --- functions ----------------------------------------------------------------------------
 
     def _call(self, node: Call, batch, arr, key):
         name = node.name
         args = node.args
         if name == "IF":
-            cond = self._operand(args[0], batch, arr, key)
-            mask = cond.t.detach().numpy() != 0
-            if cond.kind is not None and ((cond.kind >= ERR_BASE).any() or (cond.kind == 2).any()):
-                raise Unsupported("an IF test that is text or an error")
-
-            def branch(i):
-                if i < len(args):
-                    return self._operand(args[i], batch, arr, key)
-                return TVal(torch.zeros((1,) * (batch.ndim + 2), dtype=torch.float64),
-                            np.full((1,) * (batch.ndim + 2), BOOL, np.uint8))
-
-            if mask.all():
-                return branch(1)
-            if not mask.any():
-                return branch(2)
-            yes, no = branch(1), branch(2)
-            return TVal(torch.where(torch.from_numpy(mask), yes.t, no.t), _merge_kinds(yes, no))
-        if name in ("OFFSET", "INDEX"):
+            return self._if(node, batch, arr, key)
+        if _returns_reference(node):
             return self._reference_function(node, batch, arr, key)
         if name == "IFERROR":
             return self._operand(args[0], batch, arr, key)
-        if name in ("SQRT", "EXP", "LN", "LOG10", "ABS"):
-            v = self._operand(args[0], batch, arr, key)
-            fn = {"SQRT": torch.sqrt, "EXP": torch.exp, "LN": torch.log, "LOG10": torch.log10, "ABS": torch.abs}[name]
-            return TVal(fn(v.t), v.kind)
-        if name == "LOG":
-            v = self._operand(args[0], batch, arr, key)
-            if len(args) == 1:
-                return TVal(torch.log10(v.t), v.kind)
-            base = self._operand(args[1], batch, arr, key)
-            return TVal(torch.log(v.t) / torch.log(base.t), v.kind)
-        if name == "POWER":
-            a = self._operand(args[0], batch, arr, key)
-            b = self._operand(args[1], batch, arr, key)
-            return TVal(torch.pow(a.t, b.t), _merge_kinds(a, b))
-        if name == "TRANSPOSE":
-            v = self._operand(args[0], batch, True, key)
-            return TVal(v.t.transpose(-1, -2), None if v.kind is None else np.swapaxes(v.kind, -1, -2))
         if name == "MMULT":
             a = self._operand(args[0], batch, True, key)
             b = self._operand(args[1], batch, True, key)
             if a.kind is not None or b.kind is not None:
                 raise Unsupported("MMULT over non-numbers")
-            return TVal(torch.matmul(a.t, b.t))
+            return TVal(matmul(a, b))
         if name == "SUMPRODUCT":
-            vals = [self._operand(a, batch, True, key) for a in args]
-            prod = None
-            for v in vals:
-                t = v.t if v.kind is None else v.t * torch.from_numpy((v.kind == NUM).astype(np.float64))
-                prod = t if prod is None else prod * t
-            return TVal(prod.sum(dim=(-2, -1), keepdim=True))
+            vals = []
+            for i, a in enumerate(args):
+                v = self._operand(a, batch, True, key)
+                if v.kind is not None:
+                    mask = self._site(node, key, ("numbers", i),
+                                      lambda: self._tensor(v.kind == NUM))
+                    v = TVal(v.t * mask, None, v.const)
+                vals.append(v)
+            return TVal(sumproduct(vals))
         if name == "SUMXMY2":
             a = self._operand(args[0], batch, True, key)
             b = self._operand(args[1], batch, True, key)
-            both = np.ones(1, bool)
-            for v in (a, b):
-                if v.kind is not None:
-                    both = both & (v.kind == NUM)
             d = a.t - b.t
-            if both.size > 1 or not both.all():
-                d = d * torch.from_numpy(np.broadcast_to(both, tuple(d.shape)).astype(np.float64))
+            if a.kind is not None or b.kind is not None:
+                both = self._site(node, key, "both", lambda: self._tensor(np.broadcast_to(
+                    _numbers(a.kind) & _numbers(b.kind), tuple(d.shape))))
+                d = d * both
             return TVal((d * d).sum(dim=(-2, -1), keepdim=True))
         if name in ("SUM", "SUMSQ", "AVERAGE", "COUNT", "MAX", "MIN"):
-            return self._aggregate(name, args, batch, arr, key)
-        raise Unsupported(f"{name} on the way to the objective")
+            return self._aggregate(node, batch, arr, key)
+        return self._registered(node, batch, arr, key)
 
-    def _aggregate(self, name, args, batch, arr, key) -> TVal:
-        parts, counts = [], []
-        for a in args:
-            v = self._eval(a, batch, arr, key)
-            if isinstance(v, TRef):
-                v = self._deref(v, batch)
-                include = v.kind is None or v.kind == NUM
+    def _registered(self, node: Call, batch, arr, key) -> TVal:
+        """Any other function, through its registration's torch form (see
+        formula/functions/registry.py for the calling conventions)."""
+        spec = FUNCTIONS.get(node.name)
+        if spec is None or spec.torch is None:
+            raise Unsupported(f"{node.name} on the way to the objective")
+        args = node.args
+        try:
+            if spec.lazy:
+                out = spec.torch(*[partial(self._operand, a, batch, arr, key) for a in args])
+            elif spec.aggregate:
+                parts = []
+                for a in args:
+                    v = self._eval(a, batch, arr, key)
+                    if isinstance(v, TRef):
+                        v = self._deref(v, batch)
+                        include = v.kind is None or v.kind == NUM
+                    elif v.hw == (1, 1) and v.kind is not None and ((v.kind >= ERR_BASE) | (v.kind == 2)).any():
+                        raise Unsupported(f"{node.name} of text or an error")
+                    else:
+                        include = True if v.hw == (1, 1) else (v.kind is None or v.kind == NUM)
+                    flat = tuple(v.t.shape[:-2]) + (-1,)
+                    mask = np.broadcast_to(np.asarray(include), tuple(v.t.shape)).reshape(flat)
+                    parts.append((v.t.reshape(flat), self._tensor(mask)))
+                return TVal(spec.torch(parts)[..., None, None])
+            elif spec.elementwise:
+                vals = [self._operand(a, batch, arr, key) for a in args]
+                return TVal(spec.torch(*[v.t for v in vals]), self._elementwise_kinds(node, key, vals))
             else:
-                include = True if v.hw == (1, 1) else (v.kind is None or v.kind == NUM)
-                if v.hw == (1, 1) and v.kind is not None and ((v.kind >= ERR_BASE) | (v.kind == 2)).any():
-                    raise Unsupported(f"{name} of text or an error")
-            mask = np.broadcast_to(np.asarray(include), tuple(v.t.shape)).astype(np.float64)
+                out = spec.torch(*[self._operand(a, batch, arr or spec.mode(i) == "a", key)
+                                   for i, a in enumerate(args)])
+        except TorchUnsupported as exc:
+            raise Unsupported(f"{node.name}: {exc}") from None
+        return out if isinstance(out, TVal) else TVal(*out)
+
+    def _elementwise_kinds(self, node, key, vals: list):
+        """The arguments' kinds merged, once per call site while they stay the
+        same objects (kinds are constants of the replay)."""
+        kinds = tuple(v.kind for v in vals)
+        if all(k is None for k in kinds[1:]):
+            return kinds[0]
+        skey = (id(node), key, "kinds")
+        hit = self.sites.get(skey)
+        if hit is None or any(a is not b for a, b in zip(hit[0], kinds)):
+            merged = kinds[0]
+            for k in kinds[1:]:
+                merged = merge_kinds(merged, k)
+            hit = self.sites[skey] = (kinds, merged)
+        return hit[1]
+
+    def _if(self, node: Call, batch, arr, key) -> TVal:
+        args = node.args
+        cond = self._operand(args[0], batch, arr, key)
+        if cond.kind is not None and ((cond.kind >= ERR_BASE).any() or (cond.kind == 2).any()):
+            raise Unsupported("an IF test that is text or an error")
+        if cond.const:
+            mask = cond.cached("mask", lambda: cond.t != 0)
+            every = cond.cached("all", lambda: bool(mask.all()))
+            none = cond.cached("none", lambda: not bool(mask.any()))
+        else:
+            with torch.no_grad():
+                mask = cond.t != 0
+            every, none = bool(mask.all()), not bool(mask.any())
+
+        def branch(i):
+            if i < len(args):
+                return self._operand(args[i], batch, arr, key)
+            return TVal(torch.zeros((1,) * (batch.ndim + 2), dtype=torch.float64, device=self.device),
+                        np.full((1,) * (batch.ndim + 2), BOOL, np.uint8), const=True)
+
+        if every:
+            return branch(1)
+        if none:
+            return branch(2)
+        yes, no = branch(1), branch(2)
+        return TVal(torch.where(mask, yes.t, no.t), self._merged_kinds(node, key, yes, no))
+
+    def _aggregate(self, node, batch, arr, key) -> TVal:
+        name = node.name
+        parts = []
+        for i, a in enumerate(node.args):
+            v = self._eval(a, batch, arr, key)
+            was_ref = isinstance(v, TRef)
+            if was_ref:
+                v = self._deref(v, batch)
+            elif v.hw == (1, 1) and v.kind is not None and ((v.kind >= ERR_BASE) | (v.kind == 2)).any():
+                raise Unsupported(f"{name} of text or an error")
             flat = tuple(v.t.shape[:-2]) + (-1,)
-            parts.append((v.t.reshape(flat), torch.from_numpy(mask.reshape(flat))))
-            counts.append(mask.reshape(flat).sum(axis=-1))
-        n = sum(counts)
+
+            def include(v=v, was_ref=was_ref, flat=flat):
+                keep = True if (not was_ref and v.hw == (1, 1)) else (v.kind is None or v.kind == NUM)
+                mask = np.broadcast_to(np.asarray(keep), tuple(v.t.shape)).astype(np.float64).reshape(flat)
+                return (None if mask.all() else self._tensor(mask)), mask.sum(axis=-1)
+
+            mask, count = self._site(node, key, ("include", i), include)
+            parts.append((v.t.reshape(flat), mask, count))
         if name == "COUNT":
-            return TVal(torch.from_numpy(np.asarray(n, dtype=np.float64))[..., None, None])
+            return TVal(self._site(node, key, "count", lambda: self._tensor(sum(p[2] for p in parts))[..., None, None]))
         if name in ("MAX", "MIN"):
             big = float("inf") if name == "MIN" else float("-inf")
-            cat = torch.cat([torch.where(m > 0, t, torch.full_like(t, big)) for t, m in parts], dim=-1)
+            cat = torch.cat([t if m is None else torch.where(m > 0, t, torch.full_like(t, big)) for t, m, _ in parts],
+                            dim=-1)
             red = cat.max(dim=-1).values if name == "MAX" else cat.min(dim=-1).values
             return TVal(red[..., None, None])
         total = None
-        for t, m in parts:
-            term = (t * t if name == "SUMSQ" else t) * m
+        for t, m, _ in parts:
+            term = t * t if name == "SUMSQ" else t
+            if m is not None:
+                term = term * m
             s = term.sum(dim=-1)
             total = s if total is None else total + s
         if name == "AVERAGE":
-            total = total / torch.from_numpy(np.asarray(n, dtype=np.float64))
+            total = total / self._site(node, key, "count", lambda: self._tensor(sum(p[2] for p in parts)))
         return TVal(total[..., None, None])
 
     def _reference_function(self, node: Call, batch, arr, key) -> TRef:
         """OFFSET / INDEX with constant offsets: a reference computed like the
         engine computes it (the numpy evaluator gives the positions)."""
-        args = node.args
         ckey = (id(node), key, arr)
         cached = self.refs.get(ckey)
         if cached is not None:
             return cached
-        if any(self._touches_active(a, batch, key) for a in args[1:]):
+        if any(self._touches_active(a, batch, key) for a in node.args[1:]):
             raise Unsupported(f"{node.name} with offsets that depend on the changing cells")
         ref = self.numpy_eval.value(node, batch, arr)
         if not isinstance(ref, RefVal) or ref.err is not None:
@@ -473,26 +486,15 @@ class TorchReplay:
         return out
 
 
-def _from_arr(v) -> TVal:
-    if not isinstance(v, Arr):
-        raise Unsupported("a constant that is not a value")
-    kind = v.kind
-    if kind is not None and (kind == BLANK).all():
-        kind = kind.copy()
-    return TVal(torch.from_numpy(np.ascontiguousarray(np.asarray(v.num, dtype=np.float64))),
-                None if kind is None else np.asarray(kind))
+def _numbers(kind):
+    return np.ones(1, bool) if kind is None else kind == NUM
 
 
 def _merge_kinds(a: TVal, b: TVal):
-    if a.kind is None and b.kind is None:
-        return None
-    ka = np.full((1,), NUM, np.uint8) if a.kind is None else a.kind
-    kb = np.full((1,), NUM, np.uint8) if b.kind is None else b.kind
-    shape = np.broadcast_shapes(ka.shape, kb.shape)
-    out = np.where(np.broadcast_to(ka, shape) >= ERR_BASE, np.broadcast_to(ka, shape), np.broadcast_to(kb, shape))
-    return np.where(out == BLANK, NUM, out).astype(np.uint8)
+    return merge_kinds(a.kind, b.kind)
 
 
-def _subtrees(node):
-    from ..formula.ast import walk
-    return walk(node)
+def _returns_reference(node) -> bool:
+    """A call whose result is a reference computed at run time (OFFSET, INDEX)."""
+    spec = FUNCTIONS.get(node.name) if isinstance(node, Call) else None
+    return spec is not None and spec.reference

@@ -45,11 +45,9 @@ def _exact(problem: Problem, x0: np.ndarray, f0: float):
     value, _ = replay.objective(x0, want_grad=False)
     if not np.isclose(value, f0, rtol=CONSISTENCY_RTOL, atol=1e-12):
         raise Unsupported(f"the torch replay gives {value!r} where the engine gives {f0!r}")
-    engine = problem.engine
-    for (s, r, c), v in replay.active_values().items():
-        want = engine.sheets[s].vals.num[r, c]
-        if not np.isclose(v, want, rtol=CONSISTENCY_RTOL, atol=1e-12):
-            raise Unsupported(f"the torch replay disagrees with the engine at a cell ({v!r} vs {want!r})")
+    bad = replay.mismatch_with_engine(CONSISTENCY_RTOL, 1e-12)
+    if bad is not None:
+        raise Unsupported(f"the torch replay disagrees with the engine at a cell ({bad})")
     return replay
 
 

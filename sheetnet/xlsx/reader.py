@@ -10,10 +10,12 @@ lesson's collab_filter.xlsx and its pivot caches) load here.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .. import limits
-from ..book import Book, FormulaGroup
+from ..book import Book, FormulaGroup, Table, TableColumn
 from ..errors import ERROR_CODES, UserError
 from ..refs import cell_name, parse_area
 from ..store import BOOL, NUM, STR
@@ -28,11 +30,13 @@ from .scan import (F_ARRAY, F_DATATABLE, F_SHARED, T_BOOL, T_DATE, T_ERROR, T_FO
 READ_BYTES_PER_XML_BYTE = 3
 
 _WORKSHEET = "/worksheet"
-_SHARED_STRINGS = "/sharedStrings"
 # sheets of other kinds hold no cells sheetnet calculates: charts, dialogs, Excel 4 macros
 _OTHER_SHEETS = ("/chartsheet", "/dialogsheet", "/macrosheet", "/xlMacrosheet", "/xlIntlMacrosheet")
 _MAIN_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
                     "http://purl.oclc.org/ooxml/spreadsheetml/main")
+_TABLE = "/table"
+_SHARED_STRINGS = "/sharedStrings"
+_SHEET_METADATA = "/sheetMetadata"
 
 
 def _local(tag: str) -> str:
@@ -85,6 +89,7 @@ def _read(pkg: Package) -> Book:
             except ScanError as exc:
                 raise UserError(f"{pkg.path}: shared strings are damaged ({exc})") from None
 
+    dynamic = _dynamic_array_metadata(pkg, rels)
     for name, part in parts.items():
         if part is None:
             continue            # chart sheets, macro sheets, dialog sheets: nothing to calculate
@@ -95,7 +100,8 @@ def _read(pkg: Package) -> Book:
             scan = scan_sheet_data(pkg.read(part))
         except ScanError as exc:
             raise UserError(f"{pkg.path}: sheet {name!r} ({part}) is damaged: {exc}") from None
-        _load_cells(book, sheet, scan, shared, pkg.path)
+        _load_cells(book, sheet, scan, shared, pkg.path, dynamic)
+        _load_tables(pkg, book, sheet, part)
 
     for el in root.iter():
         if _local(el.tag) != "definedName":
@@ -159,7 +165,72 @@ def _check_read_size(pkg: Package, part_names) -> None:
                    f"{pkg.path}: its sheets expand to {limits.format_bytes(xml_bytes)} of XML; reading them")
 
 
-def _load_cells(book: Book, sheet, scan, shared: list[str], path: str) -> None:
+def _load_tables(pkg: Package, book: Book, sheet, part: str) -> None:
+    """The Excel Tables (xl/tables/tableN.xml) a worksheet links to."""
+    for rtype, target in pkg.relationships(part).values():
+        if not rtype.endswith(_TABLE) or not pkg.has(target):
+            continue
+        root = pkg.xml(target)
+        name = root.get("displayName") or root.get("name")
+        try:
+            area = parse_area(root.get("ref", ""))
+            header_rows = int(root.get("headerRowCount", "1"))
+            totals_rows = int(root.get("totalsRowCount", "0"))
+        except ValueError:
+            raise UserError(f"{pkg.path}: table {name!r} on sheet {sheet.name!r} has a bad ref or row count") from None
+        columns = []
+        for el in root.iter():
+            if _local(el.tag) != "tableColumn":
+                continue
+            col = TableColumn(_unescape_name(el.get("name", "")), totals_function=el.get("totalsRowFunction"),
+                              totals_label=el.get("totalsRowLabel"))
+            for child in el:
+                tag = _local(child.tag)
+                if tag == "calculatedColumnFormula":
+                    col.formula = (child.text or "").strip() or None
+                elif tag == "totalsRowFormula":
+                    col.totals_formula = (child.text or "").strip() or None
+            columns.append(col)
+        style = next((el.get("name") for el in root.iter() if _local(el.tag) == "tableStyleInfo"), None)
+        if not name or len(columns) != area.width:
+            raise UserError(f"{pkg.path}: table {name!r} on sheet {sheet.name!r} does not match its range")
+        book.tables.append(Table(name, sheet.name, area, columns, header_rows, totals_rows, style))
+
+
+def _unescape_name(text: str) -> str:
+    """Table column names keep line breaks and the like as _xHHHH_."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _dynamic_array_metadata(pkg: Package, rels) -> set[int]:
+    """The cm values (cell metadata indices, 1-based) that mark a formula as a
+    dynamic array, from xl/metadata.xml: cellMetadata entries of type XLDAPR
+    whose future metadata says fDynamic="1"."""
+    target = next((t for rtype, t in rels.values() if rtype.endswith(_SHEET_METADATA)), None)
+    if target is None or not pkg.has(target):
+        return set()
+    root = pkg.xml(target)
+    kids = {_local(el.tag): el for el in root}
+    types = [el.get("name") for el in kids["metadataTypes"]] if "metadataTypes" in kids else []
+    future = {}
+    for el in root:
+        if _local(el.tag) == "futureMetadata":
+            future[el.get("name")] = [any(_local(x.tag) == "dynamicArrayProperties" and x.get("fDynamic") in ("1", "true")
+                                          for x in bk.iter()) for bk in el if _local(bk.tag) == "bk"]
+    out = set()
+    cell_meta = kids.get("cellMetadata")
+    for k, bk in enumerate(cell_meta if cell_meta is not None else [], start=1):
+        for rc in bk:
+            try:
+                name = types[int(rc.get("t", "0")) - 1]
+                if future.get(name, [])[int(rc.get("v", "0"))]:
+                    out.add(k)
+            except (ValueError, IndexError):
+                continue
+    return out
+
+
+def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, dynamic: set[int] = frozenset()) -> None:
     n = len(scan.rows)
     if n == 0:
         return
@@ -215,7 +286,7 @@ def _load_cells(book: Book, sheet, scan, shared: list[str], path: str) -> None:
     rows, cols = scan.rows[keep], scan.cols[keep]
     _check_grid(sheet.name, scan, rows, cols, path)
     sheet.values.set_cells(rows, cols, kind[keep], num[keep], obj[keep])
-    _load_formulas(sheet, scan, path)
+    _load_formulas(sheet, scan, path, dynamic)
 
 
 def _check_grid(name: str, scan, rows, cols, path: str) -> None:
@@ -236,7 +307,7 @@ def _check_grid(name: str, scan, rows, cols, path: str) -> None:
                                     f"{far_row + 1:,} x {far_col + 1:,} cells")
 
 
-def _load_formulas(sheet, scan, path: str) -> None:
+def _load_formulas(sheet, scan, path: str, dynamic: set[int] = frozenset()) -> None:
     """Formula groups from the scan.  Shared-formula followers (the vast
     majority of a big sheet's formula cells) are grouped with numpy; only the
     elements that carry text are visited one by one."""
@@ -263,7 +334,8 @@ def _load_formulas(sheet, scan, path: str) -> None:
                                 f"array formula for {area.a1}, which does not start at that cell (damaged?)")
             sheet.values.ensure(area.r1 + 1, area.c1 + 1)
             sheet.add_group(FormulaGroup(text, np.array([rows[cell]], np.int32),
-                                         np.array([cols[cell]], np.int32), array=area))
+                                         np.array([cols[cell]], np.int32), array=area,
+                                         dynamic=int(scan.cm[cell]) in dynamic))
         elif kind == F_DATATABLE:
             _note(sheet, "data table (TABLE)", 1)
         else:
