@@ -107,3 +107,53 @@ def test_conditional_means_and_extremes():
     assert _eval('MINIFS(B1:B4, A1:A4, "r", B1:B4, ">0")', cells) == 4
     assert _eval('MAXIFS(B1:B4, A1:A4, "zz")', cells) == 0
     assert _eval('AVERAGEIFS(B1:B4, A1:A4, "zz")', cells) == ExcelError("#DIV/0!")
+
+
+# --- samples: the laws of spread and order ---------------------------------------------------
+
+samples = st.lists(st.one_of(st.floats(-1e3, 1e3), st.integers(-5, 5).map(float)), min_size=4, max_size=12)
+
+
+def _sample_book(xs: list[float], formulas: dict[str, str]) -> dict:
+    cells = {f"A{i + 1}": x for i, x in enumerate(xs)}
+    cells.update({ref: F(f.replace("X", f"A1:A{len(xs)}")) for ref, f in formulas.items()})
+    e = _book(cells)
+    return {ref: e.value("s", ref) for ref in formulas}
+
+
+@SETTINGS
+@given(xs=samples)
+def test_spread_laws(xs):
+    v = _sample_book(xs, {"B1": "STDEV.P(X)", "B2": "VAR.P(X)", "B3": "STDEV.S(X)", "B4": "VAR.S(X)",
+                          "B5": "DEVSQ(X)", "B6": "VARA(X)", "B7": "STDEVPA(X)"})
+    n = len(xs)
+    assert v["B1"] ** 2 == pytest.approx(v["B2"], rel=1e-9, abs=1e-9)
+    assert v["B3"] ** 2 == pytest.approx(v["B4"], rel=1e-9, abs=1e-9)
+    assert v["B2"] * n == pytest.approx(v["B5"], rel=1e-9, abs=1e-9)
+    assert v["B4"] * (n - 1) == pytest.approx(v["B5"], rel=1e-9, abs=1e-9)
+    assert v["B6"] == v["B4"] and v["B7"] == v["B1"]         # only numbers: the A forms agree
+    assert v["B2"] == pytest.approx(float(np.var(xs)), rel=1e-9, abs=1e-9)
+
+
+@SETTINGS
+@given(xs=samples, k1=st.floats(0, 1), k2=st.floats(0, 1))
+def test_percentiles_are_monotone_and_meet_median_and_quartiles(xs, k1, k2):
+    lo, hi = sorted((k1, k2))
+    v = _sample_book(xs, {"B1": f"PERCENTILE.INC(X, {lo!r})", "B2": f"PERCENTILE.INC(X, {hi!r})",
+                          "B3": "MEDIAN(X)", "B4": "PERCENTILE.INC(X, 0.5)", "B5": "QUARTILE.INC(X, 1)",
+                          "B6": "PERCENTILE.INC(X, 0.25)", "B7": "SMALL(X, 1)", "B8": "MIN(X)",
+                          "B9": "LARGE(X, 1)", "B10": "PERCENTILE.INC(X, 1)"})
+    assert v["B1"] <= v["B2"] + 1e-9 * max(1.0, abs(v["B2"]))
+    assert v["B3"] == pytest.approx(v["B4"], rel=1e-12, abs=1e-12)
+    assert v["B5"] == v["B6"]
+    assert v["B7"] == v["B8"] and v["B9"] == v["B10"] == max(xs)
+
+
+@SETTINGS
+@given(xs=samples, i=st.integers(0, 3))
+def test_ranks(xs, i):
+    v = _sample_book(xs, {"B1": f"RANK.EQ(A{i + 1}, X)", "B2": f"RANK.AVG(A{i + 1}, X)",
+                          "B3": f"RANK.EQ(A{i + 1}, X, 1)", "B4": f"COUNTIF(X, A{i + 1})"})
+    n, ties = len(xs), v["B4"]
+    assert v["B1"] <= v["B2"] <= v["B1"] + (ties - 1) / 2 + 1e-12
+    assert v["B1"] + v["B3"] == n + 2 - ties

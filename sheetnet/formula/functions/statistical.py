@@ -1,18 +1,21 @@
-"""Statistical: averages, extremes, counts and the conditional forms.
+"""Statistical: averages, extremes and counts, and their A forms.
 
 Arguments follow the aggregate rule (aggregate.py): in ranges only numbers
-count; typed-in values are converted.
+count; typed-in values are converted.  The A forms (AVERAGEA, MAXA, MINA)
+count text (as 0) and booleans in ranges too (samples.a_rule).  Spread and
+shape are in statistical_spread.py, order statistics in
+statistical_order.py, the conditional forms in statistical_conditional.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ...store import BLANK, STR
-from ..batch import RefVal
-from ..values import E_DIV0, E_VALUE, Arr, error, numeric_result
+from ...store import BLANK
+from ..values import E_DIV0, Arr, numeric_result
 from .aggregate import collect
 from .registry import Category, function
+from .samples import a_rule
 
 STATISTICAL = Category.STATISTICAL
 NUMBERS = "number: numbers, [number: numbers]..."
@@ -92,3 +95,35 @@ def COUNTA(ctx, *args) -> Arr:
     c = collect(ctx, args)
     n = c.direct | (c.kind != BLANK)
     return Arr(n.sum(axis=-1).astype(np.float64)[..., None, None])
+
+
+# --- the A functions: text and booleans in ranges count -------------------------------------
+
+def _a_extreme(pick):
+    def impl(ctx, *args) -> Arr:
+        c = a_rule(collect(ctx, args))
+        fill = np.inf if pick is np.min else -np.inf
+        vals = pick(np.where(c.counts, c.num, fill), axis=-1)
+        vals = np.where(c.counts.any(axis=-1), vals, 0.0)[..., None, None]
+        return numeric_result(vals, c.first_error())
+    impl.__doc__ = (f"The {'smallest' if pick is np.min else 'largest'} value; in ranges text counts as 0 "
+                    "and booleans as 0/1; none: 0.")
+    return impl
+
+
+function("MAXA", category=STATISTICAL, args="value: numbers, [value: numbers]...")(_a_extreme(np.max))
+function("MINA", category=STATISTICAL, args="value: numbers, [value: numbers]...")(_a_extreme(np.min))
+
+
+@function("AVERAGEA", category=STATISTICAL, args="value: numbers, [value: numbers]...")
+def AVERAGEA(ctx, *args) -> Arr:
+    """The mean; in ranges text counts as 0 and booleans as 0/1 (empty cells
+    are skipped); none: #DIV/0!."""
+    c = a_rule(collect(ctx, args))
+    n = c.counts.sum(axis=-1)[..., None, None].astype(np.float64)
+    none = n == 0
+    err = c.first_error()
+    div0 = np.where(none, E_DIV0, 0).astype(np.uint8)
+    err = div0 if err is None else np.where(err != 0, err, div0).astype(np.uint8)
+    with np.errstate(all="ignore"):
+        return numeric_result(c.total(c.num) / np.where(none, 1.0, n), err)
