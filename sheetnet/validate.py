@@ -41,7 +41,7 @@ def int_range(lo: int | None = None, hi: int | None = None):
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             bounds = (f"from {lo:,} to {hi:,}" if lo is not None and hi is not None
                       else f"at least {lo:,}" if lo is not None else f"at most {hi:,}")
-            raise argparse.ArgumentTypeError(f"must be {bounds} (got {value:,})")
+            raise argparse.ArgumentTypeError(f"must be {bounds} (got {text})")
         return value
     return parse
 
