@@ -31,8 +31,12 @@ def run(capsys, *argv):
 
 
 def one_line(code, err, *fragments, exit_code=2):
+    """Exit 2 and one error line (after any `sheetnet: note:` lines said on the way)."""
     assert code == exit_code, err
-    assert err.startswith("sheetnet: error: ") and err.count("\n") == 1, err
+    lines = err.splitlines()
+    assert len(lines) >= 1 and lines[-1].startswith("sheetnet: error: "), err
+    assert all(line.startswith("sheetnet: note: ") for line in lines[:-1]), err
+    err = lines[-1]
     assert "Traceback" not in err
     for fragment in fragments:
         assert fragment in err, err
