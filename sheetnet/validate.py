@@ -104,12 +104,15 @@ def writable_folder(folder: str, shown: str) -> None:
         raise UserError(f"{shown}: the folder {folder} does not exist")
     if not os.path.isdir(folder):
         raise UserError(f"{shown}: {folder} is not a folder")
+    probe = None
     try:
         fd, probe = tempfile.mkstemp(prefix=".sheetnet-probe-", dir=folder)
+        os.close(fd)
     except OSError as exc:
         raise UserError(f"{shown}: cannot write into {folder} ({exc.strerror or exc})") from None
-    os.close(fd)
-    os.unlink(probe)
+    finally:                        # even when interrupted right here
+        if probe is not None and os.path.exists(probe):
+            os.unlink(probe)
 
 
 def output_file(path: str, suffixes: tuple[str, ...], inputs=(), option: str = "--out") -> str:

@@ -244,7 +244,7 @@ def test_sigterm_during_a_write_leaves_no_temporary(tmp_path, argv, out_name):
     out = tmp_path / out_name
     out.mkdir()
     proc = _start([a.format(dir=tmp_path) for a in argv], tmp_path)
-    caught = _terminate_when(proc, out, ".sheetnet-")
+    caught = _terminate_when(proc, out, ".sheetnet-tmp")
     stdout, stderr = proc.communicate(timeout=120)
     if not caught:
         pytest.fail(f"the run ended before a temporary appeared: {stderr}")

@@ -158,7 +158,7 @@ def atomic_output(path: str):
     if os.path.isdir(path):
         raise UserError(f"{path}: cannot write it (it is a folder)")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".sheetnet-", suffix=os.path.splitext(path)[1][:16], dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=".sheetnet-tmp-", suffix=os.path.splitext(path)[1][:16], dir=folder)
     except OSError as exc:
         raise _write_failure(path, exc) from None
     os.close(fd)
