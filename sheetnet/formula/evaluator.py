@@ -17,7 +17,7 @@ from .ast import (AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLit, Miss
                   Number, Paren, Percent, Text, Unary)
 from .batch import Batch, NotVectorizable, RefVal, deref, intersect
 from .functions import FUNCTIONS, Context
-from .values import (E_NAME, E_NULL, E_REF, E_VALUE, Arr, arithmetic, compare, concat, error,
+from .values import (E_NA, E_NAME, E_NULL, E_REF, E_VALUE, Arr, arithmetic, compare, concat, error,
                      negate, percent, scalar)
 
 
@@ -217,13 +217,29 @@ class Evaluator:
         args = []
         for i, a in enumerate(node.args):
             mode = spec.mode(i)
-            if mode == "v":
+            if isinstance(a, Missing) and spec.param(i).type == "strict_number":
+                # the Analysis ToolPak's functions answer an empty argument with #N/A
+                args.append(error(E_NA, (1,) * batch.ndim + (1, 1)))
+            elif mode == "v":
                 args.append(self.operand(a, batch, arr))
             elif mode == "a":
-                args.append(self.array(a, batch))
+                # an omitted array argument (MMULT(,)) is #VALUE!, not 0
+                args.append(error(E_VALUE, (1,) * batch.ndim + (1, 1)) if isinstance(a, Missing)
+                            else self.array(a, batch))
+            elif mode == "p" and isinstance(a, (CellRef, AreaRef)):
+                args.append(self._position(a, batch, arr))
             else:   # "x" (reference or value, as given) and "p" (position only)
                 args.append(self.value(a, batch, arr))
         return spec.impl(ctx, *args)
+
+    def _position(self, node, batch: Batch, arr: bool):
+        """A reference whose cells are not read (ROW's, CELL("col", ...)'s):
+        nothing is pulled in, so a formula may name its own cell."""
+        saved, self.engine.checking_reads = self.engine.checking_reads, False
+        try:
+            return self.value(node, batch, arr)
+        finally:
+            self.engine.checking_reads = saved
 
     _dispatch = {
         Number: _number, Text: _literal, Bool: _literal, ErrorLit: _error, Missing: _missing,

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import ERR_BASE, ERROR_CODES
 from ..store import BLANK, BOOL, NUM, STR
+from .datetext import parse_date_time
 
 E_DIV0 = ERROR_CODES["#DIV/0!"]
 E_VALUE = ERROR_CODES["#VALUE!"]
@@ -98,10 +99,23 @@ def booleans(mask: np.ndarray) -> Arr:
 
 # --- coercion ---------------------------------------------------------------
 
+_CURRENCY = "$€£¥"
+
+
 def parse_number_text(text: str) -> float | None:
-    """Excel's reading of text as a number ("3", " 1,000 ", "50%", "1E3");
-    None when it is not one (then arithmetic on it is #VALUE!)."""
+    """Excel's reading of text as a number ("3", " 1,000 ", "50%", "1E3",
+    "$10", "€100", a date or a time such as "2024-01-10" or "14:30": see
+    datetext.py); None when it is not one (then arithmetic on it is #VALUE!)."""
     t = text.strip()
+    if not t:
+        return None
+    sign = ""
+    if t[0] in "+-" and len(t) > 1 and t[1] in _CURRENCY:
+        sign, t = t[0], t[1:]
+    if t[0] in _CURRENCY:
+        t = sign + t[1:].strip()
+    elif t[-1] in _CURRENCY:
+        t = sign + t[:-1].strip()
     if not t:
         return None
     scale = 1.0
@@ -111,7 +125,7 @@ def parse_number_text(text: str) -> float | None:
     try:
         x = float(t)
     except ValueError:
-        return None
+        return parse_date_time(text) if scale == 1.0 else None
     if not math.isfinite(x) or t.lower() in ("inf", "nan", "infinity", "+inf", "-inf"):
         return None
     return x * scale
@@ -205,6 +219,17 @@ def align(a: Arr, b: Arr) -> tuple[Arr, Arr]:
         return a, b
     h, w = max(ha, hb), max(wa, wb)
     return pad(a, h, w), pad(b, h, w)
+
+
+def align_all(*arrs: Arr) -> list[Arr]:
+    """`align` for any number of arrays: all padded to the largest (h, w)
+    (a dimension of 1 stretches; elements beyond an array's size are #N/A)."""
+    sizes = {a.hw for a in arrs}
+    if len(sizes) <= 1:
+        return list(arrs)
+    h = max(hw[0] for hw in sizes)
+    w = max(hw[1] for hw in sizes)
+    return [pad(a, h, w) for a in arrs]
 
 
 def pad(a: Arr, h: int, w: int) -> Arr:
