@@ -12,7 +12,7 @@ from ...store import BLANK, STR
 from ..batch import RefVal
 from ..values import E_DIV0, E_VALUE, Arr, error, numeric_result
 from .aggregate import collect
-from .criteria import criterion_mask, python_criteria
+from .criteria import criterion_mask, each_criterion
 from .math_trig import conditional_totals
 from .registry import Category, function
 
@@ -119,15 +119,8 @@ def AVERAGEIF(ctx, rng, crit, values=None) -> Arr:
 def COUNTIF(ctx, rng, crit) -> Arr:
     if not isinstance(rng, RefVal):
         return error(E_VALUE, ctx.unit_shape())
-    src = ctx.deref(rng)
-    crits = python_criteria(crit.first())
-    bshape = np.broadcast_shapes(src.shape[:-2], crits.shape[:-2])
-    count = np.zeros(bshape)
-    ks, xs, ss = src.kinds(), src.num, src.strings()
-    for idx in np.ndindex(bshape):
-        def at(arr):
-            return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
-        c = at(crits)[0, 0]
-        if c is not None:
-            count[idx] = criterion_mask(c, at(ks), at(xs), at(ss)).sum()
-    return Arr(count[..., None, None])
+    shape, items = each_criterion(ctx, rng, crit if ctx.arr else crit.first())
+    count = np.zeros(shape)
+    for idx, c, (ks, xs, ss) in items:
+        count[idx] = criterion_mask(c, ks, xs, ss).sum()
+    return Arr(count)
