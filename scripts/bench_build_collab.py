@@ -132,11 +132,8 @@ def _run(folder: str, ratings: int, profile: bool, users: int, movies: int) -> d
         raise SystemExit(f"build failed ({proc.returncode}): {proc.stderr.strip()}")
 
     # openpyxl: the same cells, formula text as text, no cached values
-    from sheetnet.lessons.collab import build_from_args
-    from sheetnet.lessons.collab import add_arguments
-    p = argparse.ArgumentParser()
-    add_arguments(p)
-    made = build_from_args(p.parse_args(["--ratings", data, *sizes]))
+    from sheetnet.lessons.collab import LESSON
+    made = LESSON.build(LESSON.default_args(["--ratings", data, *sizes]))
     t = time.perf_counter()
     rows = cell_rows(made.book)
     prep_s = time.perf_counter() - t
@@ -149,7 +146,7 @@ def _run(folder: str, ratings: int, profile: bool, users: int, movies: int) -> d
         "movies": movies,
         "sheets": [s.name for s in made.book.sheets],
         "formula_cells": sum(s.formula_count() for s in made.book.sheets),
-        "emb_rows": made.layout.emb.n_ratings,
+        "emb_rows": made.roles["movielens_emb", "predictions"].area.height,
         "sheetnet_build_s": round(build_s, 3),
         "sheetnet_bytes": os.path.getsize(out),
         "sheetnet_stdout": proc.stdout.strip(),
@@ -167,14 +164,11 @@ def _run(folder: str, ratings: int, profile: bool, users: int, movies: int) -> d
 def profile_build(data: str, folder: str, sizes: list[str]) -> dict:
     """Seconds spent in each stage of sheetnet's build, in this process."""
     from sheetnet.engine import Engine
-    from sheetnet.lessons.collab import add_arguments, build_from_args
+    from sheetnet.lessons.collab import LESSON
     from sheetnet.xlsx import writer
-    p = argparse.ArgumentParser()
-    add_arguments(p)
     stages = {}
     t = time.perf_counter()
-    args = p.parse_args(["--ratings", data, *sizes])
-    made = build_from_args(args)
+    made = LESSON.build(LESSON.default_args(["--ratings", data, *sizes]))
     stages["read_and_build_s"] = time.perf_counter() - t
     t = time.perf_counter()
     Engine(made.book).recalc()

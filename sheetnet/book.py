@@ -13,14 +13,16 @@ carried) live in one ValueGrid per sheet.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .errors import UserError
-from .formula.ast import Node
+from .formula.ast import Node, StructRef
 from .formula.parser import parse
-from .refs import Area, cell_name, parse_area, parse_cell, split_sheet
+from .formula.render import structured_text
+from .refs import Area, cell_name, is_cell_name, parse_area, parse_cell, split_sheet
 from .store import ValueGrid
 
 
@@ -35,6 +37,9 @@ class FormulaGroup:
     rows: np.ndarray
     cols: np.ndarray
     array: Area | None = None
+    # a dynamic-array formula (Excel 365): its result spills from the anchor
+    # over as many cells as it has; `array` is the range it filled last
+    dynamic: bool = False
     _ast: Node | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -72,6 +77,85 @@ class DefinedName:
     @property
     def ast(self) -> Node:
         return parse(self.refers_to, (0, 0))
+
+
+@dataclass
+class TableColumn:
+    """One column of an Excel Table.  `formula` is its calculated-column
+    formula (text without '=', as written in the column's first data cell),
+    `totals_function` Excel's totals-row function (sum, average ...) or
+    `totals_formula` a custom one, `totals_label` a text in the totals row."""
+
+    name: str
+    formula: str | None = None
+    totals_function: str | None = None
+    totals_formula: str | None = None
+    totals_label: str | None = None
+
+
+TABLE_TOTALS = {"sum": 109, "min": 105, "max": 104, "average": 101, "count": 103, "countNums": 102,
+                "stdDev": 107, "var": 110}           # totalsRowFunction -> SUBTOTAL function number
+
+
+@dataclass
+class Table:
+    """An Excel Table (ListObject): a named rectangle with a header row,
+    data rows and an optional totals row, whose columns formulas address by
+    name (Table1[Price], [@Price])."""
+
+    name: str
+    sheet: str
+    area: Area                      # the whole table, header and totals rows included
+    columns: list[TableColumn]
+    header_rows: int = 1
+    totals_rows: int = 0
+    style: str | None = "TableStyleMedium2"
+
+    @property
+    def data_rows(self) -> tuple[int, int]:
+        """First and last data row (0-based, inclusive)."""
+        return self.area.r0 + self.header_rows, self.area.r1 - self.totals_rows
+
+    def column_index(self, name: str) -> int | None:
+        key = name.casefold()
+        for i, col in enumerate(self.columns):
+            if col.name.casefold() == key:
+                return i
+        return None
+
+    def rows_of(self, items: tuple[str, ...]) -> tuple[int, int] | None:
+        """The rows (first, last) a combination of special items covers
+        (#This Row excluded: that depends on the formula's row); None where
+        the table has no such rows (#Totals of a table without a totals row)."""
+        first, last = self.data_rows
+        header = (self.area.r0, self.area.r0) if self.header_rows else None
+        totals = (self.area.r1, self.area.r1) if self.totals_rows else None
+        data = (first, last)
+        wanted = set(items) - {"#This Row"}
+        if not wanted or wanted == {"#Data"}:
+            return data
+        if wanted == {"#All"}:
+            return self.area.r0, self.area.r1
+        if wanted == {"#Headers"}:
+            return header
+        if wanted == {"#Totals"}:
+            return totals
+        if wanted == {"#Headers", "#Data"}:
+            return (header[0] if header else first, last)
+        if wanted == {"#Data", "#Totals"}:
+            return (first, totals[1] if totals else last)
+        return None
+
+    def columns_of(self, col1: str | None, col2: str | None) -> tuple[int, int] | None:
+        """The sheet columns (first, last) of a column or column range; every
+        column when col1 is None; None for an unknown column."""
+        if col1 is None:
+            return self.area.c0, self.area.c1
+        a = self.column_index(col1)
+        b = a if col2 is None else self.column_index(col2)
+        if a is None or b is None:
+            return None
+        return self.area.c0 + min(a, b), self.area.c0 + max(a, b)
 
 
 # Excel Solver keeps its model in hidden sheet-local names "solver_xxx".
@@ -176,13 +260,14 @@ class Sheet:
         self.name = name
         self.values = ValueGrid()
         self.groups: list[FormulaGroup] = []
-        self._owner: dict[tuple[int, int], tuple[int, int]] | None = None
+        self._owner: np.ndarray | None = None   # see _owner_grid
         # presentation, used by the xlsx writer
         self.col_widths: dict[int, float] = {}
         self.styles: list[tuple[Area, object]] = []
         self.notes: dict[tuple[int, int], str] = {}
         self.freeze: tuple[int, int] | None = None
         self.charts: list[object] = []
+        self.color_scales: list[object] = []      # sheetnet.style.ColorScale, in priority order
         self.hidden = False
         # what a read file held that sheetnet cannot calculate: {"data table": cells, ...}
         self.unsupported_features: dict[str, int] = {}
@@ -195,49 +280,83 @@ class Sheet:
     def formula_count(self) -> int:
         return sum(len(g) if g.array is None else g.array.size for g in self.groups)
 
-    def _owners(self) -> dict[tuple[int, int], tuple[int, int]]:
-        """(row, col) -> (group index, position in group); built on demand."""
-        if self._owner is None:
-            owner = {}
-            for gi, g in enumerate(self.groups):
-                rr, cc = g.footprint()
-                for pos, key in enumerate(zip(rr.tolist(), cc.tolist())):
-                    owner[key] = (gi, pos if g.array is None else 0)
-            self._owner = owner
-        return self._owner
+    def _owner_grid(self) -> np.ndarray:
+        """Which group writes each cell: group index + 1 (0 = no formula), one
+        int32 per cell of the value grid.  Built on first use with numpy, then
+        kept up to date as groups come and go, so constants and formulas can
+        be entered in any order, one by one or in blocks, on sheets of a
+        million formula cells."""
+        R, C = self.values.shape
+        grid = self._owner
+        if grid is None:
+            grid = np.zeros((R, C), dtype=np.int32)
+            if self.groups:
+                foot = [g.footprint() for g in self.groups]
+                ids = np.repeat(np.arange(1, len(foot) + 1, dtype=np.int32), [len(rr) for rr, _ in foot])
+                grid[np.concatenate([rr for rr, _ in foot]), np.concatenate([cc for _, cc in foot])] = ids
+        elif grid.shape != (R, C):
+            grown = np.zeros((R, C), dtype=np.int32)
+            grown[:grid.shape[0], :grid.shape[1]] = grid
+            grid = grown
+        self._owner = grid
+        return grid
+
+    def _owner_of(self, row: int, col: int) -> int | None:
+        """The index of the group holding a formula in (row, col), or None."""
+        grid = self._owner_grid()
+        if row >= grid.shape[0] or col >= grid.shape[1] or grid[row, col] == 0:
+            return None
+        return int(grid[row, col]) - 1
+
+    def _remove_group(self, gi: int) -> None:
+        del self.groups[gi]
+        grid = self._owner
+        grid[grid == gi + 1] = 0
+        grid[grid > gi + 1] -= 1
 
     def _detach(self, row: int, col: int) -> None:
         """Remove a cell from whatever formula group holds it."""
-        hit = self._owners().get((row, col))
-        if hit is None:
+        self._detach_area(Area(row, col, row, col))
+
+    def _detach_area(self, area: Area) -> None:
+        """Remove any formulas inside an area that is about to be overwritten.
+        A legacy array formula goes as a whole when the area holds its anchor,
+        and may not be cut into otherwise."""
+        if not self.groups:
             return
-        gi, pos = hit
-        g = self.groups[gi]
-        if g.array is not None:
-            if (row, col) != g.anchor:
-                raise UserError(f"{self.name}!{cell_name(row, col)} is part of the array formula "
-                                f"in {g.array.a1}; change the whole array")
-            del self.groups[gi]
-        elif len(g) == 1:
-            del self.groups[gi]
-        else:
-            keep = np.ones(len(g), dtype=bool)
-            keep[pos] = False
-            if pos == 0:   # the anchor moves: re-express the text from the new anchor
+        grid = self._owner_grid()
+        window = grid[area.r0:area.r1 + 1, area.c0:area.c1 + 1]
+        if not window.any():
+            return
+        for gi in sorted((np.unique(window[window > 0]) - 1).tolist(), reverse=True):
+            g = self.groups[gi]
+            if g.array is not None:
+                if not area.contains(*g.anchor):
+                    rr, cc = g.footprint()
+                    hit = np.flatnonzero((rr >= area.r0) & (rr <= area.r1) & (cc >= area.c0) & (cc <= area.c1))[0]
+                    raise UserError(f"{self.name}!{cell_name(int(rr[hit]), int(cc[hit]))} is part of the array "
+                                    f"formula in {g.array.a1}; change the whole array")
+                a = g.array             # its results go with it
+                self.values.set_block(a.r0, a.c0, np.full((a.height, a.width), None, dtype=object))
+                self._remove_group(gi)
+                continue
+            inside = (g.rows >= area.r0) & (g.rows <= area.r1) & (g.cols >= area.c0) & (g.cols <= area.c1)
+            if inside.all():
+                self._remove_group(gi)
+                continue
+            keep = ~inside
+            grid[g.rows[inside], g.cols[inside]] = 0
+            if inside[0]:   # the anchor moves: re-express the text from the new anchor
                 from .formula.render import render
-                new_anchor = (int(g.rows[keep][0]), int(g.cols[keep][0]))
-                g.text = render(g.ast, new_anchor)
+                g.text = render(g.ast, (int(g.rows[keep][0]), int(g.cols[keep][0])))
             g.rows, g.cols = g.rows[keep], g.cols[keep]
-        self._owner = None
 
     def _index_group(self, group: FormulaGroup) -> None:
         """Add a just-appended group to the formula-cell index, if it is built."""
         if self._owner is None:
             return
-        gi = len(self.groups) - 1
         rr, cc = group.footprint()
-        for pos, key in enumerate(zip(rr.tolist(), cc.tolist())):
-            self._owner[key] = (gi, pos if group.array is None else 0)
+        self._owner_grid()[rr, cc] = len(self.groups)
 
     def set_formula(self, ref: str | tuple[int, int], text: str) -> None:
         """One formula in one cell (text with or without '=')."""
@@ -261,26 +380,6 @@ class Sheet:
         self._index_group(group)
         return group
 
-    def _detach_area(self, area: Area) -> None:
-        """Remove any formulas inside an area that is about to be overwritten.
-        A small area asks the cell index (kept up to date incrementally); a
-        big one tests each group with numpy, so filling a 100,000-row block
-        next to a million formula cells never builds a million-entry index."""
-        if not self.groups:
-            return
-        if area.size <= 4096:
-            owners = self._owners()
-            hits = [(r, c) for r, c in area.cells() if (r, c) in owners]
-        else:
-            hits = []
-            for g in self.groups:
-                rr, cc = g.footprint()
-                inside = (rr >= area.r0) & (rr <= area.r1) & (cc >= area.c0) & (cc <= area.c1)
-                if inside.any():
-                    hits.extend(zip(rr[inside].tolist(), cc[inside].tolist()))
-        for r, c in hits:
-            self._detach(r, c)
-
     def set_array_formula(self, area: str | Area, text: str) -> FormulaGroup:
         """A legacy (Ctrl+Shift+Enter) array formula spilling over `area`."""
         area = parse_area(area) if isinstance(area, str) else area
@@ -289,6 +388,19 @@ class Sheet:
                              np.array([area.c0], np.int32), array=area)
         self.groups.append(group)
         self.values.ensure(area.r1 + 1, area.c1 + 1)
+        self._index_group(group)
+        return group
+
+    def spill(self, ref: str | tuple[int, int], text: str) -> FormulaGroup:
+        """A dynamic-array formula in one cell: an array result spills over the
+        cells below and to the right (#SPILL! where they are not empty)."""
+        row, col = _cell_of(ref)
+        area = Area(row, col, row, col)
+        self._detach_area(area)
+        group = FormulaGroup(_strip_eq(text), np.array([row], np.int32), np.array([col], np.int32),
+                             array=area, dynamic=True)
+        self.groups.append(group)
+        self.values.ensure(row + 1, col + 1)
         self._index_group(group)
         return group
 
@@ -306,10 +418,10 @@ class Sheet:
     def formula_at(self, ref: str | tuple[int, int]) -> str | None:
         """The formula text of one cell as Excel would show it (with '='), or None."""
         row, col = _cell_of(ref)
-        hit = self._owners().get((row, col))
-        if hit is None:
+        gi = self._owner_of(row, col)
+        if gi is None:
             return None
-        g = self.groups[hit[0]]
+        g = self.groups[gi]
         if g.array is not None:
             return "{=" + g.text + "}"
         if (row, col) == g.anchor:
@@ -355,6 +467,7 @@ class Book:
         self.sheets: list[Sheet] = []
         self.names: list[DefinedName] = []
         self.calc_props: dict[str, str] = {}
+        self.tables: list[Table] = []
         self.has_vba = False
         self.parts: dict[str, str] = {}     # sheet name -> worksheet part, for books read from a file
 
@@ -391,6 +504,74 @@ class Book:
         dn = DefinedName(name, refers_to, scope, hidden)
         self.names.append(dn)
         return dn
+
+    # --- tables ---------------------------------------------------------------
+
+    def find_table(self, name: str) -> Table | None:
+        """Table names are workbook-wide and case-insensitive, as in Excel."""
+        key = name.casefold()
+        for t in self.tables:
+            if t.name.casefold() == key:
+                return t
+        return None
+
+    def table_at(self, sheet: str, row: int, col: int) -> Table | None:
+        """The table whose rectangle holds the cell, if any."""
+        key = sheet.casefold()
+        for t in self.tables:
+            if t.sheet.casefold() == key and t.area.contains(row, col):
+                return t
+        return None
+
+    def add_table(self, sheet: str, ref: str | Area, name: str, columns: list[str] | None = None, *,
+                  totals: dict[str, str] | None = None, style: str | None = "TableStyleMedium2") -> Table:
+        """Make an Excel Table over `ref` (header row included, plus a totals
+        row when `totals` maps column names to a totals function such as
+        "sum" or "average").  `columns` are written into the header row; by
+        default the header cells already there name the columns."""
+        s = self[sheet]
+        area = parse_area(ref) if isinstance(ref, str) else ref
+        if self.find_table(name) is not None or self.lookup_name(name, None) is not None:
+            raise UserError(f"a table or name called {name!r} already exists")
+        if not _TABLE_NAME.fullmatch(name) or is_cell_name(name):
+            raise UserError(f"{name!r} is not a valid table name")
+        for other in self.tables:
+            if other.sheet.casefold() == s.name.casefold() and _overlap(other.area, area):
+                raise UserError(f"table {name} would overlap table {other.name}")
+        if columns is None:
+            columns = [s.value((area.r0, c)) for c in range(area.c0, area.c1 + 1)]
+        else:
+            s.set_values((area.r0, area.c0), [list(columns)])
+        if len(columns) != area.width or not all(isinstance(c, str) and c for c in columns):
+            raise UserError(f"table {name} needs {area.width} column names (texts), got {columns!r}")
+        if len({c.casefold() for c in columns}) != len(columns):
+            raise UserError(f"table {name} has repeated column names")
+        table = Table(name, s.name, area, [TableColumn(c) for c in columns], 1, 1 if totals else 0, style)
+        if totals:
+            r = area.r1
+            for col_name, fn in totals.items():
+                i = table.column_index(col_name)
+                if i is None or fn not in TABLE_TOTALS:
+                    raise UserError(f"table {name}: cannot total column {col_name!r} with {fn!r}")
+                table.columns[i].totals_function = fn
+                column = structured_text(StructRef(name, (), table.columns[i].name))
+                s.set_formula((r, area.c0 + i), f"SUBTOTAL({TABLE_TOTALS[fn]},{column})")
+        self.tables.append(table)
+        return table
+
+    def calculated_column(self, table: str, column: str, formula: str) -> FormulaGroup:
+        """Fill a table column's data rows with one formula, as Excel's
+        calculated columns do (the formula may use [@Col] references)."""
+        t = self.find_table(table)
+        if t is None:
+            raise UserError(f"no table named {table!r}")
+        i = t.column_index(column)
+        if i is None:
+            raise UserError(f"table {table} has no column {column!r}")
+        first, last = t.data_rows
+        c = t.area.c0 + i
+        t.columns[i].formula = _strip_eq(formula)
+        return self[t.sheet].fill(Area(first, c, last, c), formula)
 
     def lookup_name(self, name: str, sheet: str | None) -> DefinedName | None:
         """Resolve as Excel does: a name local to `sheet` wins over a global one."""
@@ -431,6 +612,13 @@ class Book:
             return sheet, parse_area(ref.replace("$", ""))
         except ValueError:
             raise UserError(f"{text} is not a cell range") from None
+
+
+_TABLE_NAME = re.compile(r"[A-Za-z_\\][\w.]*")
+
+
+def _overlap(a: Area, b: Area) -> bool:
+    return a.r0 <= b.r1 and b.r0 <= a.r1 and a.c0 <= b.c1 and b.c0 <= a.c1
 
 
 def _same_scope(a: str | None, b: str | None) -> bool:

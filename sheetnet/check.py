@@ -43,6 +43,7 @@ class SheetReport:
     mismatched_count: int = 0
     mismatched: list = field(default_factory=list)
     volatile: int = 0
+    external: int = 0         # read another workbook ([1]Sheet1!A1): kept their cached values
     no_cached_value: int = 0
     unsupported: dict = field(default_factory=dict)
 
@@ -54,6 +55,7 @@ class FileReport:
     seconds: dict = field(default_factory=dict)
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
+    unparsed: list = field(default_factory=list)     # "Sheet!A1: why" of formulas sheetnet cannot parse
 
     def total(self, attr: str) -> int:
         return sum(getattr(s, attr) for s in self.sheets)
@@ -83,8 +85,10 @@ class FileReport:
             "mismatched_count": self.total("mismatched_count"),
             "mismatched": mismatched,
             "volatile": self.total("volatile"),
+            "external": self.total("external"),
             "no_cached_value": self.total("no_cached_value"),
             "unsupported": self.unsupported,
+            "unparsed": self.unparsed[:MAX_LISTED],
             "rtol": self.rtol,
             "atol": self.atol,
             "seconds": self.seconds,
@@ -137,6 +141,7 @@ def check_file(path: str, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
     except UserError as exc:       # circular references: name the file too
         raise type(exc)(f"{path}: {exc}") from None
     t3 = time.perf_counter()
+    report.unparsed = [f"{sheet}!{cell_name(r, c)}: {why}" for sheet, (r, c), why in engine.parse_failures]
     frozen = _frozen_masks(engine)
     for sheet in book.sheets:
         rr, cc, ck, cn, co = stored[sheet.name]
@@ -163,6 +168,8 @@ def _frozen_masks(engine: Engine) -> dict:
         entry = out.setdefault(s.name, {})
         if b.tree is None:
             reason = "(formula sheetnet cannot parse)"
+        elif b.external:
+            reason = "external"
         elif b.unsupported:
             reason = ",".join(b.unsupported)
         else:
@@ -186,6 +193,8 @@ def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol, outcom
             skip[i] = True
             if reason == "volatile":
                 rep.volatile += 1
+            elif reason == "external":
+                rep.external += 1
             else:
                 for name in reason.split(","):
                     rep.unsupported[name] = rep.unsupported.get(name, 0) + 1
@@ -265,6 +274,10 @@ def format_report(rep: FileReport, worst: int = 5) -> str:
                      f"{s.mismatched_count:>10} {s.volatile:>9}  {uns}")
     lines.append(f"  {'all':<20} {rep.total('cells'):>9} {rep.total('compared'):>9} {rep.total('matched'):>9} "
                  f"{rep.total('mismatched_count'):>10} {rep.total('volatile'):>9}")
+    external = rep.total("external")
+    if external:
+        lines.append(f"  {external} formula cell(s) read other workbooks (external references) and kept "
+                     "their cached values")
     no_cache = rep.total("no_cached_value")
     if no_cache:
         lines.append(f"  {no_cache} formula cell(s) carry no cached value and were not compared")

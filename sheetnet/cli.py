@@ -45,8 +45,9 @@ def _check(args) -> int:
     for r in incomplete:
         if not args.json:
             names = ", ".join(f"{k} x{v}" for k, v in sorted(r.unsupported.items()))
+            where = f"; first unparsable formula: {r.unparsed[0]}" if r.unparsed else ""
             print(f"sheetnet: error: {r.path}: {sum(r.unsupported.values())} formula cell(s) use what sheetnet "
-                  f"cannot calculate ({names}); they kept their stored values and the rest was checked",
+                  f"cannot calculate ({names}); they kept their stored values and the rest was checked{where}",
                   file=sys.stderr)
     return 2 if failed_inputs or incomplete else 0
 

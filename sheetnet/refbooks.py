@@ -270,3 +270,32 @@ def _short_reason(verdict: str) -> str:
 def _cell_key(cell: str):
     m = re.match(r"([A-Z]+)(\d+)", cell)
     return (int(m.group(2)), len(m.group(1)), m.group(1))
+
+
+def prune_expectations(path: Path, results: list) -> int:
+    """Remove the lines of an expectation file whose cells match now (or no
+    longer exist), keeping every other line as it is; a '*' line goes when
+    its workbook has no failing cell left.  Returns the lines removed."""
+    if not path.exists():
+        return 0
+    failing = {r.book.name: {k for k, v in r.outcomes.items() if is_problem(v)} for r in results}
+    kept, removed = [], 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = _EXPECTATION.match(line.strip())
+        if m is None or m.group(1) not in failing:
+            kept.append(line)
+            continue
+        file, ref = m.group(1), m.group(2)
+        if ref == WHOLE_FILE:
+            stale = not failing[file]
+        else:
+            sheet, cell = ref.rsplit("!", 1)
+            if sheet.startswith("'"):
+                sheet = sheet[1:-1].replace("''", "'")
+            stale = (sheet, cell) not in failing[file]
+        if stale:
+            removed += 1
+        else:
+            kept.append(line)
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return removed

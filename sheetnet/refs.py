@@ -83,6 +83,12 @@ class Area:
         first = cell_name(self.r0, self.c0)
         return first if self.size == 1 else f"{first}:{cell_name(self.r1, self.c1)}"
 
+    @property
+    def absolute(self) -> str:
+        """"$H$2:$V$16" ("$V$41" for one cell)."""
+        first = cell_name(self.r0, self.c0, True, True)
+        return first if self.size == 1 else f"{first}:{cell_name(self.r1, self.c1, True, True)}"
+
     def contains(self, row: int, col: int) -> bool:
         return self.r0 <= row <= self.r1 and self.c0 <= col <= self.c1
 
@@ -91,6 +97,29 @@ class Area:
         for r in range(self.r0, self.r1 + 1):
             for c in range(self.c0, self.c1 + 1):
                 yield r, c
+
+    def offset(self, rows: int = 0, cols: int = 0) -> "Area":
+        """The same shape moved down `rows` and right `cols`."""
+        return Area(self.r0 + rows, self.c0 + cols, self.r1 + rows, self.c1 + cols)
+
+    def cell(self, i: int = 0, j: int = 0) -> "Area":
+        """The one-cell area at row i, column j of this one (0-based, from its top-left)."""
+        return Area(self.r0 + i, self.c0 + j, self.r0 + i, self.c0 + j)
+
+
+def area(r0: int, c0: int, r1: int | None = None, c1: int | None = None) -> Area:
+    """The area from (r0, c0) to (r1, c1), 0-based and inclusive; one cell without r1, c1."""
+    return Area(r0, c0, r0 if r1 is None else r1, c0 if c1 is None else c1)
+
+
+def span(r0: int, c0: int, r1: int, c1: int, absolute: bool = False) -> str:
+    """Range text that always names both corners: "B3:B7", "$B$3:$B$3"."""
+    return f"{cell_name(r0, c0, absolute, absolute)}:{cell_name(r1, c1, absolute, absolute)}"
+
+
+def absolute_ref(a: Area, sheet: str | None = None) -> str:
+    """"$H$2:$V$16", or qualified with its sheet: "dotprod!$H$2:$V$16", "'my sheet'!$A$1"."""
+    return qualified(sheet, a.absolute)
 
 
 def cell_name(row: int, col: int, row_abs: bool = False, col_abs: bool = False) -> str:

@@ -11,13 +11,20 @@ import pytest
 from sheetnet.check import check_file
 from sheetnet.cli import main
 from sheetnet.engine import Engine
-from sheetnet.lessons import builders
-from sheetnet.lessons.collab import roles
-from sheetnet.lessons.collab.builder import build_workbook, initial_inputs
-from sheetnet.lessons.collab.layout import SHEETS, collab_layout, ref
+from sheetnet.lessons import Roles, all_lessons
+from sheetnet.lessons.collab.inputs import initial_inputs
+from sheetnet.lessons.collab.layout import SHEETS, collab_layout
 from sheetnet.lessons.collab.ratings import read_ratings, select_top
+from sheetnet.lessons.collab.sheet import build_workbook
+from sheetnet.refs import absolute_ref
 from sheetnet.xlsx.reader import read_workbook
 from sheetnet.xlsx.writer import write_workbook
+
+
+def roles(book) -> dict:
+    """{sheet: {role: Area}}, read back from the workbook's defined names."""
+    found = Roles.from_book(book)
+    return {s.name: found.on(s.name) for s in book.sheets}
 
 
 def build(tmp_path, *args, name="collab.xlsx"):
@@ -45,9 +52,9 @@ def make_ratings_csv(path, n=2000, users=60, movies=80, seed=3, sep=",", header=
 # --- the default workbook --------------------------------------------------------------------------
 
 
-def test_builder_is_discovered():
-    b = builders()["collab"]
-    assert b.default_out == "workbooks/collab_filter.xlsx"
+def test_lesson_is_discovered():
+    b = all_lessons()["collab"]
+    assert b.default_out == "workbooks/collab_filter.xlsx" and b.rows is not None
 
 
 def test_default_build(tmp_path, capsys):
@@ -65,9 +72,9 @@ def test_default_build(tmp_path, capsys):
     assert found["movielens_1hot"]["rmse"].a1 == "BH210" and found["movielens_emb"]["rmse"].a1 == "Y210"
     assert found["dotprod"]["ratings"].a1 == "H2:V16" and found["dotprod"]["user_factors"].a1 == "B25:F39"
     inputs = initial_inputs(select_top(read_ratings(_fixture()), 15, 15))
-    lay = collab_layout(15, 15, 5, 206, len(inputs.vocabulary), len(inputs.text))
-    for sheet, layout in lay.sheets().items():
-        assert found[sheet] == layout.roles()
+    expected = collab_layout(15, 15, 5, 206, len(inputs.vocabulary), len(inputs.text)).roles()
+    for sheet in SHEETS:
+        assert found[sheet] == expected.on(sheet)
     # exact MATCH by default, and a note says why
     s = book["movielens_emb"]
     assert s.formula_at("L3") == "=MATCH(I3,$B$4:$B$18,0)"
@@ -91,7 +98,7 @@ def test_every_model_sheet_has_a_solver_model(tmp_path):
     found = roles(book)
     for sheet, model in models.items():
         assert model.problems == []
-        assert model.objective == ref(found[sheet]["rmse"], sheet)
+        assert model.objective == absolute_ref(found[sheet]["rmse"], sheet)
         assert model.goal == "min" and model.engine == "GRG Nonlinear"
         sheet_obj, objective = book.resolve_area(model.objective)
         assert sheet_obj.formula_at((objective.r0, objective.c0)).startswith("=SQRT(")
@@ -324,6 +331,6 @@ def test_written_values_are_the_engines(tmp_path):
     path = tmp_path / "w.xlsx"
     write_workbook(made.book, str(path))
     stored = read_workbook(str(path))
-    d = made.layout.dotprod
+    rmse = made.roles["dotprod", "rmse"].area
     e = Engine(made.book).recalc()
-    assert stored["dotprod"].value(d.rmse.a1) == e.value("dotprod", d.rmse.a1)
+    assert stored["dotprod"].value(rmse.a1) == e.value("dotprod", rmse.a1)

@@ -12,7 +12,7 @@ import pytest
 
 from sheetnet.engine import Engine
 from sheetnet.lessons.collab import mirror
-from sheetnet.lessons.collab.builder import build_workbook
+from sheetnet.lessons.collab.sheet import build_workbook
 from sheetnet.lessons.collab.faithful import inputs_from_workbook
 from sheetnet.lessons.collab.layout import SHEETS
 from sheetnet.lessons.collab.ratings import lesson_ratings, select_top

@@ -9,14 +9,22 @@ from hypothesis import strategies as st
 
 from sheetnet.engine import Engine
 from sheetnet.lessons.collab import mirror
-from sheetnet.lessons.collab.builder import CollabInputs, build_workbook, initial_inputs
+from sheetnet.lessons.collab.inputs import CollabInputs, initial_inputs
 from sheetnet.lessons.collab.ratings import Ratings, lesson_ratings, select_top
+from sheetnet.lessons.collab.sheet import build_workbook
 
 RTOL = 1e-12
+DOT, BIAS, OH, EM, WORDS = "dotprod", "bias", "movielens_1hot", "movielens_emb", "word_emb"
 
 
-def values(engine, sheet, area):
-    return engine.values(sheet, area.a1)
+def reader(made, engine):
+    """v(sheet, role) -> the role's computed values; v1 -> its single value."""
+    def v(sheet, role):
+        return made.roles.values(engine, sheet, role)
+
+    def v1(sheet, role):
+        return float(v(sheet, role)[0, 0])
+    return v, v1
 
 
 @pytest.fixture(scope="module")
@@ -28,60 +36,56 @@ def default_made():
 
 def test_dotprod_and_bias_match_the_mirror(default_made):
     inputs, made, e = default_made
-    lay = made.layout.dotprod
+    v, v1 = reader(made, e)
     ratings = inputs.ratings.crosstab()
-    assert np.array_equal(values(e, "dotprod", lay.ratings), ratings, equal_nan=True)
+    assert np.array_equal(v(DOT, "ratings"), ratings, equal_nan=True)
     preds = mirror.predictions(inputs.user_factors, inputs.movie_factors, ratings)
-    np.testing.assert_allclose(values(e, "dotprod", lay.predictions), preds, rtol=RTOL)
-    rmse = e.value("dotprod", (lay.rmse.r0, lay.rmse.c0))
+    np.testing.assert_allclose(v(DOT, "predictions"), preds, rtol=RTOL)
+    rmse = v1(DOT, "rmse")
     assert rmse == pytest.approx(mirror.rmse(ratings, preds), rel=RTOL)
 
-    b = made.layout.bias
     bpreds = mirror.bias_predictions(inputs.bias_user_factors, inputs.bias_movie_factors, inputs.user_bias,
                                      inputs.movie_bias, ratings)
-    np.testing.assert_allclose(values(e, "bias", b.predictions), bpreds, rtol=RTOL)
+    np.testing.assert_allclose(v(BIAS, "predictions"), bpreds, rtol=RTOL)
     # biases start at 0 and the factors are dotprod's: the same starting RMSE
-    assert e.value("bias", (b.rmse.r0, b.rmse.c0)) == pytest.approx(rmse, rel=RTOL)
+    assert v1(BIAS, "rmse") == pytest.approx(rmse, rel=RTOL)
 
 
 def test_onehot_and_emb_sheets_match_the_mirror_and_dotprod(default_made):
     inputs, made, e = default_made
+    v, v1 = reader(made, e)
     r = inputs.ratings
     movie_table = inputs.movie_factors.T
     want = mirror.onehot_sheet(r.user + 1, r.movie + 1, inputs.user_factors, movie_table, r.rating)
-    oh = made.layout.onehot
-    np.testing.assert_array_equal(values(e, oh.sheet, oh.user_index)[:, 0], r.user + 1)
-    np.testing.assert_array_equal(values(e, oh.sheet, oh.movie_index)[:, 0], r.movie + 1)
-    np.testing.assert_array_equal(values(e, oh.sheet, oh.user_onehot), want["user_onehot"])
-    np.testing.assert_array_equal(values(e, oh.sheet, oh.movie_onehot), want["movie_onehot"])
+    np.testing.assert_array_equal(v(OH, "user_index")[:, 0], r.user + 1)
+    np.testing.assert_array_equal(v(OH, "movie_index")[:, 0], r.movie + 1)
+    np.testing.assert_array_equal(v(OH, "user_onehot"), want["user_onehot"])
+    np.testing.assert_array_equal(v(OH, "movie_onehot"), want["movie_onehot"])
     for role in ("user_activations", "movie_activations"):
-        np.testing.assert_allclose(values(e, oh.sheet, getattr(oh, role)), want[role], rtol=RTOL)
-    np.testing.assert_allclose(values(e, oh.sheet, oh.predictions)[:, 0], want["predictions"], rtol=RTOL)
-    np.testing.assert_allclose(values(e, oh.sheet, oh.errors)[:, 0], want["errors"], rtol=RTOL)
+        np.testing.assert_allclose(v(OH, role), want[role], rtol=RTOL)
+    np.testing.assert_allclose(v(OH, "predictions")[:, 0], want["predictions"], rtol=RTOL)
+    np.testing.assert_allclose(v(OH, "errors")[:, 0], want["errors"], rtol=RTOL)
 
-    em = made.layout.emb
     got = mirror.emb_sheet(r.user + 1, r.movie + 1, inputs.user_factors, movie_table, r.rating)
-    np.testing.assert_array_equal(values(e, em.sheet, em.user_activations), got["user_activations"])
-    np.testing.assert_array_equal(values(e, em.sheet, em.movie_activations), got["movie_activations"])
-    np.testing.assert_allclose(values(e, em.sheet, em.predictions)[:, 0], got["predictions"], rtol=RTOL)
+    np.testing.assert_array_equal(v(EM, "user_activations"), got["user_activations"])
+    np.testing.assert_array_equal(v(EM, "movie_activations"), got["movie_activations"])
+    np.testing.assert_allclose(v(EM, "predictions")[:, 0], got["predictions"], rtol=RTOL)
 
     # the lesson's point: the same RMSE three ways
-    rmse_dot = e.value("dotprod", (made.layout.dotprod.rmse.r0, made.layout.dotprod.rmse.c0))
-    rmse_1hot = e.value(oh.sheet, (oh.rmse.r0, oh.rmse.c0))
-    rmse_emb = e.value(em.sheet, (em.rmse.r0, em.rmse.c0))
+    rmse_dot, rmse_1hot, rmse_emb = v1(DOT, "rmse"), v1(OH, "rmse"), v1(EM, "rmse")
     assert rmse_1hot == pytest.approx(want["rmse"], rel=RTOL)
     assert rmse_emb == pytest.approx(got["rmse"], rel=RTOL)
     assert rmse_1hot == pytest.approx(rmse_dot, rel=RTOL) and rmse_emb == pytest.approx(rmse_dot, rel=RTOL)
     # identical predictions, bit for bit, in the generated workbook
-    np.testing.assert_array_equal(values(e, oh.sheet, oh.predictions), values(e, em.sheet, em.predictions))
+    np.testing.assert_array_equal(v(OH, "predictions"), v(EM, "predictions"))
 
 
 def test_word_sheet_matches_the_mirror(default_made):
     inputs, made, e = default_made
-    w = made.layout.words
+    v, _ = reader(made, e)
     ids = mirror.word_ids(inputs.text, inputs.vocabulary)
-    np.testing.assert_array_equal(values(e, w.sheet, w.word_ids)[:, 0], ids)
-    np.testing.assert_array_equal(values(e, w.sheet, w.word_vectors), mirror.word_vectors(inputs.embeddings, ids))
+    np.testing.assert_array_equal(v(WORDS, "word_ids")[:, 0], ids)
+    np.testing.assert_array_equal(v(WORDS, "word_vectors"), mirror.word_vectors(inputs.embeddings, ids))
     # case is ignored, as spreadsheets do: capitalised words of the text find their lower-case entry
     assert any(word != word.lower() for word in inputs.text)
     assert inputs.vocabulary == sorted(inputs.vocabulary)
@@ -144,20 +148,19 @@ def test_onehot_and_emb_give_identical_predictions(case):
                           base.vocabulary, base.embeddings, base.text)
     made = build_workbook(inputs, sigmoid_range=y_range)
     e = Engine(made.book).recalc()
-    oh, em = made.layout.onehot, made.layout.emb
-    p_onehot = values(e, oh.sheet, oh.predictions)[:, 0]
-    p_emb = values(e, em.sheet, em.predictions)[:, 0]
+    v, v1 = reader(made, e)
+    p_onehot = v(OH, "predictions")[:, 0]
+    p_emb = v(EM, "predictions")[:, 0]
     np.testing.assert_array_equal(p_onehot, p_emb)
-    np.testing.assert_array_equal(values(e, em.sheet, em.user_index)[:, 0], ratings.user + 1)
-    np.testing.assert_array_equal(values(e, em.sheet, em.movie_index)[:, 0], ratings.movie + 1)
+    np.testing.assert_array_equal(v(EM, "user_index")[:, 0], ratings.user + 1)
+    np.testing.assert_array_equal(v(EM, "movie_index")[:, 0], ratings.movie + 1)
     want = mirror.emb_sheet(ratings.user + 1, ratings.movie + 1, uf, mf.T, ratings.rating, y_range)
     np.testing.assert_allclose(p_emb, want["predictions"], rtol=1e-12, atol=1e-12)
-    rmse_1hot = e.value(oh.sheet, (oh.rmse.r0, oh.rmse.c0))
-    assert rmse_1hot == e.value(em.sheet, (em.rmse.r0, em.rmse.c0))
+    rmse_1hot = v1(OH, "rmse")
+    assert rmse_1hot == v1(EM, "rmse")
     assert rmse_1hot == pytest.approx(want["rmse"], rel=1e-12, abs=1e-12)
     # and the crosstab sheet means the same model
-    d = made.layout.dotprod
     table = ratings.crosstab()
-    np.testing.assert_allclose(values(e, d.sheet, d.predictions),
-                               mirror.predictions(uf, mf, table, y_range), rtol=1e-12, atol=1e-12)
-    assert e.value(d.sheet, (d.rmse.r0, d.rmse.c0)) == pytest.approx(rmse_1hot, rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(v(DOT, "predictions"), mirror.predictions(uf, mf, table, y_range),
+                               rtol=1e-12, atol=1e-12)
+    assert v1(DOT, "rmse") == pytest.approx(rmse_1hot, rel=1e-12, abs=1e-12)

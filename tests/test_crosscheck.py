@@ -13,8 +13,8 @@ torch = pytest.importorskip("torch")
 
 from sheetnet import crosscheck as C
 from sheetnet.cli import main
-from sheetnet.torchref import QUANTITIES
-from sheetnet.torchref.devices import Tol, available_devices, cuda_available
+from sheetnet.crosscheck import Tol
+from sheetnet.devices import available_devices, cuda_available
 
 DEVICES = available_devices()
 DTYPES = ["float64", "float32"]
@@ -24,7 +24,7 @@ _REPORTS: dict[tuple[str, str], C.Report] = {}
 def report(device: str, dtype: str) -> C.Report:
     """One cross-check of all lessons per (device, dtype), shared by the tests."""
     if (device, dtype) not in _REPORTS:
-        _REPORTS[(device, dtype)] = C.crosscheck(C.LESSONS, device=device, dtype=dtype)
+        _REPORTS[(device, dtype)] = C.crosscheck(device=device, dtype=dtype)
     return _REPORTS[(device, dtype)]
 
 
@@ -41,7 +41,7 @@ def test_every_lesson_passes(device, dtype):
     rep = report(device, dtype)
     assert rep.ok, _failures(rep)
     assert rep.dtype == dtype and rep.device.startswith(device)
-    assert {r.lesson for r in rep.rows} == set(C.LESSONS)
+    assert {r.lesson for r in rep.rows} == set(C.checked_lessons())
     for r in rep.rows:
         assert len(r.forms) >= 3 and {f.kind for f in r.forms} == {"sheet", "mirror", "torch"}, r.quantity
         assert r.max_abs_diff == max(r.sheet_mirror_diff, r.torch_diff)
@@ -56,16 +56,19 @@ def test_the_quantities_the_issue_names_are_there():
         + [f"{s}.{q}" for s in ("basic", "momentum", "rmsprop", "adam", "adam_ann") for q in ("parameters", "error")],
         "entropy": ["softmax", "safe_softmax", "sigmoid", "bce_base10", "bce_natural", "nll_onehot_vs_lookup",
                     "ce_base10", "ce_natural", "ln10_factor"],
+        "conv": ["conv1", "conv2", "dropout_mask", "dropout_kept", "maxpool", "maxpool_after_dropout", "dense",
+                 "dense_dropout", "realised_dropout_rate"],
     }
     for lesson, quantities in wanted.items():
         for q in quantities:
             assert (lesson, q) in names, (lesson, q)
-    # every torchref quantity's tolerance entry is used by some row
+    # every catalogue entry judges some row (of the default run or a long one)
     keys = {(r.lesson, r.tolerance_key) for r in report("cpu", "float64").rows}
-    for q in QUANTITIES:
-        if q.name in ("finite_difference",):            # judged by the data-scaled fd_rounding entry instead
-            continue
-        assert (q.lesson, q.tolerance) in keys, q
+    keys |= {(r.lesson, r.tolerance_key) for r in C.crosscheck(["graddesc"], epochs=6).rows}
+    keys |= {(r.lesson, r.mirror_key) for r in report("cpu", "float64").rows if r.mirror_key}
+    unused = set(C.TOLERANCES) - keys
+    # graddesc/finite_difference holds for the lesson's data only: the test of the lesson's own workbook uses it
+    assert unused == {("graddesc", "finite_difference")}, unused
 
 
 def test_float64_is_exact_where_the_issue_says_so():
@@ -156,7 +159,7 @@ def test_judge_holds_sheet_and_mirror_to_their_own_bound():
 
 
 def test_every_tolerance_has_a_reason():
-    for entry in C.EXTRA_TOLERANCES.values():
+    for entry in C.TOLERANCES.values():
         assert len(entry.why) > 60
         assert entry.float32.atol >= entry.float64.atol and entry.float32.rtol >= entry.float64.rtol
     for r in report("cpu", "float64").rows:
@@ -193,12 +196,20 @@ def test_command_explain(capsys):
     assert "need not agree bit for bit" in out and "fd_excess_b = h (" in out
 
 
+def _replace_rows(monkeypatch, rows):
+    """Make the entropy lesson publish ``rows(setting)`` instead of its own."""
+    import dataclasses
+
+    from sheetnet.lessons import entropy
+    monkeypatch.setattr(entropy, "LESSON", dataclasses.replace(entropy.LESSON, rows=rows))
+
+
 def test_a_failing_row_exits_1(monkeypatch, capsys):
-    def broken(device, dtype, inputs=None):
+    def broken(setting, inputs=None):
         return [C.Row("entropy", "broken", "A1", [C.Form("sheet", C.SHEET, [1.0]), C.Form("mirror", C.MIRROR, [1.0]),
                                                   C.Form("torch", C.TORCH, [1.5])], "softmax")]
 
-    monkeypatch.setattr(C, "entropy_rows", broken)
+    _replace_rows(monkeypatch, broken)
     assert main(["crosscheck", "--lesson", "entropy"]) == 1
     out = capsys.readouterr().out
     assert "FAIL (sheet vs torch)" in out and "FAIL: 1 of 1 rows disagree" in out
@@ -208,11 +219,11 @@ def test_a_failing_row_exits_1(monkeypatch, capsys):
 
 
 def test_non_finite_gaps_are_null_in_json(monkeypatch, capsys):
-    def broken(device, dtype, inputs=None):
+    def broken(setting, inputs=None):
         return [C.Row("entropy", "nan", "A1", [C.Form("sheet", C.SHEET, [np.nan]), C.Form("mirror", C.MIRROR, [1.0]),
                                                C.Form("torch", C.TORCH, [1.0])], "softmax")]
 
-    monkeypatch.setattr(C, "entropy_rows", broken)
+    _replace_rows(monkeypatch, broken)
     assert main(["crosscheck", "--lesson", "entropy", "--json"]) == 1
     row = json.loads(capsys.readouterr().out)["rows"][0]
     assert row["max_abs_diff"] is None and row["ok"] is False
@@ -231,7 +242,8 @@ def _one_line_error(capsys, argv, *needles):
 
 
 def test_unknown_lesson_is_one_line_exit_2(capsys):
-    _one_line_error(capsys, ["crosscheck", "--lesson", "colab"], "--lesson", "colab", "collab, graddesc, entropy")
+    _one_line_error(capsys, ["crosscheck", "--lesson", "colab"], "--lesson", "colab",
+                    ", ".join(C.checked_lessons()))
     _one_line_error(capsys, ["crosscheck", "--lesson", "collab,nope"], "nope")
     _one_line_error(capsys, ["crosscheck", "--lesson", ","], "--lesson")
 
@@ -249,9 +261,16 @@ def test_cuda_without_cuda_is_one_clear_line(capsys):
     assert "use --device cpu" in line
 
 
-def test_tolerance_table_matches_the_torchref_one():
-    for (lesson, key), entry in C.EXTRA_TOLERANCES.items():
-        assert C.tolerance_entry(lesson, key) is entry
-    assert C.tolerance_entry("collab", "embedding").float64 == Tol(0.0)
+def test_one_tolerance_catalogue():
+    """Every lesson declares its entries in one catalogue; each judges torch in both dtypes."""
+    for (lesson, key), entry in C.TOLERANCES.items():
+        assert C.tolerance_entry(lesson, key) is entry and (entry.lesson, entry.key) == (lesson, key)
+        assert entry.bound([1.0], "float32") >= entry.bound([1.0], "float64")
+    assert {lesson for lesson, _ in C.TOLERANCES} == set(C.checked_lessons())
+    assert C.tolerance("collab", "embedding", "float64") == Tol(0.0)
+    assert C.tolerance("collab", "embedding", "float64").bound([3.0, -2.0]) == 0.0
+    assert C.tolerance("graddesc", "parameters", "float64").bound([25.0, -1.0]) == pytest.approx(25e-13)
     with pytest.raises(KeyError):
         C.tolerance_entry("collab", "nothing")
+    with pytest.raises(ValueError, match="declared twice"):
+        C.declare("collab", "embedding", Tol(0.0), Tol(0.0), "again")

@@ -12,6 +12,7 @@ import pytest
 from sheetnet.cli import main
 from sheetnet.engine import Engine
 from sheetnet.errors import ExcelError, UserError
+from sheetnet.lessons import Roles
 from sheetnet.lessons.entropy import (SHEETS, EntropyInputs, Layout, build_book, inputs_from_workbook, log_of,
                                       seeded_inputs)
 from sheetnet.lessons.entropy import mirror
@@ -55,7 +56,7 @@ def test_faithful_mode_is_the_lesson_cell_for_cell(original):
     """faithful=True: the same formula cells as the lesson's three sheets,
     the same formula text, and Excel's cached values to rtol 1e-9."""
     lesson = read_workbook(original)
-    book = build_book(inputs_from_workbook(original), log="base10", faithful=True)
+    book = build_book(inputs_from_workbook(original), log="base10", faithful=True).book
     engine = Engine(book).recalc()
     compared, worst = 0, 0.0
     for name in LESSON_SHEETS:
@@ -93,18 +94,18 @@ def _extra_expectations(lesson, lay: Layout) -> dict:
         exps = [sm.value((r, c + 2)) for r in range(r0, r1 + 1)]
         soft = [sm.value((r, c + 3)) for r in range(r0, r1 + 1)]
         top = int(np.argmax(scores))
-        want[f"softmax.max.{i}"] = [max(scores)]
-        want[f"softmax.shifted.{i}"] = [s - max(scores) for s in scores]
-        want[f"softmax.safe_exp.{i}"] = [e / exps[top] for e in exps]
-        want[f"softmax.safe_exp_sum.{i}"] = [sm.value((lay.sum_row, c + 2)) / exps[top]]
-        want[f"softmax.safe_softmax.{i}"] = soft
-        want[f"softmax.safe_softmax_sum.{i}"] = [sm.value((lay.sum_row, c + 3))]
+        want["softmax", f"max.{i}"] = [max(scores)]
+        want["softmax", f"shifted.{i}"] = [s - max(scores) for s in scores]
+        want["softmax", f"safe_exp.{i}"] = [e / exps[top] for e in exps]
+        want["softmax", f"safe_exp_sum.{i}"] = [sm.value((lay.sum_row, c + 2)) / exps[top]]
+        want["softmax", f"safe_softmax.{i}"] = soft
+        want["softmax", f"safe_softmax_sum.{i}"] = [sm.value((lay.sum_row, c + 3))]
     rows = range(1, lay.n_rows + 1)
-    want["entropy.bce_other"] = [lesson["entropy"].value((r, 4)) * LN10 for r in rows]   # natural = base 10 x ln 10
-    want["entropy.ratio"] = [LN10] * lay.n_rows
-    want["entropy.ln10"] = [LN10]
-    want["log_entropy.idx_pred_index"] = [le.value((r, 8)) for r in rows]                 # INDEX = OFFSET
-    want["log_entropy.nll_lookup"] = [-le.value((r, 8)) for r in rows]
+    want["entropy", "bce_other"] = [lesson["entropy"].value((r, 4)) * LN10 for r in rows]  # natural = base 10 x ln 10
+    want["entropy", "ratio"] = [LN10] * lay.n_rows
+    want["entropy", "ln_10"] = [LN10]
+    want["log_entropy", "idx_pred_index"] = [le.value((r, 8)) for r in rows]                 # INDEX = OFFSET
+    want["log_entropy", "nll_lookup"] = [-le.value((r, 8)) for r in rows]
     return want
 
 
@@ -114,14 +115,14 @@ def test_default_base10_workbook_matches_the_lesson(original):
     the same address, or (the cells it adds) the value the lesson's cached
     values imply, to rtol 1e-9."""
     lesson = read_workbook(original)
-    book = build_book(inputs_from_workbook(original), log="base10")
+    built = build_book(inputs_from_workbook(original), log="base10")
+    book, roles = built.book, built.roles
     engine = Engine(book).recalc()
-    lay = Layout.of(book)
-    assert (lay.n_classes, lay.n_images, lay.n_rows, lay.faithful) == (5, 2, 5, False)
-    roles = lay.roles()
+    lay = Layout(5, 2, 5)
+    assert {(c.sheet, c.name, c.area) for c in roles} == {(c.sheet, c.name, c.area) for c in lay.roles()}
     extra = {}
     for key, want in _extra_expectations(lesson, lay).items():
-        cells = _cells(roles[key].area)
+        cells = _cells(roles[key].area.a1)
         assert len(cells) == len(want), key
         extra.update({(roles[key].sheet, cell): (key, w) for cell, w in zip(cells, want)})
     compared = {"same address": 0, "added": 0}
@@ -160,29 +161,29 @@ SIZES = [(2, 1, 1), (5, 4, 4), (3, 6, 6), (7, 2, 2)]
 def test_every_cell_equals_the_numpy_mirror(size, log):
     classes, images, seed = size
     inputs = seeded_inputs([f"class{k}" for k in range(classes)], images, seed)
-    book = build_book(inputs, log=log)
+    built = build_book(inputs, log=log)
+    book, roles = built.book, built.roles
     engine = Engine(book).recalc()
-    lay = Layout.of(book)
-    assert (lay.n_classes, lay.n_images, lay.n_rows) == (classes, images, images)
+    assert roles["softmax", f"scores.{images}"].area.height == classes and ("softmax", f"scores.{images + 1}") \
+        not in roles and roles["entropy", "y"].area.height == images
     assert log_of(book) == log
-    roles = lay.roles()
     want = mirror.book_values(inputs, log)
-    assert set(roles) - set(want) == {"cross_entropy.true_class"}
+    assert {(c.sheet, c.name) for c in roles} - set(want) == {("cross_entropy", "true_class")}
     for key, value in want.items():
-        got = engine.values(roles[key].sheet, roles[key].area)
-        np.testing.assert_allclose(got, value, rtol=1e-13, atol=0, err_msg=key)
-    names = [engine.value("cross_entropy", cell) for cell in _cells(roles["cross_entropy.true_class"].area)]
+        got = roles.values(engine, *key)
+        np.testing.assert_allclose(got, value, rtol=1e-13, atol=0, err_msg=str(key))
+    names = [engine.value("cross_entropy", cell) for cell in roles["cross_entropy", "true_class"].area.cells()]
     assert names == [inputs.classes[t] for t in inputs.targets]
 
 
 @pytest.mark.parametrize("faithful,log", [(False, "natural"), (False, "base10"), (True, "base10")])
 def test_roles_cover_every_formula_cell(faithful, log):
-    book = build_book(seeded_inputs(images=3), log=log, faithful=faithful)
-    roles = Layout.of(book).roles()
-    assert Layout.of(book).faithful is faithful
+    book = build_book(seeded_inputs(images=3), log=log, faithful=faithful).book
+    roles = Roles.from_book(book)              # read back from the defined names
+    assert (("softmax", "max.1") in roles) is not faithful
     covered = {name: set() for name in SHEETS}
-    for cells in roles.values():
-        covered[cells.sheet].update(_cells(cells.area))
+    for cells in roles:
+        covered[cells.sheet].update(cells.area.cells())
     for name in SHEETS:
         assert _formula_cells(book[name]) <= covered[name], name
     engine = Engine(book).recalc()
@@ -193,17 +194,18 @@ def test_roles_cover_every_formula_cell(faithful, log):
 
 def test_both_bases_and_the_factor():
     inputs = seeded_inputs(images=5, seed=3)
-    nat = Engine(build_book(inputs, log="natural")).recalc()
-    b10 = Engine(build_book(inputs, log="base10")).recalc()
+    nat = Engine(build_book(inputs, log="natural").book).recalc()
+    b10 = Engine(build_book(inputs, log="base10").book).recalc()
     roles = Layout(5, 5, 5).roles()
-    v = lambda e, key: e.values(roles[key].sheet, roles[key].area)
+    v = lambda e, key: roles.values(e, *key)   # noqa: E731
     assert nat.value("entropy", "H8") == b10.value("entropy", "H8") == LN10
-    np.testing.assert_allclose(v(nat, "entropy.bce_sum"), v(b10, "entropy.bce_sum") * LN10, rtol=1e-14)
-    np.testing.assert_allclose(v(nat, "entropy.bce_other"), v(b10, "entropy.bce_if"), rtol=1e-15)
-    np.testing.assert_allclose(v(nat, "entropy.ratio"), LN10, rtol=1e-14)
-    np.testing.assert_allclose(v(nat, "cross_entropy.loss"), v(b10, "cross_entropy.loss_other"), rtol=1e-15)
-    np.testing.assert_allclose(v(nat, "cross_entropy.mean_ratio"), LN10, rtol=1e-14)
-    np.testing.assert_allclose(v(b10, "cross_entropy.mean_ratio"), LN10, rtol=1e-14)
+    np.testing.assert_allclose(v(nat, ("entropy", "bce_sum")), v(b10, ("entropy", "bce_sum")) * LN10, rtol=1e-14)
+    np.testing.assert_allclose(v(nat, ("entropy", "bce_other")), v(b10, ("entropy", "bce_if")), rtol=1e-15)
+    np.testing.assert_allclose(v(nat, ("entropy", "ratio")), LN10, rtol=1e-14)
+    np.testing.assert_allclose(v(nat, ("cross_entropy", "loss")), v(b10, ("cross_entropy", "loss_other")),
+                               rtol=1e-15)
+    np.testing.assert_allclose(v(nat, ("cross_entropy", "mean_ratio")), LN10, rtol=1e-14)
+    np.testing.assert_allclose(v(b10, ("cross_entropy", "mean_ratio")), LN10, rtol=1e-14)
     for kind, (natural, base10) in Layout(5, 5, 5).natural_and_base10("natural").items():
         b10_natural, b10_base10 = Layout(5, 5, 5).natural_and_base10("base10")[kind]
         np.testing.assert_allclose(v(nat, natural), v(b10, b10_natural), rtol=1e-15)
@@ -212,7 +214,7 @@ def test_both_bases_and_the_factor():
 
 
 def test_safe_softmax_survives_huge_outputs_the_naive_one_does_not():
-    book = build_book(seeded_inputs(images=2), log="natural")
+    book = build_book(seeded_inputs(images=2), log="natural").book
     engine = Engine(book).recalc()
     for score in (709.0, 710.0, 1e6, -1e6):
         engine.set_value("softmax", "B3", score)
@@ -231,8 +233,8 @@ def test_safe_softmax_survives_huge_outputs_the_naive_one_does_not():
 
 def test_default_match_is_exact_and_faithful_keeps_the_lesson_s():
     inputs = seeded_inputs(images=2)
-    default = build_book(inputs, log="base10")
-    faithful = build_book(inputs, log="base10", faithful=True)
+    default = build_book(inputs, log="base10").book
+    faithful = build_book(inputs, log="base10", faithful=True).book
     assert default["log_entropy"].formula_at("H2") == "=MATCH(1,B2:C2,0)"
     assert faithful["log_entropy"].formula_at("H2") == "=MATCH(1,B2:C2)"
     assert default["cross_entropy"].formula_at("AC4") == "=MATCH(1,X4:AB4,0)"
@@ -264,7 +266,7 @@ def test_build_command_writes_a_deterministic_workbook(tmp_path, capsys):
     assert main(["check", str(a)]) == 0
     book = read_workbook(str(a))
     assert [s.name for s in book.sheets] == list(SHEETS)
-    assert Layout.of(book) == Layout(3, 3, 3) and log_of(book) == "base10"
+    assert Roles.from_book(book).on("softmax") == Layout(3, 3, 3).roles().on("softmax") and log_of(book) == "base10"
     assert book["softmax"].value("A5") == "plane" and book["softmax"].formula_at("C3") == "=EXP(B3)"
 
 

@@ -17,13 +17,13 @@ REL = 1e-13
 
 
 def _books():
-    yield "default", build_book(seeded_inputs(), log="natural")          # what `sheetnet build entropy` writes
-    yield "base10", build_book(seeded_inputs(), log="base10")
-    yield "sizes", build_book(seeded_inputs(("ant", "bee", "cow"), 7, 3), log="natural")
+    yield "default", build_book(seeded_inputs(), log="natural").book          # what `sheetnet build entropy` writes
+    yield "base10", build_book(seeded_inputs(), log="base10").book
+    yield "sizes", build_book(seeded_inputs(("ant", "bee", "cow"), 7, 3), log="natural").book
     if os.path.exists(LESSON):
         lesson = inputs_from_workbook(LESSON)
-        yield "lesson", build_book(lesson, log="base10")
-        yield "faithful", build_book(lesson, log="base10", faithful=True)   # approximate MATCH included
+        yield "lesson", build_book(lesson, log="base10").book
+        yield "faithful", build_book(lesson, log="base10", faithful=True).book   # approximate MATCH included
 
 
 def test_libreoffice_recalculation_equals_the_cached_values(libreoffice, tmp_path):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sheetnet.engine import Engine
-from sheetnet.lessons.entropy import Layout, build_book, seeded_inputs
+from sheetnet.lessons.entropy import build_book, seeded_inputs
 from sheetnet.lessons.entropy.mirror import (EXP_LIMIT, LN10, binary_cross_entropy, binary_cross_entropy_if,
                                              cross_entropy, cross_entropy_lookup, cross_entropy_onehot, match_index,
                                              onehot, safe_softmax, sigmoid, softmax)
@@ -155,8 +155,8 @@ def test_cross_entropy_of_uniform_scores_is_log_k():
 
 @pytest.fixture(scope="module")
 def sheet_engine():
-    book = build_book(seeded_inputs(images=4), log="natural")
-    return Engine(book).recalc(), Layout.of(book)
+    built = build_book(seeded_inputs(images=4), log="natural")
+    return Engine(built.book).recalc(), built.roles
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -165,15 +165,14 @@ def sheet_engine():
 def test_the_sheet_has_the_same_properties(sheet_engine, s, c, targets):
     """The workbook's own formulas: shift invariance, sums of 1, safe = naive,
     and the three cross-entropy forms, for random outputs and targets."""
-    engine, lay = sheet_engine
-    roles = lay.roles()
+    engine, roles = sheet_engine
 
     def run(scores):
         for i in range(1, 5):
-            engine.set_numbers("softmax", roles[f"softmax.scores.{i}"].area, scores[:, i - 1:i])
-        engine.set_numbers("cross_entropy", roles["cross_entropy.targets"].area, onehot(targets, 5))
+            engine.set_numbers("softmax", roles["softmax", f"scores.{i}"].area.a1, scores[:, i - 1:i])
+        engine.set_numbers("cross_entropy", roles["cross_entropy", "targets"].area.a1, onehot(targets, 5))
         engine.recalc()
-        v = lambda key: engine.values(roles[key].sheet, roles[key].area)
+        v = lambda key: roles.values(engine, *key.split(".", 1))   # noqa: E731  "sheet.role"
         naive = np.hstack([v(f"softmax.softmax.{i}") for i in range(1, 5)])
         safe = np.hstack([v(f"softmax.safe_softmax.{i}") for i in range(1, 5)])
         return naive, safe, v

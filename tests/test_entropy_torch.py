@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sheetnet.engine import Engine
-from sheetnet.lessons.entropy import Layout, build_book, inputs_from_workbook, seeded_inputs
+from sheetnet.lessons.entropy import build_book, inputs_from_workbook, seeded_inputs
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -29,10 +29,9 @@ def _inputs(which):
 
 
 def _sheet(inputs, log):
-    book = build_book(inputs, log=log)
-    engine = Engine(book).recalc()
-    roles = Layout.of(book).roles()
-    return lambda key: engine.values(roles[key].sheet, roles[key].area)
+    built = build_book(inputs, log=log)
+    engine = Engine(built.book).recalc()
+    return lambda key: built.roles.values(engine, *key.split(".", 1))     # "sheet.role"
 
 
 def _t(a):

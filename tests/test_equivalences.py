@@ -3,13 +3,13 @@ the engine evaluating the formulas of a generated sheet, the numpy mirror and
 PyTorch on every available device.
 
 * one-hot x W == look-up == nn.Embedding, exactly (random sizes, indices with repeats);
-* every spreadsheet optimiser: engine == sheetnet.optim == torchref.optim.train_sheet
+* every spreadsheet optimiser: engine == the numpy macros == torch (train_sheet)
   for random data and hyperparameters set through the workbook's named cells;
 * the cross-entropy forms (sum, IF, one-hot dot product, look-up) and torch agree;
 * softmax sums to 1, ignores a shift of every score, and the safe form equals the naive one.
 
 Examples are bounded (``max_examples``) so the file stays fast in CI.  Torch
-tolerances are the stated ones (sheetnet.torchref.devices / sheetnet.crosscheck);
+tolerances are the stated ones (the lessons' entries in sheetnet.crosscheck.TOLERANCES);
 engine-vs-mirror comparisons are exact wherever the mirror follows the formula's
 order of operations.
 """
@@ -27,20 +27,24 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sheetnet import optim as O
 from sheetnet.book import Book
-from sheetnet.crosscheck import EXTRA_TOLERANCES, collab_rows, entropy_rows, graddesc_rows, judge
+from sheetnet.crosscheck import EPS64, Setting, judge, tolerance
+from sheetnet.devices import available_devices
 from sheetnet.engine import Engine
 from sheetnet.lessons.collab import CollabInputs, initial_inputs
 from sheetnet.lessons.collab import mirror as CM
+from sheetnet.lessons.collab import torchref as TC
 from sheetnet.lessons.collab.ratings import Ratings
-from sheetnet.lessons.entropy import EntropyInputs, Layout, build_book
+from sheetnet.lessons.collab.rows import rows as collab_rows
+from sheetnet.lessons.entropy import EntropyInputs, build_book
 from sheetnet.lessons.entropy import mirror as EM
+from sheetnet.lessons.entropy import torchref as TS
+from sheetnet.lessons.entropy.rows import rows as entropy_rows
 from sheetnet.lessons.graddesc import build_book as graddesc_book
+from sheetnet.lessons.graddesc import mirror as O
+from sheetnet.lessons.graddesc.rows import rows as graddesc_rows
+from sheetnet.lessons.graddesc.sheet import SHEET_PARAMETERS
 from sheetnet.refs import cell_name
-from sheetnet.torchref import collab as TC
-from sheetnet.torchref import softmax as TS
-from sheetnet.torchref.devices import EPS64, available_devices, tolerance
 
 DEVICES = available_devices()
 FAST = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -146,7 +150,7 @@ def collab_cases(draw):
 def test_the_collab_workbook_for_random_ratings(device, inputs):
     """The generated collab sheets (one-hot MMULT, OFFSET look-ups, crosstab predictions, RMSEs)
     against the mirror and torch, every row of the cross-check within its tolerance."""
-    rows = [judge(r) for r in collab_rows(device, "float64", inputs)]
+    rows = [judge(r) for r in collab_rows(Setting(device), inputs)]
     assert not _failed(rows), _failed(rows)
     by = {r.quantity: r for r in rows}
     for q in ("onehot_matrix", "onehot_activations", "embedding_activations", "word_vectors"):
@@ -156,7 +160,6 @@ def test_the_collab_workbook_for_random_ratings(device, inputs):
 # =============================================================================== optimisers
 
 _WORKBOOKS: dict[tuple[int, int], tuple] = {}
-CELLS = {"lr": "D1", "h": "D2", "beta": "F1", "beta_1": "F1", "beta_2": "F2", "v_start": "H1"}
 
 
 def graddesc_workbook(points: int, epochs: int):
@@ -164,27 +167,23 @@ def graddesc_workbook(points: int, epochs: int):
     key = (points, epochs)
     if key not in _WORKBOOKS:
         x = np.arange(1.0, points + 1)
-        book, layout = graddesc_book(x, 2 * x + 30, epochs)
-        _WORKBOOKS[key] = (Engine(book), layout)
+        built = graddesc_book(x, 2 * x + 30, epochs)
+        _WORKBOOKS[key] = (Engine(built.book), built.roles)
     return _WORKBOOKS[key]
 
 
-def set_cells(engine, x, y, hypers) -> None:
+def set_cells(engine, roles, x, y, hypers) -> None:
     """The data into the data sheet, each optimiser's hyperparameters into its named cells."""
-    engine.set_numbers("data", f"A5:B{4 + x.size}", np.column_stack([x, y]))
+    engine.set_numbers("data", roles["data", "x"].area.a1, x[:, None])
+    engine.set_numbers("data", roles["data", "y"].area.a1, y[:, None])
     for opt, hp in hypers.items():
         sheet = O.SHEET_NAMES[opt]
-        values = {"lr": hp.lr}
-        if opt == "sgd":
-            values["h"] = hp.h
-        elif opt == "momentum":
-            values["beta"] = hp.beta1
-        elif opt == "rmsprop":
-            values.update(beta=hp.beta2, v_start=hp.v_init)
-        else:
-            values.update(beta_1=hp.beta1, beta_2=hp.beta2, v_start=hp.v_init)
-        for name, value in values.items():
-            engine.set_value(sheet, CELLS[name], value)
+        values = {"lr": hp.lr, "h": hp.h, "beta": hp.beta1 if opt == "momentum" else hp.beta2,
+                  "beta_1": hp.beta1, "beta_2": hp.beta2, "v_start": hp.v_init}
+        for name in SHEET_PARAMETERS[opt]:
+            if name in values:
+                cell = roles[sheet, name].area
+                engine.set_value(sheet, (cell.r0, cell.c0), values[name])
     engine.recalc()
 
 
@@ -220,9 +219,9 @@ def test_every_optimiser_engine_mirror_torch(device, case):
     for opt, hp in hypers.items():
         run = O.run(opt, x, y, epochs, hp)
         assume(run.diverged_at is None and all(abs(r.a) < 1e8 and abs(r.b) < 1e8 for r in run.records))
-    engine, layout = graddesc_workbook(x.size, epochs)
-    set_cells(engine, x, y, hypers)
-    rows = [judge(r) for r in graddesc_rows(device, "float64", epochs, x, y, hypers, (engine, layout))]
+    engine, roles = graddesc_workbook(x.size, epochs)
+    set_cells(engine, roles, x, y, hypers)
+    rows = [judge(r) for r in graddesc_rows(Setting(device, "float64", epochs), x, y, hypers, (engine, roles))]
     assert not _failed(rows), _failed(rows)
     for r in rows:
         if not r.quantity.startswith("fd_excess"):
@@ -257,7 +256,7 @@ def test_cross_entropy_forms_and_torch_agree(device, inputs):
     look-up (INDEX, OFFSET) == F.binary_cross_entropy / F.nll_loss; multi-class: look-up ==
     one-hot == F.cross_entropy == F.nll_loss(log_softmax); base 10 = natural / ln 10 --
     in the engine, the mirror and torch, for random scores, labels and probabilities."""
-    rows = [judge(r) for r in entropy_rows(device, "float64", inputs)]
+    rows = [judge(r) for r in entropy_rows(Setting(device), inputs)]
     assert not _failed(rows), _failed(rows)
     by = {r.quantity: r for r in rows}
     for q in ("bce_base10", "bce_natural", "nll_onehot_vs_lookup", "ce_base10", "ce_natural", "ln10_factor"):
@@ -286,8 +285,8 @@ def softmax_engine(K: int, N: int = 3):
     if K not in _SOFTMAX:
         inputs = EntropyInputs(tuple(f"c{k}" for k in range(K)), np.zeros((K, N)), [1.0], [0.5],
                                np.zeros(N, dtype=np.int64))
-        book = build_book(inputs, log="natural")
-        _SOFTMAX[K] = (Engine(book), Layout.of(book).roles())
+        built = build_book(inputs, log="natural")
+        _SOFTMAX[K] = (Engine(built.book), built.roles)
     return _SOFTMAX[K]
 
 
@@ -304,10 +303,10 @@ def test_softmax_sums_to_one_and_ignores_a_shift(device, scores, c):
 
     def sheet(s):
         for i in range(1, 4):
-            engine.set_numbers("softmax", roles[f"softmax.scores.{i}"].area, s[:, i - 1:i])
+            engine.set_numbers("softmax", roles["softmax", f"scores.{i}"].area.a1, s[:, i - 1:i])
         engine.recalc()
-        v = lambda key: np.hstack([engine.values("softmax", roles[f"{key}.{i}"].area) for i in range(1, 4)])  # noqa
-        return v("softmax.softmax"), v("softmax.safe_softmax"), v("softmax.sigmoid")
+        v = lambda key: np.hstack([roles.values(engine, "softmax", f"{key}.{i}") for i in range(1, 4)])  # noqa
+        return v("softmax"), v("safe_softmax"), v("sigmoid")
 
     naive, safe, sig = sheet(scores)
     shifted = scores + c
@@ -324,7 +323,7 @@ def test_softmax_sums_to_one_and_ignores_a_shift(device, scores, c):
     assert np.max(np.abs(t - naive)) <= soft_tol
     assert np.max(np.abs(TS.sigmoid(scores, device=device) - sig)) <= tolerance("entropy", "sigmoid").bound(sig)
     # sums to 1 (a few roundings of K probabilities)
-    sum_tol = EXTRA_TOLERANCES[("entropy", "softmax_sum")].float64.atol * K / 5
+    sum_tol = tolerance("entropy", "softmax_sum").atol * K / 5
     for form in (naive, safe, naive_c, safe_c, mirror, t, t_c):
         assert np.max(np.abs(form.sum(axis=0) - 1.0)) <= max(sum_tol, 8 * EPS64)
     # shift invariance: s + c is rounded (ulp of |s| + |c|), and exp turns that into a relative error

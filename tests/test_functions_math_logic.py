@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from sheetnet.book import Book
 from sheetnet.engine import Engine
 from sheetnet.errors import ExcelError
-from sheetnet.formula.datetext import parse_date_time, serial
+from sheetnet.dates import DATE_1900
+from sheetnet.formula.values import parse_value_text
 
 SETTINGS = settings(max_examples=40, deadline=None)
 
@@ -124,13 +125,13 @@ def test_logical_functions_read_typed_text_as_excel_does():
 
 @given(d=st.dates(min_value=__import__("datetime").date(1900, 3, 1)))
 @SETTINGS
-def test_date_text_round_trips_through_serials(d):
-    n = serial(d.year, d.month, d.day)
-    assert parse_date_time(d.isoformat()) == n
-    assert parse_date_time(f"{d.month}/{d.day}/{d.year}") == n
-    assert evaluate(f'"{d.isoformat()}"+0') == [float(n)]
+def test_date_text_in_arithmetic_is_the_serial(d):
+    n = float(DATE_1900.serial(d.year, d.month, d.day))
+    assert parse_value_text(d.isoformat()) == n
+    assert parse_value_text(f"{d.month}/{d.day}/{d.year}") == n
+    assert evaluate(f'"{d.isoformat()}"+0', f'SIGN("{d.isoformat()}")') == [n, 1.0]
 
 
-def test_the_1900_leap_year_bug_is_kept():
-    assert [parse_date_time(t) for t in ("1900-02-28", "1900-02-29", "1900-03-01")] == [59.0, 60.0, 61.0]
-    assert parse_date_time(" 2024-01-10 ") is None and parse_date_time("1/10") is None
+def test_text_as_arithmetic_reads_it():
+    assert [parse_value_text(t) for t in ("1900-02-29", "€100", "100€", "-$3", "14:30", " 2024-01-10 ", "x")] == \
+        [60.0, 100.0, 100.0, -3.0, 14.5 / 24, None, None]

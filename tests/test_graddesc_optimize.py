@@ -5,9 +5,10 @@ import json
 
 import pytest
 
-from sheetnet import optim
+from sheetnet.lessons.graddesc import mirror as optim
 from sheetnet.cli import main
-from sheetnet.optim import lesson_data, reset, somesteps
+from sheetnet.lessons.graddesc.inputs import lesson_data
+from sheetnet.lessons.graddesc.mirror import reset, somesteps
 
 
 def test_optimize_writes_table_csv_png_and_workbook(tmp_path, capsys):
@@ -67,7 +68,7 @@ def test_user_csv_data(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("x,y\n1,2\n3,abc\n", "line 3: expected two numbers x,y, got '3,abc'"),
+    ("x,y\n1,2\n3,abc\n", "line 3: expected two numbers x,y separated by ',', got '3,abc'"),
     ("1,2\n3\n", "line 2: expected two numbers"),
     ("1,2,3\n", "line 1: expected two numbers"),
     ("1,nan\n", "line 1: expected two numbers"),

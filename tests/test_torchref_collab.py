@@ -1,4 +1,4 @@
-"""Embeddings and the dot-product model in torch (sheetnet.torchref.collab):
+"""Embeddings and the dot-product model in torch (sheetnet.lessons.collab.torchref):
 one-hot x W == look-up == nn.Embedding, the model's predictions, training."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sheetnet.torchref import collab
-from sheetnet.torchref.devices import available_devices
+from sheetnet.lessons.collab import torchref as collab
+from sheetnet.devices import available_devices
 
 DEVICES = available_devices()
 

@@ -1,4 +1,4 @@
-"""The lesson's gradients four ways (sheetnet.torchref.gradients): autograd,
+"""The lesson's gradients four ways (the graddesc lesson's torchref): autograd,
 the analytic formula, forward and central finite differences, and gradcheck."""
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ torch = pytest.importorskip("torch")
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetnet.torchref import gradients as G
-from sheetnet.torchref.devices import EPS64, available_devices
+from sheetnet.lessons.graddesc import torchref as G
+from sheetnet.lessons.graddesc.mirror import forward_difference_error
+from sheetnet.crosscheck import EPS64
+from sheetnet.devices import available_devices
 
 DEVICES = available_devices()
 X = np.array([14, 86, 28, 51, 28, 29, 72, 62, 84, 15, 42, 62, 47, 35, 9, 38, 44, 99, 13, 21, 28, 20, 8, 64,
@@ -48,7 +50,8 @@ def test_forward_difference_overestimates_by_h_and_h_x_squared(problem, h):
     a, b, x, y = problem
     gb, ga = G.gradients_analytic(a, b, x, y)
     fb, fa = G.gradients_forward_difference(a, b, x, y, h=h)
-    bias_b, bias_a = G.forward_difference_bias(x, h)
+    bias_b, bias_a = forward_difference_error(x, h)      # the mirror's exact excess (h, h x^2)
+    bias_b = np.full(np.shape(x), bias_b)
     # exact in real arithmetic; in floats each squared error is rounded (ulp(e)), and so is its residual
     # a x + b - y (ulp of its largest term, |a + h| |x| included), both divided by h
     e = np.maximum.reduce([G.loss(a, b, x, y), G.loss(a, b + h, x, y), G.loss(a + h, b, x, y)])

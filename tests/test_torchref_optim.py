@@ -1,4 +1,4 @@
-"""The torch versions of the lesson's spreadsheet optimisers (sheetnet.torchref.optim)
+"""The torch versions of the lesson's spreadsheet optimisers (the graddesc lesson's torchref)
 against the figures of LESSONS.md, the original workbook's stored values, and a
 small numpy reference written here straight from LESSONS.md."""
 
@@ -15,9 +15,14 @@ torch = pytest.importorskip("torch")
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetnet.torchref.devices import available_devices, tolerance
-from sheetnet.torchref.optim import (DEFAULTS, SHEETS, GradRatioAnnealing, LaggedRMSprop, Line, SheetAdam,
-                                     make_optimizer, neutral_adam_step, reset_state, train_sheet)
+from sheetnet.crosscheck import tolerance
+from sheetnet.devices import available_devices
+from sheetnet.errors import UserError
+from sheetnet.lessons.graddesc.mirror import SHEET_NAMES, lesson_hyper
+from sheetnet.lessons.graddesc.torchref import (GradRatioAnnealing, LaggedRMSprop, Line, SheetAdam, make_optimizer,
+                                                neutral_adam_step, reset_state, train_sheet)
+
+SHEETS = tuple(SHEET_NAMES.values())          # basic, momentum, ...: train_sheet takes the sheets' names too
 
 GRADDESC = os.path.join(os.environ.get("SHEETNET_LESSON_WORKBOOKS") or os.path.join(
     os.path.dirname(__file__), "..", "..", "shared", "lesson-workbooks"), "graddesc.xlsm")
@@ -71,8 +76,8 @@ def np_pass(sheet, x, y, b, a, state, lr, beta1=0.9, beta2=0.9):
 
 
 def np_run(sheet, x, y, epochs, lr=None, beta1=0.9, beta2=None, v_init=1e4):
-    lr = DEFAULTS[sheet].lr if lr is None else lr
-    beta2 = DEFAULTS[sheet].beta2 if beta2 is None else beta2
+    lr = lesson_hyper(sheet).lr if lr is None else lr
+    beta2 = lesson_hyper(sheet).beta2 if beta2 is None else beta2
 
     def one(state):
         return np_pass(sheet, x, y, 1.0, 1.0, state, lr, beta1, beta2)[2]
@@ -116,8 +121,10 @@ def _state_array(run):
 
 
 def _rel(got, ref):
+    """max |got - ref| relative to max |ref| (absolute where ref is all zeros: an all-zero
+    momentum state, say, which hypothesis finds)."""
     ref = np.asarray(ref)
-    return float(np.max(np.abs(np.asarray(got) - ref)) / np.max(np.abs(ref)))
+    return float(np.max(np.abs(np.asarray(got) - ref)) / (np.max(np.abs(ref)) or 1.0))
 
 
 # --------------------------------------------------------------------------- the lesson's figures
@@ -261,7 +268,7 @@ def test_seeded_builtin_adam_has_bias_correction_one():
 
 def test_momentum_buffer_is_seeded_so_first_step_is_dampened():
     model = Line(1.0, 1.0)
-    opt = make_optimizer("momentum", model, DEFAULTS["momentum"], {"m_b": 0.0, "m_a": 0.0})
+    opt = make_optimizer("momentum", model, lesson_hyper("momentum"), {"m_b": 0.0, "m_a": 0.0})
     model.b.grad = torch.tensor(10.0, dtype=torch.float64)
     model.a.grad = torch.tensor(0.0, dtype=torch.float64)
     opt.step()
@@ -280,8 +287,11 @@ def test_annealing_rule():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError):
-        train_sheet("sgd", X, Y)
+    with pytest.raises(UserError, match="unknown optimiser 'nadam'"):
+        train_sheet("nadam", X, Y)
+    with pytest.raises(ValueError, match="lesson's rules only"):
+        train_sheet("adam", X, Y, hp=lesson_hyper("adam", bias_correction=True))
+    assert train_sheet("sgd", X, Y).b[5] == train_sheet("basic", X, Y).b[5]     # one name, or its sheet's
     with pytest.raises(ValueError):
         train_sheet("basic", X, Y[:3])
     with pytest.raises(ValueError):
@@ -314,7 +324,7 @@ def test_workbook_basic_and_rmsprop_rows(workbook):
     x, y = column(basic, "A"), column(basic, "B")
     run = train_sheet("basic", x, y, 5)
     tol = tolerance("graddesc", "parameters")
-    for key, col in (("new_b", "N"), ("new_a", "M"), ("grad_b", "K"), ("grad_a", "L")):
+    for key, col in (("new_b", "N"), ("new_a", "M"), ("g_b", "K"), ("g_a", "L")):
         ref = column(basic, col)
         assert np.max(np.abs(run.rows[key][5] - ref)) <= tol.bound(ref)
     # torch's SGD adds -lr g as one fused operation: an ulp from the sheet's separate roundings

@@ -1,4 +1,4 @@
-"""Softmax, sigmoid and cross-entropy in torch (sheetnet.torchref.softmax):
+"""Softmax, sigmoid and cross-entropy in torch (sheetnet.lessons.entropy.torchref):
 the forms agree, base 10 is natural / ln 10, softmax is shift-invariant."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sheetnet.torchref import softmax as S
-from sheetnet.torchref.devices import EPS64, available_devices
+from sheetnet.lessons.entropy import torchref as S
+from sheetnet.crosscheck import EPS64
+from sheetnet.devices import available_devices
 
 DEVICES = available_devices()
 

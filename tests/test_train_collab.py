@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 from sheetnet.cli import main
 from sheetnet.commands.train_collab import read_ratings
 from sheetnet.errors import UserError
-from sheetnet.torchref.devices import available_devices
+from sheetnet.devices import available_devices
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "scripts", "make_synthetic_movielens.py")
 

@@ -8,18 +8,28 @@ import sys
 import time
 
 from ..errors import UserError
-from ..lessons import builders
+from ..lessons import all_lessons
+from ..lessons.solver_limits import EXCEL_MAX_CHANGING, EXCEL_MAX_CONSTRAINTS, apply_excel_limits
 
 
-def _write(builder, args) -> int:
+def _write(lesson, args) -> int:
     from ..xlsx.writer import write_workbook
-    out = args.out or builder.default_out
+    out = args.out or lesson.default_out
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder):     # before building: a big book takes a while
         raise UserError(f"{out}: the folder {folder} does not exist")
     t0 = time.perf_counter()
-    book = builder.build(args)
+    built = lesson.build(args)
     t1 = time.perf_counter()
+    try:
+        limits = apply_excel_limits(built.book, refuse=getattr(args, "solver_limit", False))
+    except UserError as e:
+        raise UserError(f"{out}: {e}") from None
+    for note in built.notes:
+        print(f"{lesson.name}: {note}")
+    for line in limits:
+        print(f"sheetnet: warning: {out}: {line}", file=sys.stderr)
+    book = built.book
     write_workbook(book, out)
     t2 = time.perf_counter()
     cells = sum(s.formula_count() for s in book.sheets)
@@ -29,15 +39,19 @@ def _write(builder, args) -> int:
 
 
 def _build_all(args) -> int:
-    found = builders()
-    if not found:
-        raise UserError("no lesson builders are installed")
-    for name, builder in found.items():
-        sub = argparse.ArgumentParser(add_help=False)
-        builder.add_arguments(sub)
-        defaults = sub.parse_args([])
-        defaults.out = None
-        _write(builder, defaults)
+    """Every lesson with its default settings, into one folder (made if missing), each under
+    its default file name: `build all --out DIR` works from any directory."""
+    folder = args.out or os.path.dirname(next(iter(all_lessons().values())).default_out)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise UserError(f"{folder}: not a folder (build all --out takes a folder)")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"{folder}: cannot make the folder ({e.strerror or e})") from None
+    for lesson in all_lessons().values():
+        defaults = lesson.default_args()
+        defaults.out = os.path.join(folder, os.path.basename(lesson.default_out))
+        _write(lesson, defaults)
     return 0
 
 
@@ -48,11 +62,19 @@ def register(subparsers) -> None:
                     "the file, styles, notes and (where the lesson has one) the Excel Solver model. Output "
                     "is deterministic: the same arguments give the same bytes.")
     lessons = p.add_subparsers(dest="lesson", metavar="LESSON")
-    for name, builder in builders().items():
-        lp = lessons.add_parser(name, help=builder.help, description=builder.description,
+    for name, lesson in all_lessons().items():
+        lp = lessons.add_parser(name, help=lesson.help, description=lesson.description,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-        builder.add_arguments(lp)
-        lp.add_argument("--out", metavar="PATH", help=f"output file (default {builder.default_out})")
-        lp.set_defaults(run=lambda args, b=builder: _write(b, args))
-    lessons.add_parser("all", help="every lesson workbook with default settings").set_defaults(run=_build_all)
+        lesson.add_arguments(lp)
+        lp.add_argument("--out", metavar="PATH", help=f"output file (default {lesson.default_out})")
+        lp.add_argument("--solver-limit", action="store_true",
+                        help=f"refuse (exit 2) a Solver model past Excel's built-in Solver limits "
+                             f"({EXCEL_MAX_CHANGING} changing cells, {EXCEL_MAX_CONSTRAINTS} constraints) "
+                             f"instead of warning and writing a note on its objective cell")
+        lp.set_defaults(run=lambda args, b=lesson: _write(b, args))
+    every = lessons.add_parser("all", help="every lesson workbook with default settings",
+                               description="Build every lesson workbook with its default settings into one "
+                                           "folder (workbooks/ unless --out; made if missing).")
+    every.add_argument("--out", metavar="DIR", help="output folder (default workbooks)")
+    every.set_defaults(run=_build_all)
     p.set_defaults(run=lambda args: (p.print_help(file=sys.stderr), 2)[1])

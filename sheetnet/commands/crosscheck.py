@@ -8,6 +8,7 @@ import argparse
 import json
 
 from ..errors import UserError
+from ..lessons import LESSONS
 
 DESCRIPTION = """\
 Build each lesson's workbook in memory with its default seeded inputs, evaluate it
@@ -15,8 +16,8 @@ with sheetnet's engine, compute the same quantities with the numpy mirror and wi
 PyTorch (--device, --dtype), and print one row per quantity: the forms compared,
 the largest disagreement among them, the tolerance and a verdict.  Pairs of
 float64 forms (sheet, mirror) must agree exactly unless the row says why not;
-pairs involving torch within the tolerance that sheetnet.torchref states for
-the quantity and dtype (--explain prints the reasons).
+pairs involving torch within the tolerance the lesson states for the quantity
+and dtype (--explain prints the reasons).
 
 Exit status: 0 when every row agrees, 1 when some row does not, 2 for bad
 input (an unknown lesson, --device cuda without a GPU, no PyTorch)."""
@@ -24,7 +25,7 @@ input (an unknown lesson, --device cuda without a GPU, no PyTorch)."""
 
 def _run(args) -> int:
     from ..crosscheck import DEFAULT_EPOCHS, crosscheck, format_table, parse_lessons
-    from ..torchref.devices import require_torch, resolve_device, resolve_dtype
+    from ..devices import require_torch, resolve_device, resolve_dtype
 
     lessons = parse_lessons(args.lesson)
     require_torch()
@@ -44,7 +45,7 @@ def register(subparsers) -> None:
         "crosscheck", help="compare every lesson quantity: the sheet (engine), the numpy mirror and PyTorch",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--lesson", default="all", metavar="LESSON",
-                   help="collab, graddesc, entropy or all (default all); a comma-separated list works too")
+                   help=f"{', '.join(LESSONS)} or all (default all); a comma-separated list works too")
     p.add_argument("--device", default="cpu", help="torch device: cpu (default), cuda, cuda:N or auto")
     p.add_argument("--dtype", default="float64", help="torch dtype: float64 (default) or float32")
     p.add_argument("--epochs", default=None, metavar="N",

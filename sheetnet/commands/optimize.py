@@ -1,5 +1,5 @@
 """`sheetnet optimize`: run the lesson's optimisers (spreadsheet semantics, the
-numpy mirror in sheetnet.optim) on the lesson's data or an x,y CSV and compare
+numpy mirror in sheetnet.lessons.graddesc.mirror) on the lesson's data or an x,y CSV and compare
 them: a table per epoch, a CSV, a PNG plot and the macro-free workbook."""
 
 from __future__ import annotations
@@ -14,33 +14,35 @@ import sys
 import numpy as np
 
 from ..errors import UserError
-from ..userfiles import read_text
+from ..userfiles import decimal_point, read_text, separator_name, separator_of, split_rows
 
 DEFAULT_OUT = "optimize_out"
 MAX_WORKBOOK_CELLS = 300_000
 
 
 def read_xy_csv(path: str) -> tuple[np.ndarray, np.ndarray]:
-    """x,y rows (a first line that is not two numbers is taken as a header).
-    Any other line that is not exactly two finite numbers is an error naming it."""
-    rows = list(csv.reader(read_text(path, "an x,y CSV file").splitlines()))
+    """x,y rows separated by ',', ';', a tab or spaces (decimal commas where the separator is
+    not ','; see sheetnet.userfiles.separator_of); a first line that is not two numbers is
+    taken as a header.  Any other line that is not exactly two finite numbers is an error
+    naming it."""
+    text = read_text(path, "an x,y CSV file")
+    lines = text.replace("\r\n", "\n").split("\n")
+    first = next((ln for ln in lines if ln.strip()), "")
+    sep = separator_of(first)
+    rows, numbers = split_rows(str(path), lines, sep)
     xs, ys = [], []
-    seen_first = False
-    for lineno, row in enumerate(rows, start=1):
-        fields = [f.strip() for f in row]
-        if not any(fields):
-            continue
-        numbers = _two_numbers(fields)
-        if numbers is None:
-            if not seen_first and len(fields) == 2 and not any(_is_number(f) for f in fields):
-                seen_first = True            # a header such as "x,y"
-                continue
-            shown = ",".join(row)
+    for i, (row, lineno) in enumerate(zip(rows, numbers)):
+        fields = decimal_point(row, sep)
+        pair = _two_numbers(fields)
+        if pair is None:
+            if i == 0 and len(fields) == 2 and not any(_is_number(f) for f in fields):
+                continue                     # a header such as "x,y"
+            shown = lines[lineno - 1].strip()
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            raise UserError(f"{path} line {lineno}: expected two numbers x,y, got {shown!r}")
-        seen_first = True
-        xs.append(numbers[0])
-        ys.append(numbers[1])
+            raise UserError(f"{path} line {lineno}: expected two numbers x,y separated by "
+                            f"{separator_name(sep)}, got {shown!r}")
+        xs.append(pair[0])
+        ys.append(pair[1])
     if not xs:
         raise UserError(f"{path}: no x,y data rows")
     return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
@@ -69,8 +71,8 @@ def _two_numbers(fields: list[str]) -> tuple[float, float] | None:
 # --- running ------------------------------------------------------------------------------
 
 def run_all(x, y, optimizers, epochs: int, lrs: dict[str, float], warmup: bool = True, **variants):
-    """{optimiser: sheetnet.optim.Run}."""
-    from .. import optim
+    """{optimiser: a Run of the graddesc lesson's numpy mirror}."""
+    from ..lessons.graddesc import mirror as optim
     runs = {}
     for opt in optimizers:
         hp = optim.lesson_hyper(opt, lr=lrs.get(opt), **{k: v for k, v in variants.items() if v is not None})
@@ -189,8 +191,8 @@ def write_png(runs, x, y, path: str, title: str) -> None:
 # --- the command ------------------------------------------------------------------------------
 
 def _run(args) -> int:
-    from ..lessons.graddesc import (MAX_EPOCHS, WARMUP_TOTAL, make_workbook, parse_lr, parse_optimizers)
-    from ..optim import lesson_data
+    from ..lessons.graddesc import WARMUP_PASSES, lesson_data, make_workbook, parse_lr, parse_optimizers
+    from ..lessons.graddesc.inputs import MAX_EPOCHS
     if args.epochs < 0:
         raise UserError(f"--epochs {args.epochs}: must be 0 or more")
     if args.epochs > 100_000:
@@ -228,7 +230,7 @@ def _run(args) -> int:
         write_png(runs, x, y, png_path, f"sheetnet optimize: {source}")
         written.append(png_path)
     book_path = os.path.join(out, "graddesc.xlsx")
-    cells = x.size * 16 * sum(args.epochs + 1 + WARMUP_TOTAL[o] for o in optimizers)
+    cells = x.size * 16 * sum(args.epochs + 1 + WARMUP_PASSES[o] for o in optimizers)
     if args.no_workbook:
         pass
     elif any(v for v in variants.values()) or args.no_warmup:
@@ -240,8 +242,8 @@ def _run(args) -> int:
         from ..xlsx.writer import write_workbook
         gen = (2.0, 30.0) if not args.data else None
         note = f"data: {source}"
-        book, _ = make_workbook(x, y, args.epochs, optimizers, lrs, data_note=note, generator=gen)
-        write_workbook(book, book_path)
+        built = make_workbook(x, y, args.epochs, optimizers, lrs, data_note=note, generator=gen)
+        write_workbook(built.book, book_path)
         written.append(book_path)
     if args.json:
         print(json.dumps(to_json(runs), indent=1, allow_nan=False))
@@ -256,7 +258,7 @@ def _run(args) -> int:
 
 
 def register(subparsers) -> None:
-    from ..optim import OPTIMIZERS
+    from ..lessons.graddesc.mirror import OPTIMIZERS
     p = subparsers.add_parser(
         "optimize", help="compare the lesson's optimisers (SGD, momentum, RMSProp, Adam, Adam+annealing)",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -1,7 +1,7 @@
 """`sheetnet train-collab`: the lesson's MovieLens experiment with a PyTorch model.
 
 A dot-product model with user and movie biases over ``nn.Embedding``
-(:class:`sheetnet.torchref.collab.DotProductBias`), predictions squeezed into
+(:class:`sheetnet.lessons.collab.torchref.DotProductBias`), predictions squeezed into
 ``--y-range`` by a sigmoid, trained with AdamW (decoupled weight decay) under a
 one-cycle learning-rate schedule, on a random split of the ratings; reports
 train and validation MSE per epoch.  The lesson's notebook reached a
@@ -97,7 +97,7 @@ def split(n: int, valid_pct: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run(args) -> int:
-    from ..torchref.devices import require_torch, resolve_device, resolve_dtype
+    from ..devices import require_torch, resolve_device, resolve_dtype
 
     _check_args(args)
     torch = require_torch()
@@ -114,9 +114,9 @@ def run(args) -> int:
 
 
 def _train(args, torch, device, dtype) -> int:
-    from ..torchref.devices import dtype_name
+    from ..devices import dtype_name
     from ..progress import Progress
-    from ..torchref.collab import DotProductBias, fit
+    from ..lessons.collab.torchref import DotProductBias, fit
 
     t_read = time.perf_counter()
     data = read_ratings(args.ratings)

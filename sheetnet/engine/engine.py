@@ -24,12 +24,15 @@ import numpy as np
 
 from ..book import Book
 from ..errors import CircularReferenceError, FormulaSyntaxError, UserError
-from ..formula.ast import ErrorLit, Name, Node
+from dataclasses import replace
+
+from ..formula.ast import AreaRef, ErrorLit, Name, Node, Ref3D
+from ..formula.closures import Lambda
 from ..formula.batch import Batch, NotVectorizable, RefVal, deref, intersect
 from ..formula.evaluator import Evaluator
 from ..formula.parser import parse
 from ..formula.values import Arr
-from ..refs import cell_name, parse_cell
+from ..refs import MAX_COLS, MAX_ROWS, Area, cell_name, parse_cell
 from ..store import BLANK, BOOL, NUM, ValueGrid
 from .plan import Block, Unit, cell_order, make_blocks, read_region, reference_reads, strongly_connected
 from .scalar import Fallback, compile_block
@@ -39,6 +42,7 @@ READY, PENDING, IN_BLOCK, IN_CELL = 0, 1, 2, 3
 _PREFIXES = re.compile(r'("[^"]*")|_xlfn\.|_xlws\.', re.IGNORECASE)
 _UNCOMPILED = object()
 _ERR_NA = 22
+E_SPILL = 24
 
 
 class _BlockCycle(Exception):
@@ -88,10 +92,12 @@ class Engine:
 
     def _plan(self) -> None:
         book = self.book
+        self.parse_failures = []
+        self._scalar = {}
         self.sheets = [SheetState(i, s.name, s.values) for i, s in enumerate(book.sheets)]
         self._by_name = {s.name.casefold(): s for s in self.sheets}
         names = [s.name for s in book.sheets]
-        self.blocks: list[Block] = make_blocks(book.sheets, self.parse_failures)
+        self.blocks: list[Block] = make_blocks(book.sheets, self.parse_failures, self.name_tree)
         if self.parse_failures and self.unsupported_mode != "cached":
             sheet, (r, c), why = self.parse_failures[0]
             raise FormulaSyntaxError(f"{sheet}!{cell_name(r, c)}: {why}")
@@ -119,7 +125,8 @@ class Engine:
                 u.preds.update(self.blocks[p].unit for p in self.blocks[bid].preds)
             u.preds.discard(uid)
             if u.cellwise:
-                u.order = cell_order([self.blocks[i] for i in u.blocks], names, self._name_tree_for_plan)
+                u.order = cell_order([self.blocks[i] for i in u.blocks], names, self._name_tree_for_plan,
+                                     self._expander)
         # formula cells start PENDING at every recalc; cells keeping their cached
         # value (volatile / unsupported in check mode) are READY from the start
         for s in self.sheets:
@@ -137,6 +144,8 @@ class Engine:
     def _keeps_cached(self, b: Block) -> bool:
         if b.tree is None:
             return self.unsupported_mode == "cached"
+        if b.external and self.unsupported_mode == "cached":
+            return True
         if b.unsupported and self.unsupported_mode == "cached":
             return True
         return b.volatile and self.volatile_mode == "cached"
@@ -156,7 +165,8 @@ class Engine:
                 continue
             regions = []
             rmin, rmax, cmin, cmax = int(b.rows.min()), int(b.rows.max()), int(b.cols.min()), int(b.cols.max())
-            for ref in reference_reads(b.tree, lambda nd, s=b.sheet: self._name_tree_for_plan(nd, names[s])):
+            for ref in reference_reads(b.tree, lambda nd, s=b.sheet: self._name_tree_for_plan(nd, names[s]),
+                                       self._expander(b)):
                 target = b.sheet if ref.sheet is None else self._sheet_index(ref.sheet)
                 if target is None:
                     continue
@@ -170,7 +180,8 @@ class Engine:
             self._regions[b.id] = regions
         for s in self.sheets:
             rows, cols = need[s.index]
-            s.vals.ensure(rows + 1, cols + 1)
+            if rows > s.vals.num.shape[0] or cols > s.vals.num.shape[1]:
+                s.vals.ensure(rows + 1, cols + 1)
 
     def _static_reads(self, names) -> None:
         for b in self.blocks:
@@ -182,6 +193,68 @@ class Engine:
                 c1 = C - 1 if c1 is None else min(c1, C - 1)
                 if r0 <= r1 and c0 <= c1:
                     b.reads.append((t, r0, c0, r1, c1))
+
+    def _expander(self, b: Block):
+        """How the planner reads a block's table and 3-D references: as the
+        plain references they stand for (a #This Row one as a reference to
+        the cell's own row)."""
+        host = (self.sheets[b.sheet].name, int(b.rows[0]), int(b.cols[0]))
+
+        def expand(node):
+            if isinstance(node, Ref3D):
+                span = self.sheet_span(node.first, node.last) or []
+                return [replace(node.ref, sheet=name) for name in span]
+            table = self.book.find_table(node.table) if node.table else self.book.table_at(*host)
+            if table is None:
+                return []
+            cols = table.columns_of(node.col1, node.col2)
+            if cols is None:
+                return []
+            if node.this_row:
+                return [AreaRef(table.sheet, 0, cols[0], 0, cols[1], False, True, False, True)]
+            rows = table.rows_of(node.items)
+            if rows is None:
+                return []
+            return [AreaRef(table.sheet, rows[0], cols[0], rows[1], cols[1], True, True, True, True)]
+
+        return expand
+
+    def table_for(self, name: str | None, batch: Batch):
+        """The table a structured reference names; for the short form written
+        inside a table ([@Col]) the table holding the formula's cells."""
+        if name is not None:
+            return self.book.find_table(name)
+        rows = np.broadcast_to(batch.rows, batch.shape)
+        cols = np.broadcast_to(batch.cols, batch.shape)
+        if rows.size == 0:
+            return None
+        table = self.book.table_at(batch.sheet.name, int(rows.flat[0]), int(cols.flat[0]))
+        if table is not None and rows.size > 1:
+            a = table.area
+            if rows.min() < a.r0 or rows.max() > a.r1 or cols.min() < a.c0 or cols.max() > a.c1:
+                raise NotVectorizable("cells of several tables")
+        return table
+
+    def spill_area(self, sheet: SheetState, row: int, col: int):
+        """The range the array formula anchored at (row, col) fills, or None."""
+        R, C = sheet.owner.shape
+        if not (0 <= row < R and 0 <= col < C):
+            return None
+        bid = int(sheet.owner[row, col])
+        if bid < 0:
+            return None
+        b = self.blocks[bid]
+        if b.array is None or (b.array.r0, b.array.c0) != (row, col):
+            return None
+        return b.array
+
+    def sheet_span(self, first: str, last: str) -> list[str] | None:
+        """The sheets of a 3-D reference, first to last in workbook order."""
+        a, b = self._sheet_index(first), self._sheet_index(last)
+        if a is None or b is None:
+            return None
+        a, b = min(a, b), max(a, b)
+        return [s.name for s in self.sheets[a:b + 1]]
 
     def _sheet_index(self, name: str) -> int | None:
         s = self._by_name.get(name.casefold())
@@ -228,7 +301,19 @@ class Engine:
     # --- evaluation -------------------------------------------------------------------
 
     def recalc(self) -> "Engine":
-        """Evaluate every formula cell."""
+        """Evaluate every formula cell.  A spilled result that grew or shrank
+        since the last plan changes its formula's range; the workbook is then
+        planned and calculated again (once per change)."""
+        rounds = sum(b.dynamic for b in self.blocks) + 1
+        while True:
+            self._resized = False
+            self._recalc_once()
+            rounds -= 1
+            if not self._resized or rounds < 0:
+                return self
+            self._plan()
+
+    def _recalc_once(self) -> "Engine":
         for s in self.sheets:
             s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
         self._unit_done = [False] * len(self.units)
@@ -374,7 +459,12 @@ class Engine:
             self._current_block = outer
         if isinstance(result, RefVal):
             result = deref(result, batch, self)
+        elif not isinstance(result, Arr):
+            result = self._cell_value(result, batch)
         h, w = result.hw
+        if b.dynamic:
+            self._spill(b, s, result, region)
+            return
         H, W = a.height, a.width
         rows = np.arange(H) if h > 1 else np.zeros(H, int)
         cols = np.arange(W) if w > 1 else np.zeros(W, int)
@@ -393,11 +483,52 @@ class Engine:
         if self.record_dynamic:
             self.eval_log.append((b.id, -1))
 
+    def _spill(self, b: Block, s: SheetState, result: Arr, region) -> None:
+        """A dynamic array's result written from its anchor.  Cells it needs
+        that hold something else make it #SPILL! (the anchor; the rest of its
+        range stays empty); a result of a new size changes the range and asks
+        for a new plan."""
+        a = b.array
+        h, w = result.hw
+        new = Area(a.r0, a.c0, a.r0 + h - 1, a.c0 + w - 1)
+        blocked = new.r1 >= MAX_ROWS or new.c1 >= MAX_COLS
+        if not blocked and (h, w) != (a.height, a.width):
+            s.vals.ensure(new.r1 + 1, new.c1 + 1)
+            self._grow_state(s)
+            box = (slice(new.r0, new.r1 + 1), slice(new.c0, new.c1 + 1))
+            mine = np.zeros((h, w), bool)
+            mine[:min(h, a.height), :min(w, a.width)] = True
+            others = ((s.owner[box] >= 0) & (s.owner[box] != b.id)) | (s.vals.kind[box] != BLANK)
+            blocked = bool((others & ~mine).any())
+            if not blocked:
+                # the new range is planned and everything calculated again
+                # once this pass is over (other spills may change size too)
+                s.vals.num[region], s.vals.kind[region], s.vals.obj[region] = 0.0, BLANK, None
+                b.group.array = new
+                self.book.sheets[b.sheet]._owner = None      # the sheet's cell index is stale
+                self._resized = True
+                s.state[region] = READY
+                return
+        if blocked:
+            s.vals.num[region], s.vals.kind[region], s.vals.obj[region] = 0.0, BLANK, None
+            s.vals.num[a.r0, a.c0], s.vals.kind[a.r0, a.c0] = 0.0, E_SPILL
+        else:
+            kind = result.kinds()[0]
+            s.vals.num[region] = np.where(kind == BLANK, 0.0, result.num[0])
+            s.vals.kind[region] = np.where(kind == BLANK, NUM, kind)
+            s.vals.obj[region] = result.strings()[0] if result.obj is not None else None
+        s.state[region] = READY
+        if self.record_dynamic:
+            self.eval_log.append((b.id, -1))
+
     def _cell_value(self, result, batch: Batch) -> Arr:
         """What a one-cell formula shows: a reference read by intersection, an
         array's top-left element, an empty cell's value as 0."""
         if isinstance(result, RefVal):
             result = intersect(result, batch, self)
+        elif not isinstance(result, Arr):        # an uncalled LAMBDA, a 3-D reference
+            result = self.evaluator.operand(ErrorLit("#CALC!"), batch, False) if isinstance(result, Lambda) \
+                else self.evaluator.operand(ErrorLit("#VALUE!"), batch, False)
         return result.first()
 
     def _store(self, b: Block, s: SheetState, region, value: Arr, shape) -> None:

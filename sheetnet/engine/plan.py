@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import CircularReferenceError, FormulaSyntaxError
-from ..formula.ast import (AreaRef, ArrayLit, Binary, Call, CellRef, Name, Node, Paren, Percent,
-                           Unary, walk)
+from ..formula.ast import (Apply, AreaRef, ArrayLit, Binary, Call, CellRef, External, Name, Node, Paren,
+                           Percent, Ref3D, StructRef, Unary, walk)
 from ..formula.functions import FUNCTIONS
 from ..refs import Area, cell_name
 
@@ -37,8 +37,11 @@ class Block:
     cols: np.ndarray
     array: Area | None = None
     rect: tuple[int, int, int, int] | None = None   # (r0, c0, bh, bw) when the cells fill a rectangle
+    group: object = None            # the book's FormulaGroup, for array formulas
+    dynamic: bool = False           # a dynamic-array (spilling) formula
     volatile: bool = False
     unsupported: tuple[str, ...] = ()
+    external: bool = False          # reads another workbook ([1]Sheet1!A1): keeps its cached value
     reads: list = field(default_factory=list)        # [(sheet index, r0, c0, r1, c1)] over all cells
     preds: set = field(default_factory=set)
     unit: int = -1
@@ -70,8 +73,11 @@ class Unit:
     order: list = field(default_factory=list)
 
 
-def make_blocks(sheets, parse_failures: list) -> list[Block]:
-    """Group formula cells by sheet and formula tree."""
+def make_blocks(sheets, parse_failures: list, name_tree=None) -> list[Block]:
+    """Group formula cells by sheet and formula tree.  `name_tree(name,
+    sheet)` gives a defined name's tree (or None): the functions a formula
+    uses include those of the names it uses, and a call of a defined name
+    (a named LAMBDA) is no unsupported function."""
     blocks: list[Block] = []
     for si, sheet in enumerate(sheets):
         merged: dict = {}
@@ -83,7 +89,8 @@ def make_blocks(sheets, parse_failures: list) -> list[Block]:
                 tree = None
             if g.array is not None or tree is None:
                 blocks.append(Block(len(blocks), si, tree, g.text, g.rows.astype(np.int64),
-                                    g.cols.astype(np.int64), g.array))
+                                    g.cols.astype(np.int64), g.array, group=g if g.array is not None else None,
+                                    dynamic=g.dynamic))
                 continue
             merged.setdefault(tree, []).append(g)
         for tree, groups in merged.items():
@@ -98,21 +105,57 @@ def make_blocks(sheets, parse_failures: list) -> list[Block]:
         elif b.array is None:
             b.rect = (int(b.rows[0]), int(b.cols[0]), 1, 1)
         if b.tree is not None:
-            names = {n.name for n in walk(b.tree) if isinstance(n, Call)}
+            nodes, defined = _nodes_with_names(b.tree, sheets[b.sheet].name, name_tree)
+            calls = [n for n in nodes if isinstance(n, Call)]
+            names = {n.name for n in calls}
             b.volatile = any(FUNCTIONS[n].volatile for n in names if n in FUNCTIONS)
-            b.unsupported = tuple(sorted(n for n in names if n not in FUNCTIONS))
+            params = {n.name for n in calls if n.prefix.casefold().startswith(("_xlpm.", "_xlop."))}
+            b.unsupported = tuple(sorted(n for n in names - params - defined if n not in FUNCTIONS))
+            b.external = any(isinstance(n, External) for n in nodes)
     return blocks
 
 
-def reference_reads(tree: Node, name_tree):
+def _nodes_with_names(tree: Node, sheet: str, name_tree) -> tuple[list, set]:
+    """Every node of a formula and of the defined names it uses or calls
+    (each name once), and the upper-case names called that are defined names."""
+    nodes, called_defined, seen = [], set(), set()
+    pending = [tree]
+    while pending:
+        for n in walk(pending.pop()):
+            nodes.append(n)
+            if name_tree is None:
+                continue
+            if isinstance(n, Name) and not n.name.casefold().startswith(("_xlpm.", "_xlop.")):
+                key, scope = (n.name.casefold(), n.sheet), n.sheet or sheet
+            elif isinstance(n, Call) and not n.prefix and n.name not in FUNCTIONS:
+                key, scope = (n.name.casefold(), None), sheet
+            else:
+                continue
+            target = name_tree(n.name if isinstance(n, Name) else n.name, scope)
+            if isinstance(n, Call) and target is not None:
+                called_defined.add(n.name)
+            if key not in seen and target is not None:
+                seen.add(key)
+                pending.append(target)
+    return nodes, called_defined
+
+
+def reference_reads(tree: Node, name_tree, expand=None):
     """Yield the reference nodes whose cells a formula reads, with the tree of
-    any defined name expanded; position-only arguments are skipped."""
+    any defined name expanded; position-only arguments are skipped.
+    `expand(node)` turns a table reference or a 3-D reference into the plain
+    references it stands for (a list; empty when it reads nothing here)."""
     stack = [tree]
     seen_names = set()
     while stack:
         n = stack.pop()
         if isinstance(n, (CellRef, AreaRef)):
             yield n
+        elif isinstance(n, (StructRef, Ref3D)):
+            if expand is not None:
+                stack.extend(expand(n))
+        elif isinstance(n, External):
+            continue
         elif isinstance(n, Name):
             key = (n.name.casefold(), n.sheet)
             if key not in seen_names:
@@ -126,6 +169,16 @@ def reference_reads(tree: Node, name_tree):
                 if spec is not None and not spec.lazy and spec.mode(i) == "p":
                     continue
                 stack.append(a)
+            if spec is None and not n.prefix:          # a named LAMBDA: what its body reads
+                key = (n.name.casefold(), None)
+                if key not in seen_names:
+                    seen_names.add(key)
+                    t = name_tree(Name(n.name))
+                    if t is not None:
+                        stack.append(t)
+        elif isinstance(n, Apply):
+            stack.append(n.callee)
+            stack.extend(n.args)
         else:
             stack.extend(_children(n))
 
@@ -215,7 +268,8 @@ def strongly_connected(n: int, succ: list[list[int]]) -> list[list[int]]:
     return out
 
 
-def cell_order(unit_blocks: list[Block], sheet_names: list[str], name_tree) -> list[tuple[int, int]]:
+def cell_order(unit_blocks: list[Block], sheet_names: list[str], name_tree,
+               expand_for=None) -> list[tuple[int, int]]:
     """A topological order of the cells of a recurrence, from each cell's exact
     references; raises CircularReferenceError naming a cycle if there is none."""
     nodes: list[tuple[int, int]] = []
@@ -241,7 +295,8 @@ def cell_order(unit_blocks: list[Block], sheet_names: list[str], name_tree) -> l
         if b.tree is None:
             continue
         r, c = int(b.rows[pos]), int(b.cols[pos])
-        for ref in reference_reads(b.tree, lambda n, s=b.sheet: name_tree(n, sheet_names[s])):
+        expand = expand_for(b) if expand_for is not None else None
+        for ref in reference_reads(b.tree, lambda n, s=b.sheet: name_tree(n, sheet_names[s]), expand):
             target = b.sheet if ref.sheet is None else sheet_index.get(ref.sheet.casefold())
             if target is None:
                 continue

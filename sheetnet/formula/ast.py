@@ -82,6 +82,49 @@ class Name(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class StructRef(Node):
+    """A structured reference into an Excel Table: ``Table1[[#This Row],[Price]]``.
+
+    `table` is None for the short form written inside a table (``[@Price]``),
+    which means the table holding the formula.  `items` are the special item
+    specifiers in canonical spelling (see TABLE_ITEMS); none means ``#Data``.
+    `col1`/`col2` are the (unescaped) column names of a column or a column
+    range; col1 None means every column."""
+
+    table: str | None
+    items: tuple[str, ...] = ()
+    col1: str | None = None
+    col2: str | None = None
+
+    @property
+    def this_row(self) -> bool:
+        return "#This Row" in self.items
+
+
+# The special items of a structured reference, as Excel spells them in files.
+TABLE_ITEMS = ("#All", "#Data", "#Headers", "#Totals", "#This Row")
+
+
+@dataclass(frozen=True, slots=True)
+class Ref3D(Node):
+    """A 3-D reference ``Sheet1:Sheet3!A1:B2``: the same cells on every sheet
+    from `first` to `last` in workbook order (`ref` carries no sheet)."""
+
+    first: str
+    last: str
+    ref: Node
+
+
+@dataclass(frozen=True, slots=True)
+class External(Node):
+    """A reference into another workbook, as Excel stores it: ``[1]Sheet1!A1``
+    (`book` is the external-link index as written) or ``[1]!Name``."""
+
+    book: str
+    ref: Node
+
+
+@dataclass(frozen=True, slots=True)
 class Call(Node):
     """A function call.  `name` is upper-case without Excel's future-function
     prefix; `prefix` keeps it ("_xlfn." ...) so the text round-trips."""
@@ -89,6 +132,14 @@ class Call(Node):
     name: str
     args: tuple[Node, ...]
     prefix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Apply(Node):
+    """Calling the value of an expression: ``LAMBDA(x,x+1)(5)``."""
+
+    callee: Node
+    args: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +185,8 @@ BINARY_POWER = {
 }
 PERCENT_POWER = 60
 UNARY_POWER = 70
+SINGLE_POWER = 85           # @ takes a range (A1:A9) but not an intersection
+SPILL_POWER = 95            # A1# binds tighter than any operator
 
 
 def walk(node: Node):
@@ -144,6 +197,11 @@ def walk(node: Node):
         yield n
         if isinstance(n, Call):
             stack.extend(reversed(n.args))
+        elif isinstance(n, Apply):
+            stack.extend(reversed(n.args))
+            stack.append(n.callee)
+        elif isinstance(n, (Ref3D, External)):
+            stack.append(n.ref)
         elif isinstance(n, Binary):
             stack.append(n.right)
             stack.append(n.left)

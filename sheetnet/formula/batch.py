@@ -25,14 +25,18 @@ class NotVectorizable(Exception):
 
 
 class Batch:
-    __slots__ = ("sheet", "rows", "cols", "shape", "rect")
+    __slots__ = ("sheet", "rows", "cols", "shape", "rect", "env")
 
-    def __init__(self, sheet, rows: np.ndarray, cols: np.ndarray, rect: tuple[int, int, int, int] | None):
+    def __init__(self, sheet, rows: np.ndarray, cols: np.ndarray, rect: tuple[int, int, int, int] | None,
+                 env: dict | None = None):
         self.sheet = sheet          # the engine's SheetState of the host sheet
         self.rows = rows            # 0-based rows, broadcastable to shape
         self.cols = cols
         self.rect = rect            # (r0, c0, bh, bw) in rectangle mode, else None
         self.shape = (rect[2], rect[3]) if rect is not None else (len(rows),)
+        # env: the names LET and LAMBDA bind here (casefolded, without _xlpm.)
+        # -> their values (Arr, RefVal or a Lambda), batch-shaped like any value
+        self.env = env
 
     @classmethod
     def rectangle(cls, sheet, r0: int, c0: int, bh: int, bw: int) -> "Batch":
@@ -56,7 +60,36 @@ class Batch:
         """The cells where mask (batch-shaped) is true, as a list batch."""
         rows = np.broadcast_to(self.rows, self.shape)[mask]
         cols = np.broadcast_to(self.cols, self.shape)[mask]
-        return Batch(self.sheet, rows, cols, None)
+        env = None
+        if self.env:
+            env = {k: _subset_value(v, mask, self.shape) for k, v in self.env.items()}
+        return Batch(self.sheet, rows, cols, None, env)
+
+    def with_env(self, env: dict) -> "Batch":
+        """The same cells with names bound (LET, a LAMBDA's parameters)."""
+        return Batch(self.sheet, self.rows, self.cols, self.rect, env)
+
+
+def _subset_value(v, mask: np.ndarray, shape: tuple):
+    """A batch-shaped value (Arr, RefVal, or anything else left as it is)
+    restricted to the batch cells where mask is true."""
+    from .values import Arr
+    nd = len(shape)
+    if isinstance(v, Arr):
+        def pick(a):
+            if a is None:
+                return None
+            full = np.broadcast_to(a, shape + a.shape[nd:])
+            return full[mask]
+        return Arr(pick(v.num), pick(v.kind), pick(v.obj))
+    if isinstance(v, RefVal):
+        def idx(x):
+            return x if _uniform(x) else np.broadcast_to(x, shape)[mask]
+        err = None if v.err is None else np.broadcast_to(v.err, shape)[mask]
+        return RefVal(v.sheet, idx(v.r), idx(v.c), v.h, v.w, v.dynamic, False, err)
+    if hasattr(v, "subset"):
+        return v.subset(mask, shape)
+    return v
 
 
 class RefVal:
@@ -65,10 +98,10 @@ class RefVal:
     `dynamic` marks rectangles computed at run time (OFFSET, INDEX): their
     cells may not be evaluated yet and are pulled in before reading."""
 
-    __slots__ = ("sheet", "r", "c", "h", "w", "dynamic", "affine", "err")
+    __slots__ = ("sheet", "r", "c", "h", "w", "dynamic", "affine", "err", "extent")
 
     def __init__(self, sheet, r, c, h: int, w: int, dynamic: bool = False, affine: bool = False,
-                 err: np.ndarray | None = None):
+                 err: np.ndarray | None = None, extent: tuple[int, int] | None = None):
         self.sheet, self.r, self.c, self.h, self.w = sheet, r, c, h, w
         self.dynamic = dynamic
         # affine: r/c arrays are the batch rows/cols plus a constant, so a
@@ -78,6 +111,10 @@ class RefVal:
         # could not be formed (an OFFSET past the sheet's edge); r/c are valid
         # placeholders there
         self.err = err
+        # extent: the size a whole-column/row reference (A:C, 1:3) has in
+        # Excel; h/w are clipped to the used grid, the cells beyond are empty
+        # (COUNTIF and COUNTBLANK count them)
+        self.extent = extent
 
     def __repr__(self) -> str:
         return f"RefVal({self.sheet.name}, r={self.r!r}, c={self.c!r}, {self.h}x{self.w})"

@@ -9,16 +9,35 @@ the formula's row or column.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..errors import ERROR_CODES
 from ..refs import MAX_COLS, MAX_ROWS
-from .ast import (AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLit, Missing, Name,
-                  Number, Paren, Percent, Text, Unary)
+from .ast import (Apply, AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLit, External, Missing,
+                  Name, Number, Paren, Percent, Ref3D, StructRef, Text, Unary)
 from .batch import Batch, NotVectorizable, RefVal, deref, intersect
+from .closures import OMITTED, Lambda, param_key
 from .functions import FUNCTIONS, Context
-from .values import (E_NA, E_NAME, E_NULL, E_REF, E_VALUE, Arr, arithmetic, compare, concat, error,
+from .values import (E_CALC, E_NA, E_NAME, E_NULL, E_REF, E_VALUE, Arr, arithmetic, compare, concat, error,
                      negate, percent, scalar)
+
+# Functions that accept a 3-D reference (Sheet1:Sheet3!A1): it counts as one
+# range argument per sheet.
+THREE_D_FUNCTIONS = frozenset({
+    "SUM", "AVERAGE", "AVERAGEA", "COUNT", "COUNTA", "MAX", "MAXA", "MIN", "MINA", "PRODUCT",
+    "STDEV", "STDEVA", "STDEVP", "STDEVPA", "STDEV.S", "STDEV.P", "VAR", "VARA", "VARP", "VARPA",
+    "VAR.S", "VAR.P"})
+
+
+class RefList:
+    """A 3-D reference evaluated: one RefVal per sheet, in workbook order."""
+
+    __slots__ = ("refs",)
+
+    def __init__(self, refs: list):
+        self.refs = refs
 
 
 class Evaluator:
@@ -39,12 +58,14 @@ class Evaluator:
         v = self.value(node, batch, arr)
         if isinstance(v, RefVal):
             return deref(v, batch, self.engine) if arr else intersect(v, batch, self.engine)
-        return v
+        return v if isinstance(v, Arr) else _not_a_value(v, batch)
 
     def array(self, node, batch: Batch) -> Arr:
         """An argument Excel evaluates as an array."""
         v = self.value(node, batch, True)
-        return deref(v, batch, self.engine) if isinstance(v, RefVal) else v
+        if isinstance(v, RefVal):
+            return deref(v, batch, self.engine)
+        return v if isinstance(v, Arr) else _not_a_value(v, batch)
 
     def reference(self, node, batch: Batch, arr: bool) -> RefVal | Arr:
         """A reference argument; non-references come back as (error) Arrs."""
@@ -54,6 +75,24 @@ class Evaluator:
         if isinstance(v, Arr) and v.has_errors():
             return v
         return error(E_VALUE, (1,) * batch.ndim + (1, 1))
+
+    def apply(self, fn, args: tuple, batch: Batch, arr: bool):
+        """Call a LAMBDA value with argument trees (Missing leaves a parameter omitted)."""
+        if not isinstance(fn, Lambda):
+            return error(E_VALUE, (1,) * batch.ndim + (1, 1))
+        return self.call_lambda(fn, [OMITTED if isinstance(a, Missing) else self.value(a, batch, arr)
+                                     for a in args], batch, arr)
+
+    def call_lambda(self, fn: Lambda, values: list, batch: Batch, arr: bool):
+        """Call a LAMBDA value with evaluated arguments (OMITTED for left-out ones)."""
+        # too many arguments, or too few for the required (non-_xlop.)
+        # parameters, is #VALUE!; an argument left empty, as in (1,), is omitted
+        if len(values) > len(fn.params) or not all(fn.optional[len(values):]):
+            return error(E_VALUE, (1,) * batch.ndim + (1, 1))
+        values = list(values) + [OMITTED] * (len(fn.params) - len(values))
+        env = dict(fn.env or {})
+        env.update(zip(fn.params, values))
+        return self.value(fn.body, batch.with_env(env), arr)
 
     # --- nodes ------------------------------------------------------------------
 
@@ -114,7 +153,10 @@ class Evaluator:
                 raise NotVectorizable("ranges of different sizes")
             h, w = int(h.flat[0]), int(w.flat[0])
         affine = (r1_abs == r2_abs) and (c1_abs == c2_abs) and not (r1_abs and c1_abs)
-        ref = RefVal(sheet, top, left, int(h), int(w), affine=affine)
+        extent = None
+        if node.r1 is None or node.c1 is None:
+            extent = (MAX_ROWS if node.r1 is None else int(h), MAX_COLS if node.c1 is None else int(w))
+        ref = RefVal(sheet, top, left, int(h), int(w), affine=affine, extent=extent)
         return self._checked(ref, batch)
 
     def _checked(self, ref: RefVal, batch: Batch):
@@ -134,6 +176,13 @@ class Evaluator:
         return ref
 
     def _name(self, node: Name, batch: Batch, arr):
+        if batch.env and node.sheet is None:
+            key = param_key(node.name)
+            if key in batch.env:
+                v = batch.env[key]
+                return Arr(np.zeros((1,) * batch.ndim + (1, 1))) if v is OMITTED else v
+        if node.name.casefold().startswith(("_xlpm.", "_xlop.")):
+            return error(E_NAME, (1,) * batch.ndim + (1, 1))
         tree = self.engine.name_tree(node.name, node.sheet or batch.sheet.name)
         if tree is None:
             return error(E_NAME, (1,) * batch.ndim + (1, 1))
@@ -203,11 +252,30 @@ class Evaluator:
         return Arr(num.reshape(shape), None if all_num else kind.reshape(shape),
                    obj.reshape(shape) if any(isinstance(x, str) for x in obj.flat) else None)
 
+    def _callable(self, node: Call, batch: Batch):
+        """What a call that is not a built-in function names: a LET/LAMBDA
+        parameter holding a LAMBDA, or a defined name (a named LAMBDA)."""
+        if batch.env:
+            v = batch.env.get(param_key(node.name))
+            if v is not None:
+                return v
+        if node.prefix.casefold().startswith(("_xlpm.", "_xlop.")):
+            return None
+        tree = self.engine.name_tree(node.name, batch.sheet.name)
+        if tree is None:
+            return None
+        return self.value(tree, batch.with_env({}) if batch.env else batch, False)
+
     def _call(self, node: Call, batch: Batch, arr):
         spec = FUNCTIONS.get(node.name)
-        if spec is None:
-            self.engine.note_unsupported(node.name, batch.size)
-            return error(E_NAME, (1,) * batch.ndim + (1, 1))
+        if spec is None or node.prefix.casefold().startswith(("_xlpm.", "_xlop.")):
+            fn = self._callable(node, batch)
+            if fn is not None:
+                return self.apply(fn, node.args, batch, arr)
+            if spec is None or node.prefix:
+                if spec is None:
+                    self.engine.note_unsupported(node.name, batch.size)
+                return error(E_NAME, (1,) * batch.ndim + (1, 1))
         nargs = len(node.args)
         if nargs < spec.min_args or (spec.max_args is not None and nargs > spec.max_args):
             return error(E_VALUE, (1,) * batch.ndim + (1, 1))
@@ -217,7 +285,18 @@ class Evaluator:
         args = []
         for i, a in enumerate(node.args):
             mode = spec.mode(i)
-            if isinstance(a, Missing) and spec.param(i).type == "strict_number":
+            if isinstance(a, Ref3D):
+                if spec.name not in THREE_D_FUNCTIONS:
+                    return error(E_VALUE, (1,) * batch.ndim + (1, 1))
+                refs = self.value(a, batch, arr)
+                if not isinstance(refs, RefList):
+                    return refs
+                args.extend(refs.refs)
+                continue
+            if isinstance(a, Missing) and spec.param(i).type == "text":
+                # an omitted text argument is the empty text: SUBSTITUTE(A1,"x",), CONCATENATE(A1,,B1)
+                args.append(scalar("", batch.ndim + 2))
+            elif isinstance(a, Missing) and spec.param(i).type == "strict_number":
                 # the Analysis ToolPak's functions answer an empty argument with #N/A
                 args.append(error(E_NA, (1,) * batch.ndim + (1, 1)))
             elif mode == "v":
@@ -241,11 +320,65 @@ class Evaluator:
         finally:
             self.engine.checking_reads = saved
 
+    def _apply(self, node: Apply, batch: Batch, arr):
+        return self.apply(self.value(node.callee, batch, arr), node.args, batch, arr)
+
+    def _struct(self, node: StructRef, batch: Batch, arr):
+        """A table reference as the rectangle it names; [#This Row] is the
+        formula's own row of the table (#VALUE! outside the data rows)."""
+        table = self.engine.table_for(node.table, batch)
+        unit = (1,) * batch.ndim + (1, 1)
+        if table is None:
+            return error(E_REF, unit)
+        sheet = self.engine.sheet_state(table.sheet)
+        cols = table.columns_of(node.col1, node.col2)
+        rows = table.rows_of(node.items)
+        if sheet is None or cols is None or rows is None:
+            return error(E_REF, unit)
+        c0, w = cols[0], cols[1] - cols[0] + 1
+        if not node.this_row:
+            return self._checked(RefVal(sheet, rows[0], c0, rows[1] - rows[0] + 1, w), batch)
+        first, last = table.data_rows
+        inside = (batch.rows >= first) & (batch.rows <= last)
+        if inside.all():
+            return self._checked(RefVal(sheet, batch.rows, c0, 1, w, affine=True), batch)
+        if not inside.any():
+            return error(E_VALUE, unit)
+        r = np.broadcast_to(np.where(inside, batch.rows, first), batch.shape)
+        err = np.broadcast_to(np.where(inside, 0, E_VALUE).astype(np.uint8), batch.shape)
+        return self._checked(RefVal(sheet, r, c0, 1, w, err=err), batch)
+
+    def _ref3d(self, node: Ref3D, batch: Batch, arr):
+        """Sheet1:Sheet3!A1:B2: the rectangle on every sheet of the span."""
+        span = self.engine.sheet_span(node.first, node.last)
+        if span is None:
+            return error(E_REF, (1,) * batch.ndim + (1, 1))
+        refs = []
+        for name in span:
+            v = self.value(replace(node.ref, sheet=name), batch, arr)
+            if not isinstance(v, RefVal):
+                return v
+            refs.append(v)
+        return RefList(refs)
+
+    def _external(self, node: External, batch: Batch, arr):
+        # never evaluated in `check` (such cells keep their cached values);
+        # elsewhere a linked workbook is simply not available
+        return error(E_REF, (1,) * batch.ndim + (1, 1))
+
     _dispatch = {
         Number: _number, Text: _literal, Bool: _literal, ErrorLit: _error, Missing: _missing,
         CellRef: _cell, AreaRef: _area, Name: _name, Paren: _paren, Unary: _unary,
-        Percent: _percent, Binary: _binary, ArrayLit: _array_lit, Call: _call,
+        Percent: _percent, Binary: _binary, ArrayLit: _array_lit, Call: _call, Apply: _apply,
+        StructRef: _struct, Ref3D: _ref3d, External: _external,
     }
+
+
+def _not_a_value(v, batch: Batch) -> Arr:
+    """A LAMBDA that was never called is #CALC! where a value is needed; a
+    3-D reference outside the functions that take one is #VALUE!."""
+    code = E_CALC if isinstance(v, Lambda) else E_VALUE
+    return error(code, (1,) * batch.ndim + (1, 1))
 
 
 def _uniform(x) -> bool:

@@ -12,11 +12,13 @@ from functools import lru_cache
 
 from ..errors import FormulaSyntaxError
 from ..refs import MAX_COLS, MAX_ROWS, col_index
-from .ast import (BINARY_POWER, PERCENT_POWER, UNARY_POWER, AreaRef, ArrayLit, Binary, Bool,
-                  Call, CellRef, ErrorLit, Missing, Name, Node, Number, Paren, Percent, Text, Unary)
+from .ast import (BINARY_POWER, PERCENT_POWER, SINGLE_POWER, SPILL_POWER, TABLE_ITEMS, UNARY_POWER,
+                  Apply, AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLit, External, Missing,
+                  Name, Node, Number, Paren, Percent, Ref3D, StructRef, Text, Unary)
 
-_SHEET = r"(?:'(?P<qsheet>(?:[^']|'')+)'|(?P<sheet>[A-Za-z_\u00a1-\uffff][\w.\u00a1-\uffff]*))!"
-_END = r"(?![\w.(!\u00a1-\uffff])"   # a reference must not run on into a name or a call
+_SHEET_NAME = r"[A-Za-z_\u00a1-\uffff][\w.\u00a1-\uffff]*"
+_SHEET = rf"(?:'(?P<qsheet>(?:[^']|'')+)'|(?P<sheet>{_SHEET_NAME})(?::(?P<sheet2>{_SHEET_NAME}))?)!"
+_END = r"(?![\w.(!\[\u00a1-\uffff])"   # a reference must not run on into a name, a call or a table
 _CELL = r"\$?[A-Za-z]{1,3}\$?\d{1,7}"
 
 _TOKEN_RE = re.compile(
@@ -34,13 +36,18 @@ _TOKEN_RE = re.compile(
     r"|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
     r"|(?P<func>(?:_xlfn\.|_xlws\.|_xlpm\.|_xludf\.)*[A-Za-z_\\][\w.]*)\("
     r"|(?P<name>[A-Za-z_\\\u00a1-\uffff][\w.?\\\u00a1-\uffff]*)"
-    r"|(?P<op><>|<=|>=|[-+*/^&=<>%:,;(){}])",
+    r"|(?P<op><>|<=|>=|[-+*/^&=<>%:,;(){}@#])",
     re.IGNORECASE,
 )
 # Excel's markers in stored formula text: _xlfn. (functions newer than the
 # file format), _xlws. (worksheet-only), _xludf. (user-defined, e.g. VBA)
 _PREFIX_RE = re.compile(r"((?:_xlfn\.|_xlws\.|_xlpm\.|_xludf\.)*)(.*)", re.IGNORECASE | re.S)
 _CELL_PARTS = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d{1,7})")
+
+_EXTERNAL_RE = re.compile(r"\[(\d+)\](?=[A-Za-z_!\\\u00a1-\uffff])")       # [1]Sheet1!A1, [1]!Name: a linked workbook
+_EXTERNAL_NAME_RE = re.compile(r"!([A-Za-z_\\\u00a1-\uffff][\w.?\\\u00a1-\uffff]*)")
+_QUOTED_EXTERNAL_RE = re.compile(r"\[(\d+)\](.*)", re.S)   # '[1]My sheet'!A1
+_TABLE_ITEMS = {item.casefold(): item for item in TABLE_ITEMS}
 
 # Token kinds after tokenizing.
 NUM, STR, BOOL, ERR, REF, NAME, FUNC, OP, WS, EOF = range(10)
@@ -78,7 +85,29 @@ def _reference(m: re.Match, anchor: tuple[int, int]) -> Node | None:
     """The node for a matched reference token, or None when the text only
     looks like a reference (e.g. a column past XFD): then it is a name."""
     sheet = m.group("qsheet")
-    sheet = sheet.replace("''", "'") if sheet is not None else m.group("sheet")
+    last = m.group("sheet2")
+    book = None
+    if sheet is not None:
+        sheet = sheet.replace("''", "'")
+        ext = _QUOTED_EXTERNAL_RE.fullmatch(sheet)
+        if ext:
+            book, sheet = ext.group(1), ext.group(2)
+        if ":" in sheet:          # sheet names cannot hold ':', so 'Jan:Mar'!A1 is 3-D
+            sheet, last = sheet.split(":", 1)
+    else:
+        sheet = m.group("sheet")
+    node = _plain_reference(m, sheet if last is None else None, anchor)
+    if node is None or last is None or not isinstance(node, (CellRef, AreaRef)):
+        if node is not None and last is not None:
+            return None
+    else:
+        node = Ref3D(sheet, last, node)
+    if node is not None and book is not None:
+        node = External(book, node)
+    return node
+
+
+def _plain_reference(m: re.Match, sheet: str | None, anchor: tuple[int, int]) -> Node | None:
     try:
         if m.group("cell"):
             return CellRef(sheet, *_cell_parts(m.group("cell"), anchor))
@@ -110,24 +139,54 @@ def _reference(m: re.Match, anchor: tuple[int, int]) -> Node | None:
 def tokenize(text: str, anchor: tuple[int, int] = (0, 0)) -> list[_Token]:
     tokens: list[_Token] = []
     pos, end = 0, len(text)
+    book = None                # "[1]" just read: the next reference is into that workbook
     while pos < end:
+        if text[pos] == "[":
+            ext = _EXTERNAL_RE.match(text, pos)
+            if ext and book is None:
+                book, pos = ext.group(1), ext.end()
+                if text.startswith("!", pos):          # [1]!Name: a name of the linked workbook
+                    m = _EXTERNAL_NAME_RE.match(text, pos)
+                    if m is None:
+                        raise FormulaSyntaxError(f"expected a name at position {pos + 2} in ={text}")
+                    tokens.append(_Token(REF, External(book, Name(m.group(1))), pos))
+                    book, pos = None, m.end()
+                continue
+            node, after = _structured(text, pos, None)
+            tokens.append(_Token(REF, node, pos))
+            pos = after
+            continue
         m = _TOKEN_RE.match(text, pos)
         if m is None:
             raise FormulaSyntaxError(f"unexpected {text[pos]!r} at position {pos + 1} in ={text}")
         kind = m.lastgroup
         value = m.group(kind)
+        after = m.end()
+        if book is not None and kind not in ("ref", "qsheet", "sheet", "sheet2", "area", "cell", "cols", "rows",
+                                             "referr", "qname"):
+            raise FormulaSyntaxError(f"expected a reference after [{book}] at position {pos + 1} in ={text}")
         if kind == "ws":
             tokens.append(_Token(WS, value, pos))
         elif kind == "string":
             tokens.append(_Token(STR, value[1:-1].replace('""', '"'), pos))
         elif kind == "error":
             tokens.append(_Token(ERR, value.upper(), pos))
-        elif kind in ("ref", "qsheet", "sheet", "area", "cell", "cols", "rows", "referr", "qname"):
+        elif kind in ("ref", "qsheet", "sheet", "sheet2", "area", "cell", "cols", "rows", "referr", "qname"):
             node = _reference(m, anchor)
-            if node is None or (isinstance(node, Name) and node.sheet is None):
-                # not a reference after all: a plain name or a boolean
+            if book is not None:
+                if node is None or (isinstance(node, Name) and node.sheet is None):
+                    raise FormulaSyntaxError(f"expected a sheet reference after [{book}] at position {pos + 1} "
+                                             f"in ={text}")
+                node = node if isinstance(node, External) else External(book, node)
+                book = None
+                tokens.append(_Token(REF, node, pos))
+            elif node is None or (isinstance(node, Name) and node.sheet is None):
+                # not a reference after all: a table, a plain name or a boolean
                 word = m.group(0)
-                if word.upper() in ("TRUE", "FALSE"):
+                if text.startswith("[", after) and isinstance(node, Name):
+                    node, after = _structured(text, after, word)
+                    tokens.append(_Token(REF, node, pos))
+                elif word.upper() in ("TRUE", "FALSE"):
                     tokens.append(_Token(BOOL, word.upper() == "TRUE", pos))
                 else:
                     tokens.append(_Token(NAME, Name(word), pos))
@@ -138,15 +197,124 @@ def tokenize(text: str, anchor: tuple[int, int] = (0, 0)) -> list[_Token]:
         elif kind == "func":
             tokens.append(_Token(FUNC, value, pos))
         elif kind == "name":
-            if value.upper() in ("TRUE", "FALSE"):
+            if text.startswith("[", after):
+                node, after = _structured(text, after, value)
+                tokens.append(_Token(REF, node, pos))
+            elif value.upper() in ("TRUE", "FALSE"):
                 tokens.append(_Token(BOOL, value.upper() == "TRUE", pos))
             else:
                 tokens.append(_Token(NAME, Name(value), pos))
+        elif value == "#" and not (tokens and (tokens[-1].kind == REF or tokens[-1].is_op(")"))):
+            raise FormulaSyntaxError(f"unexpected '#' at position {pos + 1} in ={text}")
         else:
             tokens.append(_Token(OP, value, pos))
-        pos = m.end()
+        pos = after
+    if book is not None:
+        raise FormulaSyntaxError(f"formula ends after [{book}] in ={text}")
     tokens.append(_Token(EOF, None, end))
     return _resolve_spaces(tokens)
+
+
+def _structured(text: str, pos: int, table: str | None) -> tuple[StructRef, int]:
+    """The structured reference whose brackets open at text[pos]: Table1[Col],
+    [@Col], Table1[[#Headers],[A]:[C]] ...  Returns the node and the position
+    after its closing bracket."""
+
+    def fail(what: str, at: int):
+        raise FormulaSyntaxError(f"{what} at position {at + 1} in ={text}")
+
+    def name_until_bracket(i: int) -> tuple[str, int, bool]:
+        """A column name or item up to its unescaped ']' (an apostrophe escapes
+        the next character: '[ '] '# ''), and whether it is a special item
+        (an unescaped '#' first)."""
+        special = text.startswith("#", i)
+        out = []
+        while i < len(text):
+            ch = text[i]
+            if ch == "'":
+                if i + 1 >= len(text):
+                    break
+                out.append(text[i + 1])
+                i += 2
+                continue
+            if ch == "]":
+                return "".join(out), i + 1, special
+            if ch == "[":
+                fail("unexpected '[' in a table column name", i)
+            out.append(ch)
+            i += 1
+        fail("unclosed '[' in a table reference", pos)
+
+    items: list[str] = []
+    columns: list[str] = []
+
+    def add(word: str, at: int, special: bool):
+        if special:
+            item = _TABLE_ITEMS.get(word.casefold())
+            if item is None:
+                fail(f"unknown table item {word!r}", at)
+            if columns:
+                fail("table items must come before the columns", at)
+            items.append(item)
+        else:
+            columns.append(word)
+
+    def bracket_list(i: int) -> int:
+        """[x],[y]:[z] ... up to the outer ']'; returns the position after it."""
+        range_open = False
+        while True:
+            if text.startswith("[", i):
+                word, i, special = name_until_bracket(i + 1)
+                add(word, i, special)
+                if range_open and len(columns) != 2:
+                    fail("a column range joins two columns", i)
+                range_open = False
+            else:
+                fail("expected '[' in a table reference", i)
+            while text.startswith(" ", i):
+                i += 1
+            if text.startswith(",", i):
+                i += 1
+                while text.startswith(" ", i):
+                    i += 1
+                continue
+            if text.startswith(":", i):
+                if len(columns) != 1:
+                    fail("a column range starts with one column", i)
+                range_open = True
+                i += 1
+                continue
+            if text.startswith("]", i):
+                return i + 1
+            fail("expected ',', ':' or ']' in a table reference", i)
+
+    i = pos + 1
+    if text.startswith("]", i):                   # Table1[]: the data
+        end = i + 1
+    elif text.startswith("@", i):                 # [@Col], [@[Col]], [@[A]:[C]], [@]
+        items.append("#This Row")
+        i += 1
+        if text.startswith("]", i):
+            end = i + 1
+        elif text.startswith("[", i):
+            end = bracket_list(i)
+        else:
+            word, end, _ = name_until_bracket(i)
+            add(word, i, False)
+    elif text.startswith("[", i):
+        end = bracket_list(i)
+    else:
+        word, end, special = name_until_bracket(i)
+        add(word, i, special)
+    if len(columns) > 2 or len(items) > 2:
+        fail("too many parts in a table reference", pos)
+    if len(columns) == 2 and not text[pos:end].count(":"):
+        fail("two columns must be joined by ':'", pos)
+    if not columns and not items and table is None:
+        fail("empty table reference", pos)
+    col1 = columns[0] if columns else None
+    col2 = columns[1] if len(columns) == 2 else None
+    return StructRef(table, tuple(items), col1, col2), end
 
 
 def _resolve_spaces(tokens: list[_Token]) -> list[_Token]:
@@ -209,6 +377,14 @@ class _Parser:
                 self.take()
                 left = Percent(left)
                 continue
+            if tok.value == "#":             # A1#: the spill range anchored at A1
+                self.take()
+                left = Call("ANCHORARRAY", (left,), "_xlfn.")
+                continue
+            if tok.value == "(" and isinstance(left, (Call, Apply, Paren)):
+                self.take()                  # LAMBDA(x,x+1)(5): call the value on the left
+                left = Apply(left, self.arguments())
+                continue
             power = BINARY_POWER.get(tok.value)
             if power is None or power <= min_power or (tok.value == "," and not union):
                 break
@@ -233,6 +409,8 @@ class _Parser:
             return self.call(tok.value)
         if tok.is_op("-", "+"):
             return Unary(tok.value, self.expr(UNARY_POWER))
+        if tok.is_op("@"):                   # implicit intersection, stored as _xlfn.SINGLE
+            return Call("SINGLE", (self.expr(SINGLE_POWER),), "_xlfn.")
         if tok.is_op("("):
             inner = self.expr(0, union=True)
             self.expect(")")
@@ -244,10 +422,14 @@ class _Parser:
     def call(self, word: str) -> Call:
         m = _PREFIX_RE.match(word)
         prefix, word = m.group(1), m.group(2)
+        return Call(word.upper(), self.arguments(word.upper()), prefix)
+
+    def arguments(self, what: str = "") -> tuple[Node, ...]:
+        """Arguments after an opening '(', through the closing ')'."""
         args: list[Node] = []
         if self.peek().is_op(")"):
             self.take()
-            return Call(word.upper(), (), prefix)
+            return ()
         while True:
             if self.peek().is_op(",", ")"):
                 args.append(Missing())
@@ -255,9 +437,9 @@ class _Parser:
                 args.append(self.expr(0))
             tok = self.take()
             if tok.is_op(")"):
-                return Call(word.upper(), tuple(args), prefix)
+                return tuple(args)
             if not tok.is_op(","):
-                self.fail(tok, f"expected ',' or ')' in {word.upper()}(")
+                self.fail(tok, f"expected ',' or ')' in {what}(")
 
     def array(self) -> ArrayLit:
         rows: list[tuple[Node, ...]] = []

@@ -9,8 +9,11 @@ wrote, and ``parenthesize`` adds exactly those a hand-built tree needs, so
 from __future__ import annotations
 
 from ..refs import MAX_COLS, MAX_ROWS, col_letters, quote_sheet, r1c1_part
-from .ast import (BINARY_POWER, PERCENT_POWER, UNARY_POWER, AreaRef, ArrayLit, Binary, Bool,
-                  Call, CellRef, ErrorLit, Missing, Name, Node, Number, Paren, Percent, Text, Unary)
+from .closures import param_key
+from .prefixes import file_prefix
+from .ast import (BINARY_POWER, PERCENT_POWER, UNARY_POWER, Apply, AreaRef, ArrayLit, Binary, Bool,
+                  Call, CellRef, ErrorLit, External, Missing, Name, Node, Number, Paren, Percent, Ref3D,
+                  StructRef, Text, Unary)
 
 
 def number_text(value: float) -> str:
@@ -22,6 +25,14 @@ def number_text(value: float) -> str:
 
 def _sheet_prefix(sheet: str | None) -> str:
     return "" if sheet is None else quote_sheet(sheet) + "!"
+
+
+def quote_sheet_span(first: str, last: str) -> str:
+    """Sheet1:Sheet3, or 'Jan 1:Mar 3' when either name needs quotes."""
+    a, b = quote_sheet(first), quote_sheet(last)
+    if a.startswith("'") or b.startswith("'"):
+        return "'" + first.replace("'", "''") + ":" + last.replace("'", "''") + "'"
+    return a + ":" + b
 
 
 def _row_a1(value: int | None, absolute: bool, anchor_row: int) -> str | None:
@@ -83,7 +94,54 @@ class _R1C1:
         return _sheet_prefix(node.sheet) + text
 
 
-def _render(node: Node, refs) -> str:
+_COLUMN_ESCAPES = str.maketrans({ch: "'" + ch for ch in "[]#'"})
+# characters that make Excel write a column name in its own brackets: Table1[[Unit Price]]
+_BRACKETED = set(" \t\n\r,:.[]#'\"{}$^&*+=-<>/@")
+
+
+def _column(name: str) -> str:
+    return name.translate(_COLUMN_ESCAPES)
+
+
+def structured_text(node: StructRef) -> str:
+    """Table1[Col], Table1[[#This Row],[Col]], Table1[[#Headers],[A]:[C]] ...
+    (the long form Excel stores in files; the UI's @ is #This Row)."""
+    parts = [f"[{item}]" for item in node.items]
+    if node.col1 is not None:
+        cols = f"[{_column(node.col1)}]"
+        if node.col2 is not None:
+            cols += f":[{_column(node.col2)}]"
+        parts.append(cols)
+    table = node.table or ""
+    if not parts:
+        return table + "[]"
+    if len(parts) == 1 and node.col2 is None:
+        if node.items:
+            return f"{table}[{node.items[0]}]"
+        if not any(ch in _BRACKETED for ch in node.col1):
+            return f"{table}[{_column(node.col1)}]"
+    return f"{table}[{','.join(parts)}]"
+
+
+def _external_text(node: External, refs) -> str:
+    inner = _render(node.ref, refs)
+    if inner.startswith("'"):             # '[1]My sheet'!A1: the index goes inside the quotes
+        return "'[" + node.book + "]" + inner[1:]
+    if isinstance(node.ref, Name) and node.ref.sheet is None:
+        return "[" + node.book + "]!" + inner
+    return "[" + node.book + "]" + inner
+
+
+class _FileForm:
+    """Rendering as Excel stores formulas in a file: newer functions with their
+    _xlfn. marker, LET/LAMBDA names as _xlpm.x, a table's own short
+    references ([@Col]) with the table's name."""
+
+    def __init__(self, table: str | None):
+        self.table = table
+
+
+def _render(node: Node, refs, form: _FileForm | None = None, bound: frozenset = frozenset()) -> str:
     t = type(node)
     if t is CellRef:
         return refs.cell(node)
@@ -100,25 +158,77 @@ def _render(node: Node, refs) -> str:
     if t is Missing:
         return ""
     if t is Name:
+        if form is not None and node.sheet is None and param_key(node.name) in bound:
+            return _param_text(node.name)
         return _sheet_prefix(node.sheet) + node.name
     if t is Call:
-        return node.prefix + node.name + "(" + ",".join(_render(a, refs) for a in node.args) + ")"
+        return _call_text(node, refs, form, bound)
     if t is Unary:
-        return node.op + _render(node.operand, refs)
+        return node.op + _render(node.operand, refs, form, bound)
     if t is Percent:
-        return _render(node.operand, refs) + "%"
+        return _render(node.operand, refs, form, bound) + "%"
     if t is Binary:
-        return _render(node.left, refs) + node.op + _render(node.right, refs)
+        return _render(node.left, refs, form, bound) + node.op + _render(node.right, refs, form, bound)
     if t is Paren:
-        return "(" + _render(node.expr, refs) + ")"
+        return "(" + _render(node.expr, refs, form, bound) + ")"
     if t is ArrayLit:
         return "{" + ";".join(",".join(_render(x, refs) for x in row) for row in node.rows) + "}"
+    if t is StructRef:
+        if form is not None and node.table is None and form.table is not None:
+            node = StructRef(form.table, node.items, node.col1, node.col2)
+        return structured_text(node)
+    if t is Apply:
+        return _render(node.callee, refs, form, bound) + "(" + ",".join(
+            _render(a, refs, form, bound) for a in node.args) + ")"
+    if t is Ref3D:
+        inner = _render(node.ref, refs, form, bound)
+        return quote_sheet_span(node.first, node.last) + "!" + inner
+    if t is External:
+        return _external_text(node, refs)
     raise TypeError(f"cannot render {node!r}")
+
+
+def _param_text(name: str) -> str:
+    return name if name.casefold().startswith(("_xlpm.", "_xlop.")) else "_xlpm." + name
+
+
+def _call_text(node: Call, refs, form: _FileForm | None, bound: frozenset) -> str:
+    prefix = node.prefix
+    args = node.args
+    if form is None:
+        texts = [_render(a, refs, form, bound) for a in args]
+        return prefix + node.name + "(" + ",".join(texts) + ")"
+    if node.name.casefold() in bound and not prefix:
+        prefix = "_xlpm."                   # calling a LAMBDA held by a LET/LAMBDA name
+    elif not prefix.casefold().startswith(("_xlpm.", "_xlop.")):
+        prefix = file_prefix(node.name) or ("_xludf." if prefix.casefold() == "_xludf." else "")
+    texts = []
+    if node.name in ("LET", "LAMBDA") and prefix.startswith("_xlfn."):
+        scope = set(bound)
+        for i, a in enumerate(args):
+            is_name = isinstance(a, Name) and a.sheet is None and i < len(args) - 1
+            if is_name and (node.name == "LAMBDA" or i % 2 == 0):
+                texts.append(_param_text(a.name))
+                if node.name == "LET":
+                    scope.add(param_key(a.name))
+                continue
+            if node.name == "LAMBDA" and i == len(args) - 1:
+                scope |= {param_key(p.name) for p in args[:-1] if isinstance(p, Name)}
+            texts.append(_render(a, refs, form, frozenset(scope)))
+    else:
+        texts = [_render(a, refs, form, bound) for a in args]
+    return prefix + node.name + "(" + ",".join(texts) + ")"
 
 
 def render(node: Node, anchor: tuple[int, int] = (0, 0)) -> str:
     """A1 text (without '=') of the tree as written in the cell at `anchor`."""
     return _render(node, _A1(anchor))
+
+
+def render_for_file(node: Node, anchor: tuple[int, int] = (0, 0), table: str | None = None) -> str:
+    """A1 text as Excel stores it in a file (see _FileForm); `table` names the
+    table holding the cell, for its short references."""
+    return _render(node, _A1(anchor), _FileForm(table))
 
 
 def render_r1c1(node: Node) -> str:
@@ -163,4 +273,9 @@ def parenthesize(node: Node, union_ok: bool = True) -> Node:
         return Paren(parenthesize(node.expr, True))
     if t is Call:
         return Call(node.name, tuple(parenthesize(a, False) for a in node.args), node.prefix)
+    if t is Apply:
+        callee = parenthesize(node.callee, False)
+        if not isinstance(callee, (Call, Apply, Paren)):
+            callee = Paren(callee)
+        return Apply(callee, tuple(parenthesize(a, False) for a in node.args))
     return node

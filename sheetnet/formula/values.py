@@ -21,7 +21,8 @@ import numpy as np
 
 from ..errors import ERR_BASE, ERROR_CODES
 from ..store import BLANK, BOOL, NUM, STR
-from .datetext import parse_date_time
+from ..datetext import parse_date_time
+from . import crmath
 
 E_DIV0 = ERROR_CODES["#DIV/0!"]
 E_VALUE = ERROR_CODES["#VALUE!"]
@@ -30,6 +31,8 @@ E_NAME = ERROR_CODES["#NAME?"]
 E_NUM = ERROR_CODES["#NUM!"]
 E_NA = ERROR_CODES["#N/A"]
 E_NULL = ERROR_CODES["#NULL!"]
+E_SPILL = ERROR_CODES["#SPILL!"]
+E_CALC = ERROR_CODES["#CALC!"]
 
 
 class Arr:
@@ -104,8 +107,7 @@ _CURRENCY = "$€£¥"
 
 def parse_number_text(text: str) -> float | None:
     """Excel's reading of text as a number ("3", " 1,000 ", "50%", "1E3",
-    "$10", "€100", a date or a time such as "2024-01-10" or "14:30": see
-    datetext.py); None when it is not one (then arithmetic on it is #VALUE!)."""
+    "$10", "€100"); None when it is not one."""
     t = text.strip()
     if not t:
         return None
@@ -125,10 +127,21 @@ def parse_number_text(text: str) -> float | None:
     try:
         x = float(t)
     except ValueError:
-        return parse_date_time(text) if scale == 1.0 else None
+        return None
     if not math.isfinite(x) or t.lower() in ("inf", "nan", "infinity", "+inf", "-inf"):
         return None
     return x * scale
+
+
+def parse_value_text(text: str) -> float | None:
+    """Text as arithmetic reads it: a number (parse_number_text), else a date
+    or a time ("2024-01-10", "14:30": sheetnet/datetext.py) as a serial of the
+    1900 date system; None when it is neither (then it is #VALUE!)."""
+    x = parse_number_text(text)
+    if x is not None or text != text.strip():
+        return x          # Excel reads " 2024-01-10 " as no date (while " 10 " is 10)
+    parsed = parse_date_time(text)
+    return None if parsed is None else parsed[0]
 
 
 def numbers(a: Arr) -> tuple[np.ndarray, np.ndarray | None]:
@@ -146,7 +159,7 @@ def numbers(a: Arr) -> tuple[np.ndarray, np.ndarray | None]:
             num = np.array(num, dtype=np.float64, copy=True)
             err = np.zeros(k.shape, dtype=np.uint8)
             for idx in zip(*np.nonzero(is_text)):
-                x = parse_number_text(a.obj[idx])
+                x = parse_value_text(a.obj[idx])
                 if x is None:
                     err[idx] = E_VALUE
                 else:
@@ -283,29 +296,16 @@ def arithmetic(op: str, a: Arr, b: Arr) -> Arr:
     return numeric_result(z, err)
 
 
-def _c_pow(x: float, y: float) -> float:
-    try:
-        return math.pow(x, y)
-    except OverflowError:
-        return math.inf
-    except ValueError:       # negative base, fractional exponent
-        return math.nan
-
-
-_c_pow_elementwise = np.frompyfunc(_c_pow, 2, 1)
-
-
 def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """x^y with the C library's pow, element by element.  numpy's own power
-    may take SIMD paths whose last bit depends on the array's size, and a
-    cell must not change value with the block it is evaluated in.  Squares
-    (the common case) are x*x, which equals a correctly rounded pow(x, 2)."""
+    """x^y correctly rounded (crmath): the same bits on every CPU and whatever
+    block a cell is evaluated in.  Squares (the common case) are x*x, which
+    equals a correctly rounded pow(x, 2)."""
     x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
     if y.size and np.all(y == 2.0):
         return x * x
     if y.size and np.all(y == 1.0):
         return x.copy()
-    return _c_pow_elementwise(x, y).astype(np.float64)
+    return crmath.power(x, y)
 
 
 def negate(a: Arr) -> Arr:

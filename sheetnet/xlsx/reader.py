@@ -10,9 +10,11 @@ lesson's collab_filter.xlsx and its pivot caches) load here.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from ..book import Book, FormulaGroup
+from ..book import Book, FormulaGroup, Table, TableColumn
 from ..errors import ERROR_CODES, UserError
 from ..refs import cell_name, parse_area
 from ..store import BOOL, NUM, STR
@@ -24,7 +26,9 @@ from .scan import (F_ARRAY, F_DATATABLE, F_SHARED, T_BOOL, T_DATE, T_ERROR, T_FO
 MAX_GRID_CELLS = 400_000_000      # a dense grid beyond this is refused, not attempted
 
 _WORKSHEET = "/worksheet"
+_TABLE = "/table"
 _SHARED_STRINGS = "/sharedStrings"
+_SHEET_METADATA = "/sheetMetadata"
 
 
 def _local(tag: str) -> str:
@@ -65,10 +69,11 @@ def _read(pkg: Package) -> Book:
     for rtype, target in rels.values():
         if rtype.endswith(_SHARED_STRINGS) and pkg.has(target):
             try:
-                shared = parse_shared_strings(pkg.read(target))
+                shared = [_xstring(t) for t in parse_shared_strings(pkg.read(target))]
             except ScanError as exc:
                 raise UserError(f"{pkg.path}: shared strings are damaged ({exc})") from None
 
+    dynamic = _dynamic_array_metadata(pkg, rels)
     for el in sheets_el:
         name = el.get("name")
         rel = rels.get(_attr(el, "id"))
@@ -81,7 +86,8 @@ def _read(pkg: Package) -> Book:
             scan = scan_sheet_data(pkg.read(rel[1]))
         except ScanError as exc:
             raise UserError(f"{pkg.path}: sheet {name!r} is damaged ({exc})") from None
-        _load_cells(book, sheet, scan, shared, pkg.path)
+        _load_cells(book, sheet, scan, shared, pkg.path, dynamic)
+        _load_tables(pkg, book, sheet, rel[1])
 
     for el in root.iter():
         if _local(el.tag) != "definedName":
@@ -97,7 +103,79 @@ def _read(pkg: Package) -> Book:
     return book
 
 
-def _load_cells(book: Book, sheet, scan, shared: list[str], path: str) -> None:
+def _load_tables(pkg: Package, book: Book, sheet, part: str) -> None:
+    """The Excel Tables (xl/tables/tableN.xml) a worksheet links to."""
+    for rtype, target in pkg.relationships(part).values():
+        if not rtype.endswith(_TABLE) or not pkg.has(target):
+            continue
+        root = pkg.xml(target)
+        name = root.get("displayName") or root.get("name")
+        try:
+            area = parse_area(root.get("ref", ""))
+            header_rows = int(root.get("headerRowCount", "1"))
+            totals_rows = int(root.get("totalsRowCount", "0"))
+        except ValueError:
+            raise UserError(f"{pkg.path}: table {name!r} on sheet {sheet.name!r} has a bad ref or row count") from None
+        columns = []
+        for el in root.iter():
+            if _local(el.tag) != "tableColumn":
+                continue
+            col = TableColumn(_xstring(el.get("name", "")), totals_function=el.get("totalsRowFunction"),
+                              totals_label=el.get("totalsRowLabel"))
+            for child in el:
+                tag = _local(child.tag)
+                if tag == "calculatedColumnFormula":
+                    col.formula = (child.text or "").strip() or None
+                elif tag == "totalsRowFormula":
+                    col.totals_formula = (child.text or "").strip() or None
+            columns.append(col)
+        style = next((el.get("name") for el in root.iter() if _local(el.tag) == "tableStyleInfo"), None)
+        if not name or len(columns) != area.width:
+            raise UserError(f"{pkg.path}: table {name!r} on sheet {sheet.name!r} does not match its range")
+        book.tables.append(Table(name, sheet.name, area, columns, header_rows, totals_rows, style))
+
+
+_XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _xstring(text: str) -> str:
+    """Text as OOXML stores it (ST_Xstring: cell text, table column names): a
+    character XML cannot hold, such as CHAR(1) or a line break in a name, is
+    written _x0001_, and a literal "_x0001_" _x005F_x0001_."""
+    if "_x" not in text:
+        return text
+    return _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _dynamic_array_metadata(pkg: Package, rels) -> set[int]:
+    """The cm values (cell metadata indices, 1-based) that mark a formula as a
+    dynamic array, from xl/metadata.xml: cellMetadata entries of type XLDAPR
+    whose future metadata says fDynamic="1"."""
+    target = next((t for rtype, t in rels.values() if rtype.endswith(_SHEET_METADATA)), None)
+    if target is None or not pkg.has(target):
+        return set()
+    root = pkg.xml(target)
+    kids = {_local(el.tag): el for el in root}
+    types = [el.get("name") for el in kids["metadataTypes"]] if "metadataTypes" in kids else []
+    future = {}
+    for el in root:
+        if _local(el.tag) == "futureMetadata":
+            future[el.get("name")] = [any(_local(x.tag) == "dynamicArrayProperties" and x.get("fDynamic") in ("1", "true")
+                                          for x in bk.iter()) for bk in el if _local(bk.tag) == "bk"]
+    out = set()
+    cell_meta = kids.get("cellMetadata")
+    for k, bk in enumerate(cell_meta if cell_meta is not None else [], start=1):
+        for rc in bk:
+            try:
+                name = types[int(rc.get("t", "0")) - 1]
+                if future.get(name, [])[int(rc.get("v", "0"))]:
+                    out.add(k)
+            except (ValueError, IndexError):
+                continue
+    return out
+
+
+def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, dynamic: set[int] = frozenset()) -> None:
     n = len(scan.rows)
     if n == 0:
         return
@@ -126,7 +204,7 @@ def _load_cells(book: Book, sheet, scan, shared: list[str], path: str) -> None:
     for i, text in scan.texts.items():
         t = types[i]
         if t in (T_FORMULA_STRING, T_INLINE_STRING, T_DATE):
-            kind[i], obj[i] = STR, text
+            kind[i], obj[i] = STR, _xstring(text)
         elif t == T_ERROR:
             kind[i] = ERROR_CODES.get(text.strip().upper(), ERROR_CODES["#VALUE!"])
 
@@ -140,10 +218,10 @@ def _load_cells(book: Book, sheet, scan, shared: list[str], path: str) -> None:
             raise UserError(f"{path}: sheet {sheet.name!r} spans {extent:,} cells "
                             f"(too sparse for sheetnet's dense grid)")
     sheet.values.set_cells(rows, cols, kind[keep], num[keep], obj[keep])
-    _load_formulas(sheet, scan, path)
+    _load_formulas(sheet, scan, path, dynamic)
 
 
-def _load_formulas(sheet, scan, path: str) -> None:
+def _load_formulas(sheet, scan, path: str, dynamic: set[int] = frozenset()) -> None:
     """Formula groups from the scan.  Shared-formula followers (the vast
     majority of a big sheet's formula cells) are grouped with numpy; only the
     elements that carry text are visited one by one."""
@@ -166,7 +244,8 @@ def _load_formulas(sheet, scan, path: str) -> None:
             except ValueError:
                 area = parse_area(cell_name(int(rows[cell]), int(cols[cell])))
             sheet.add_group(FormulaGroup(text, np.array([rows[cell]], np.int32),
-                                         np.array([cols[cell]], np.int32), array=area))
+                                         np.array([cols[cell]], np.int32), array=area,
+                                         dynamic=int(scan.cm[cell]) in dynamic))
         elif kind == F_DATATABLE:
             _note(sheet, "data table (TABLE)", 1)
         else:

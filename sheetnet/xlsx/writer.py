@@ -12,14 +12,17 @@
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
-from ..book import Book, FormulaGroup, Sheet
-from ..errors import ERR_BASE, ERROR_NAMES, UserError
-from ..formula.render import render
+from ..book import Book, FormulaGroup, Sheet, Table
+from ..errors import ERR_BASE, ERROR_NAMES, FormulaSyntaxError, UserError
+from ..formula.ast import Call, StructRef, walk
+from ..formula.prefixes import file_prefix
+from ..formula.render import render, render_for_file
 from ..refs import cell_name, col_letters
 from ..store import BLANK, BOOL, NUM, STR
 from ..style import Style
@@ -31,6 +34,18 @@ _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+# Cell metadata type 1 = a dynamic array (Excel 365's spilling formulas): cm="1"
+_DYNAMIC_ARRAY_METADATA = (
+    _XML_HEAD + f'<metadata xmlns="{_MAIN_NS}" '
+    'xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray">'
+    '<metadataTypes count="1"><metadataType name="XLDAPR" minSupportedVersion="120000" copy="1" pasteAll="1" '
+    'pasteValues="1" merge="1" splitFirst="1" rowColShift="1" clearFormats="1" clearComments="1" assign="1" '
+    'coerce="1" cellMeta="1"/></metadataTypes><futureMetadata name="XLDAPR" count="1"><bk><extLst>'
+    '<ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}"><xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/>'
+    '</ext></extLst></bk></futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>'
+    '</metadata>')
 
 
 def number_xml(x: float) -> str:
@@ -157,8 +172,12 @@ class _SharedStrings:
 
 
 def _xml_text(text: str) -> str:
-    """Escape for XML text; control characters Excel cannot store become _xHHHH_."""
+    """Escape for XML text; control characters Excel cannot store become _xHHHH_
+    (and a literal "_xHHHH_" keeps its underscore as _x005F_, as the reader
+    expects)."""
     out = escape(text)
+    if "_x" in out:
+        out = re.sub(r"_(?=x[0-9A-Fa-f]{4}_)", "_x005F_", out)
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in out):
         out = "".join(f"_x{ord(ch):04X}_" if ord(ch) < 32 and ch not in "\t\n\r" else ch for ch in out)
     return out
@@ -174,6 +193,8 @@ class _Parts:
         self.extra_parts: list[tuple[str, str]] = []
         self.content_overrides: list[tuple[str, str]] = []
         self.chart_count = 0
+        self.table_count = 0
+        self.has_dynamic = any(g.dynamic for sh in self.book.sheets for g in sh.groups)
         sheets = [self._sheet_xml(s, i) for i, s in enumerate(self.book.sheets, start=1)]
         parts = [
             ("[Content_Types].xml", self._content_types()),
@@ -187,6 +208,8 @@ class _Parts:
         ]
         for i, xml in enumerate(sheets, start=1):
             parts.append((f"xl/worksheets/sheet{i}.xml", xml))
+        if self.has_dynamic:
+            parts.append(("xl/metadata.xml", _DYNAMIC_ARRAY_METADATA))
         parts.extend(self.extra_parts)
         return [(name, data.encode("utf-8") if isinstance(data, str) else data) for name, data in parts]
 
@@ -206,6 +229,8 @@ class _Parts:
                 f"{overrides}"
                 + "".join(f'<Override PartName="/{name}" ContentType="{ctype}"/>'
                           for name, ctype in self.content_overrides)
+                + ('<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-'
+                   'officedocument.spreadsheetml.sheetMetadata+xml"/>' if self.has_dynamic else "")
                 + '<Override PartName="/xl/styles.xml" '
                 'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
                 '<Override PartName="/xl/sharedStrings.xml" '
@@ -262,6 +287,8 @@ class _Parts:
                        for i in range(1, n + 1))
         rels += (f'<Relationship Id="rId{n + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
                  f'<Relationship Id="rId{n + 2}" Type="{_REL_NS}/sharedStrings" Target="sharedStrings.xml"/>')
+        if self.has_dynamic:
+            rels += f'<Relationship Id="rId{n + 3}" Type="{_REL_NS}/sheetMetadata" Target="metadata.xml"/>'
         return _XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">{rels}</Relationships>'
 
     # --- worksheets -----------------------------------------------------------------------
@@ -301,6 +328,19 @@ class _Parts:
             rels.append(f'<Relationship Id="rId{len(rels) + 1}" Type="{_REL_NS}/vmlDrawing" '
                         f'Target="../drawings/vmlDrawing{i}.vml"/>')
             tail += f'<legacyDrawing r:id="rId{len(rels)}"/>'
+        tables = [t for t in self.book.tables if t.sheet.casefold() == sheet.name.casefold()]
+        if tables:
+            parts = []
+            for t in tables:
+                self.table_count += 1
+                name = f"xl/tables/table{self.table_count}.xml"
+                self.extra_parts.append((name, _table_xml(t, self.table_count)))
+                self.content_overrides.append(
+                    (name, "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"))
+                rels.append(f'<Relationship Id="rId{len(rels) + 1}" Type="{_REL_NS}/table" '
+                            f'Target="../tables/table{self.table_count}.xml"/>')
+                parts.append(f'<tablePart r:id="rId{len(rels)}"/>')
+            tail += f'<tableParts count="{len(parts)}">{"".join(parts)}</tableParts>'
         if rels:
             self.extra_parts.append((f"xl/worksheets/_rels/sheet{i}.xml.rels",
                                      _XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">{"".join(rels)}'
@@ -309,7 +349,7 @@ class _Parts:
 
     def _sheet_xml(self, sheet: Sheet, i: int) -> str:
         tail = self._sheet_extras(sheet, i)
-        cells = _SheetCells(sheet, self.styles)
+        cells = _SheetCells(sheet, self.styles, self.book)
         rows_xml = cells.rows_xml(self.sst)
         dim = cells.dimension()
         views = '<sheetViews><sheetView workbookViewId="0"'
@@ -332,8 +372,19 @@ class _Parts:
                 for c, w in sorted(sheet.col_widths.items())) + "</cols>"
         return (_XML_HEAD + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
                 f'<dimension ref="{dim}"/>{views}<sheetFormatPr defaultRowHeight="15"/>{cols}'
-                f'<sheetData>{rows_xml}</sheetData><pageMargins left="0.7" right="0.7" top="0.75" '
-                f'bottom="0.75" header="0.3" footer="0.3"/>{tail}</worksheet>')
+                f'<sheetData>{rows_xml}</sheetData>{_color_scales_xml(sheet)}<pageMargins left="0.7" right="0.7" '
+                f'top="0.75" bottom="0.75" header="0.3" footer="0.3"/>{tail}</worksheet>')
+
+
+def _color_scales_xml(sheet: Sheet) -> str:
+    """Two-colour scales, the first with the highest priority (1), as Excel writes them."""
+    out = []
+    for priority, scale in enumerate(sheet.color_scales, start=1):
+        sqref = " ".join(a.a1 for a in scale.areas)
+        out.append(f'<conditionalFormatting sqref="{sqref}"><cfRule type="colorScale" priority="{priority}">'
+                   f'<colorScale><cfvo type="min"/><cfvo type="max"/><color rgb="FF{scale.low}"/>'
+                   f'<color rgb="FF{scale.high}"/></colorScale></cfRule></conditionalFormatting>')
+    return "".join(out)
 
 
 class _SheetCells:
@@ -341,13 +392,15 @@ class _SheetCells:
     element, value and style -- built as whole lists, not cell by cell, so a
     1.4-million-formula sheet writes in seconds."""
 
-    def __init__(self, sheet: Sheet, styles: _Styles):
+    def __init__(self, sheet: Sheet, styles: _Styles, book: Book | None = None):
         self.sheet = sheet
+        self.book = book
         v = sheet.values
         R, C = v.num.shape
         # formula elements: an id per cell into self.elements ("" = none)
         self.elements: list[str] = [""]
         self.fid = np.zeros((R, C), dtype=np.int32)
+        self.dynamic: set[tuple[int, int]] = set()      # anchors of dynamic arrays: cm="1"
         si = 0
         for g in sheet.groups:
             si = self._formula_elements(g, si)
@@ -368,11 +421,13 @@ class _SheetCells:
         return len(self.elements) - 1
 
     def _formula_elements(self, g: FormulaGroup, si: int) -> int:
-        text = escape(g.text)
+        text = escape(_file_text(g, self.book, self.sheet))
         if g.array is not None:
             a = g.array
             self.fid[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = 0
             self.fid[g.anchor] = self._element(f'<f t="array" ref="{a.a1}">{text}</f>')
+            if g.dynamic:
+                self.dynamic.add(g.anchor)
             # the rest of the range only carries values; mark it occupied
             self.fid[a.r0:a.r1 + 1, a.c0:a.c1 + 1][self.fid[a.r0:a.r1 + 1, a.c0:a.c1 + 1] == 0] = -1
             return si
@@ -384,14 +439,14 @@ class _SheetCells:
         c0, c1 = int(g.cols.min()), int(g.cols.max())
         if (r1 - r0 + 1) * (c1 - c0 + 1) == n:
             top_left = (r0, c0)
-            master = text if g.anchor == top_left else escape(render(g.ast, top_left))
+            master = text if g.anchor == top_left else escape(_file_text(g, self.book, self.sheet, top_left))
             self.fid[g.rows, g.cols] = self._element(f'<f t="shared" si="{si}"/>')
             self.fid[top_left] = self._element(
                 f'<f t="shared" ref="{cell_name(r0, c0)}:{cell_name(r1, c1)}" si="{si}">{master}</f>')
             return si + 1
         # scattered cells: each gets its own formula text
         for r, c in zip(g.rows.tolist(), g.cols.tolist()):
-            self.fid[r, c] = self._element("<f>" + escape(render(g.ast, (r, c))) + "</f>")
+            self.fid[r, c] = self._element("<f>" + escape(_file_text(g, self.book, self.sheet, (r, c))) + "</f>")
         return si
 
     def dimension(self) -> str:
@@ -417,6 +472,11 @@ class _SheetCells:
         else:
             styles = [""] * len(rows)
         values, types = _value_texts(kind, num, v.obj[rows, cols], fid != 0, sst)
+        if self.dynamic:
+            where = {(int(r), int(c)): i for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist()))
+                     if (r, c) in self.dynamic}
+            for i in where.values():
+                types[i] += ' cm="1"'
         cells = [(f'<c r="{r}"{s}{t}>{f}<v>{x}</v></c>' if x is not None else
                   f'<c r="{r}"{s}>{f}</c>' if f else f'<c r="{r}"{s}/>')
                  for r, s, t, f, x in zip(refs, styles, types, formulas, values)]
@@ -424,6 +484,73 @@ class _SheetCells:
         ends = np.r_[starts[1:], len(rows)]
         return "".join(f'<row r="{row + 1}">' + "".join(cells[a:b]) + "</row>"
                        for row, a, b in zip(rows[starts].tolist(), starts.tolist(), ends.tolist()))
+
+
+def _file_text(g: FormulaGroup, book: Book | None, sheet: Sheet, at: tuple[int, int] | None = None) -> str:
+    """A group's formula as Excel stores it (see render_for_file), seen from
+    `at` (default: the anchor).  Text that needs no marker is written as the
+    author wrote it."""
+    at = g.anchor if at is None else at
+    try:
+        tree = g.ast
+    except FormulaSyntaxError:
+        return g.text
+    if not _needs_file_form(tree):
+        return g.text if at == g.anchor else render(tree, at)
+    table = book.table_at(sheet.name, *at) if book is not None else None
+    return render_for_file(tree, at, table.name if table is not None else None)
+
+
+def _needs_file_form(tree) -> bool:
+    for n in walk(tree):
+        if isinstance(n, Call) and file_prefix(n.name):      # also @ and A1#, written as calls
+            return True
+        if isinstance(n, StructRef) and n.table is None:
+            return True
+    return False
+
+
+def _table_xml(t: Table, table_id: int) -> str:
+    """xl/tables/tableN.xml: the table's range, columns (with calculated-column
+    and totals-row formulas) and style."""
+    ref = t.area.a1
+    filter_end = cell_name(t.area.r1 - t.totals_rows, t.area.c1)
+    attrs = f'id="{table_id}" name={quoteattr(t.name)} displayName={quoteattr(t.name)} ref="{ref}"'
+    if not t.header_rows:
+        attrs += ' headerRowCount="0"'
+    attrs += f' totalsRowCount="{t.totals_rows}"' if t.totals_rows else ' totalsRowShown="0"'
+    columns = []
+    for i, col in enumerate(t.columns, start=1):
+        extra = ""
+        if col.totals_function:
+            extra += f' totalsRowFunction="{col.totals_function}"'
+        if col.totals_label:
+            extra += f" totalsRowLabel={quoteattr(col.totals_label)}"
+        inner = ""
+        if col.formula:
+            inner += (f"<calculatedColumnFormula>{escape(_column_formula(t, i - 1, col.formula))}"
+                      "</calculatedColumnFormula>")
+        if col.totals_formula:
+            inner += f"<totalsRowFormula>{escape(col.totals_formula)}</totalsRowFormula>"
+        name = quoteattr(_xml_text(col.name))
+        columns.append(f'<tableColumn id="{i}" name={name}{extra}>{inner}</tableColumn>'
+                       if inner else f'<tableColumn id="{i}" name={name}{extra}/>')
+    auto = f'<autoFilter ref="{cell_name(t.area.r0, t.area.c0)}:{filter_end}"/>' if t.header_rows else ""
+    style = (f'<tableStyleInfo name={quoteattr(t.style)} showFirstColumn="0" showLastColumn="0" '
+             f'showRowStripes="1" showColumnStripes="0"/>' if t.style else "")
+    return (_XML_HEAD + f'<table xmlns="{_MAIN_NS}" {attrs}>{auto}'
+            f'<tableColumns count="{len(columns)}">{"".join(columns)}</tableColumns>{style}</table>')
+
+
+def _column_formula(t: Table, index: int, text: str) -> str:
+    """A calculated column's formula (as in its first data cell) in file form."""
+    from ..formula.parser import parse
+    at = (t.data_rows[0], t.area.c0 + index)
+    try:
+        tree = parse(text, at)
+    except FormulaSyntaxError:
+        return text
+    return render_for_file(tree, at, t.name) if _needs_file_form(tree) else text
 
 
 def _value_texts(kind: np.ndarray, num: np.ndarray, obj: np.ndarray, is_formula: np.ndarray,

@@ -1,19 +1,49 @@
-"""Criteria as SUMIF, COUNTIF, AVERAGEIF and their *IFS forms (and the D*
-database functions) read them: a number, a boolean, or text such as ">=5",
-"<>x", "a*" (wildcards * ? with ~ escaping), "" (empty cells)."""
+"""Criteria as SUMIF, COUNTIF, AVERAGEIF, their *IFS forms and the D*
+database functions read them: a number, a boolean, an error, or text such as
+">=5", "<>x", "a*" (wildcards * ? with ~ escaping), "" (empty cells).
+
+Excel's rules, as its cached values show them (STATISTICAL/COUNTIF.xlsx,
+COUNTIFS.xlsx and MATH_AND_TRIGONOMETRY/SUMIFS.xlsx decide):
+
+* a criterion that is a number (typed, or text such as "=23" or "23") matches
+  numbers equal to it *and* text that reads as that number ("23"); "<>23"
+  excludes only the numbers (the text "23" is "not equal"); "<", ">" ...
+  compare numbers only;
+* a criterion read from an **empty cell** is the number 0 (it does not match
+  empty cells);
+* TRUE/FALSE (a boolean, or the text "true", any case) matches booleans only;
+* an error value, or text naming one ("#N/A"), matches errors of that kind
+  only (not the text "#N/A");
+* "" matches empty cells and cells holding the empty text; "=" matches
+  empty cells only; "<>" matches every cell that is not empty (an empty
+  text from a formula counts as not empty);
+* other text matches text, case-insensitively, with wildcards; "<>" matches
+  everything else (numbers and empty cells included); "<", ">" ... order
+  text case-insensitively and never match numbers;
+* "<", ">", "<=", ">=" with nothing after them match nothing;
+* an empty cell meets only the "<>" forms and "" / "=".
+
+Whole-column and whole-row references are read clipped to the used grid;
+the cells beyond it are empty and still count (COUNTIF(A:A, "<>x") is about
+a million): `unseen_cells` says how many there are, `Criterion.blank` whether
+they meet a criterion.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
-from ...errors import ExcelError
-from ...store import BLANK, BOOL, NUM, STR, decode
+from ...errors import ERR_BASE, ERROR_CODES, ExcelError, error_from_code
+from ...store import BLANK, BOOL, NUM, STR
 from ..batch import RefVal
 from ..values import Arr, parse_number_text
 
 _CRITERION = re.compile(r"^(<=|>=|<>|<|>|=)?(.*)$", re.S)
+_ORDER = {"<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}
 
 
 def wildcard(pattern: str) -> re.Pattern:
@@ -30,105 +60,293 @@ def wildcard(pattern: str) -> re.Pattern:
     return re.compile("".join(out), re.S | re.IGNORECASE)
 
 
-def criterion_mask(criterion, kind: np.ndarray, num: np.ndarray, text: np.ndarray) -> np.ndarray:
-    """Which cells of a range meet one criterion (a float, a bool, a str, or
-    an ExcelError: the cells holding that error)."""
-    if isinstance(criterion, ExcelError):
-        return kind == criterion.code
-    if isinstance(criterion, bool):
-        return (kind == BOOL) & ((num != 0) == criterion)
-    if isinstance(criterion, float):
-        return (kind == NUM) & (num == criterion)
-    m = _CRITERION.match(criterion)
-    op, operand = m.group(1) or "=", m.group(2)
-    value = parse_number_text(operand)
-    if value is not None:
-        cmp = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater,
-               "<=": np.less_equal, ">=": np.greater_equal}[op]
-        hit = (kind == NUM) & cmp(num, value)
-        return hit | (kind != NUM) if op == "<>" else hit
-    if operand.upper() in ("TRUE", "FALSE") and op in ("=", "<>"):
-        hit = (kind == BOOL) & ((num != 0) == (operand.upper() == "TRUE"))
-        return ~hit if op == "<>" else hit
-    if op in ("=", "<>"):
-        if operand == "":
-            hit = kind == BLANK
-        else:
-            rx = wildcard(operand)
-            hit = np.zeros(kind.shape, bool)
-            for idx in zip(*np.nonzero(kind == STR)):
-                hit[idx] = rx.fullmatch(text[idx]) is not None
-        return ~hit if op == "<>" else hit
-    # text ordering comparisons
-    key = operand.casefold()
+def _on_text(kind: np.ndarray, text: np.ndarray, predicate: Callable[[str], bool]) -> np.ndarray:
+    """predicate over the text cells (False elsewhere), evaluated once per
+    distinct string: big ranges repeat a few labels."""
     hit = np.zeros(kind.shape, bool)
-    for idx in zip(*np.nonzero(kind == STR)):
-        v = text[idx].casefold()
-        hit[idx] = {"<": v < key, ">": v > key, "<=": v <= key, ">=": v >= key}[op]
+    sel = kind == STR
+    if not sel.any():
+        return hit
+    strings = text[sel]
+    uniq, inverse = np.unique(strings.astype(str), return_inverse=True)
+    hit[sel] = np.fromiter((predicate(s) for s in uniq), bool, len(uniq))[inverse.reshape(-1)]
     return hit
 
 
-def python_criteria(a: Arr) -> np.ndarray:
-    """Criterion values per element as Python objects: float, str, bool, or
-    ExcelError; an empty cell is the number 0 (COUNTIF(range, empty cell)
-    counts zeros, not empty cells, in Excel)."""
+@dataclass(frozen=True)
+class Criterion:
+    """One compiled criterion: `test(kind, num, text)` says which cells of a
+    range meet it; `blank` whether an empty cell does."""
+
+    test: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    blank: bool
+
+
+def _number_criterion(op: str, x: float) -> Criterion:
+    if op == "=":
+        def test(kind, num, text):
+            numeric_text = _on_text(kind, text, lambda s: parse_number_text(s) == x)
+            return ((kind == NUM) & (num == x)) | numeric_text
+        return Criterion(test, False)
+    if op == "<>":
+        return Criterion(lambda kind, num, text: ~((kind == NUM) & (num == x)), True)
+    cmp = _ORDER[op]
+    return Criterion(lambda kind, num, text: (kind == NUM) & cmp(num, x), False)
+
+
+def _boolean_criterion(op: str, b: bool) -> Criterion:
+    if op == "=":
+        return Criterion(lambda kind, num, text: (kind == BOOL) & ((num != 0) == b), False)
+    if op == "<>":
+        return Criterion(lambda kind, num, text: ~((kind == BOOL) & ((num != 0) == b)), True)
+    cmp = _ORDER[op]
+    return Criterion(lambda kind, num, text: (kind == BOOL) & cmp(num, float(b)), False)
+
+
+def _error_criterion(op: str, code: int) -> Criterion:
+    if op == "<>":
+        return Criterion(lambda kind, num, text: kind != code, True)
+    if op == "=":
+        return Criterion(lambda kind, num, text: kind == code, False)
+    return Criterion(lambda kind, num, text: np.zeros(kind.shape, bool), False)
+
+
+def _text_criterion(op: str, operand: str, bare: bool) -> Criterion:
+    if operand == "":
+        if op == "<>":
+            return Criterion(lambda kind, num, text: kind != BLANK, False)
+        if bare:                                   # "": empty cells and empty text
+            return Criterion(lambda kind, num, text: (kind == BLANK) | _on_text(kind, text, lambda s: s == ""),
+                             True)
+        if op == "=":                              # "=": empty cells only
+            return Criterion(lambda kind, num, text: kind == BLANK, True)
+        return Criterion(lambda kind, num, text: np.zeros(kind.shape, bool), False)   # "<" ...: nothing
+    if op in ("=", "<>"):
+        if any(ch in operand for ch in "*?~"):
+            rx = wildcard(operand)
+            match = lambda s: rx.fullmatch(s) is not None       # noqa: E731
+        else:
+            key = operand.casefold()
+            match = lambda s: s.casefold() == key                # noqa: E731
+        if op == "=":
+            return Criterion(lambda kind, num, text: _on_text(kind, text, match), False)
+        return Criterion(lambda kind, num, text: ~_on_text(kind, text, match), True)
+    key = operand.casefold()
+    order = {"<": lambda s: s.casefold() < key, ">": lambda s: s.casefold() > key,
+             "<=": lambda s: s.casefold() <= key, ">=": lambda s: s.casefold() >= key}[op]
+    return Criterion(lambda kind, num, text: _on_text(kind, text, order), False)
+
+
+_compiled: dict = {}
+
+
+def parse_criterion(value) -> Criterion:
+    """Compile one criterion value: a float, a bool, a str, an ExcelError,
+    or None (an empty cell, which Excel reads as the number 0)."""
+    key = (type(value).__name__, value if not isinstance(value, ExcelError) else value.code)
+    c = _compiled.get(key)
+    if c is None:
+        c = _compile(value)
+        if len(_compiled) > 4096:
+            _compiled.clear()
+        _compiled[key] = c
+    return c
+
+
+def _compile(value) -> Criterion:
+    if value is None:
+        return _number_criterion("=", 0.0)
+    if isinstance(value, ExcelError):
+        return _error_criterion("=", value.code)
+    if isinstance(value, bool):
+        return _boolean_criterion("=", value)
+    if isinstance(value, (int, float)):
+        return _number_criterion("=", float(value))
+    m = _CRITERION.match(value)
+    op, operand = m.group(1) or "=", m.group(2)
+    x = parse_number_text(operand)
+    if x is not None:
+        return _number_criterion(op, x)
+    if operand.upper() in ("TRUE", "FALSE"):
+        return _boolean_criterion(op, operand.upper() == "TRUE")
+    if operand.upper() in ERROR_CODES:
+        return _error_criterion(op, ERROR_CODES[operand.upper()])
+    return _text_criterion(op, operand, bare=m.group(1) is None)
+
+
+def criterion_values(a: Arr) -> np.ndarray:
+    """Criterion values per element as Python objects: float, str, bool,
+    ExcelError, or None for an empty cell."""
     k, x, s = a.kinds(), a.num, a.strings()
     out = np.empty(k.shape, dtype=object)
     for idx in np.ndindex(k.shape):
-        out[idx] = 0.0 if k[idx] == BLANK else decode(int(k[idx]), float(x[idx]), s[idx])
+        kk = int(k[idx])
+        out[idx] = (float(x[idx]) if kk == NUM else s[idx] if kk == STR else bool(x[idx]) if kk == BOOL
+                    else None if kk == BLANK else error_from_code(kk))
     return out
 
 
-def each_criterion(ctx, rng, crit: Arr):
-    """(position, criterion, the range's cells as (kind, num, text)) for every
-    batch cell and every element of the criteria (an array of criteria gives
-    an array of results: SUMIF(A1:A9, {"x","y"}) is two sums).  Positions are
-    batch + (h, w) index tuples of the result; `shape` is the result shape."""
-    src = ctx.deref(rng)
-    crits = python_criteria(crit)
-    shape = np.broadcast_shapes(src.shape[:-2], crits.shape[:-2]) + crits.shape[-2:]
-    ks, xs, ss = src.kinds(), src.num, src.strings()
+# --- the older interface (SUMIF): one criterion value at a time ---------------------------------
 
-    def at(arr, idx):
-        return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
+def criterion_mask(criterion, kind: np.ndarray, num: np.ndarray, text: np.ndarray) -> np.ndarray:
+    """Which cells of a range meet one criterion (a float, bool, str, ExcelError
+    or None for an empty cell)."""
+    return parse_criterion(criterion).test(kind, num, text)
+
+
+def python_criteria(a: Arr) -> np.ndarray:
+    """Criterion values per element as Python objects (float/str/bool, None
+    for an empty cell -- the number 0 -- and an ExcelError for an error)."""
+    return criterion_values(a)
+
+
+# --- ranges ------------------------------------------------------------------------------------
+
+def unseen_cells(ref: RefVal) -> int:
+    """Cells of a whole-column/row reference that lie beyond the used grid
+    (read clipped, so absent from its values): all empty."""
+    extent = getattr(ref, "extent", None)
+    if extent is None:
+        return 0
+    return extent[0] * extent[1] - ref.h * ref.w
+
+
+def same_size_ranges(refs: list) -> list | None:
+    """The criteria ranges of one call at a common size, or None when their
+    sizes differ (#VALUE!).  Whole columns of sheets with different used
+    grids are read to the larger of their clipped heights (blank beyond)."""
+    if not all(isinstance(r, RefVal) for r in refs):
+        return None
+    extents = {getattr(r, "extent", None) or (r.h, r.w) for r in refs}
+    if len(extents) != 1:
+        return None
+    h = max(r.h for r in refs)
+    w = max(r.w for r in refs)
+    if all((r.h, r.w) == (h, w) for r in refs):
+        return refs
+    return [r if (r.h, r.w) == (h, w) else resized(r, h, w) for r in refs]
+
+
+def resized(ref: RefVal, h: int, w: int) -> RefVal:
+    """The same top-left corner, h x w cells (SUMIF's sum range takes the
+    criteria range's size), keeping what is known of a whole-column extent."""
+    out = RefVal(ref.sheet, ref.r, ref.c, h, w, ref.dynamic)
+    if getattr(ref, "extent", None) is not None:
+        out.extent = ref.extent
+    return out
+
+
+def _at(arr: np.ndarray, idx: tuple) -> np.ndarray:
+    """arr's element at batch index idx (size-1 batch dimensions broadcast)."""
+    return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
+
+
+class Matches:
+    """Which cells meet every (range, criterion) pair of one *IFS call, for
+    each element of the result.
+
+    Build it with `Matches.of(ctx, ranges, criteria)` (None: the ranges'
+    sizes differ or one is not a reference, #VALUE!).  The result has shape
+    `shape` = batch + (h, w), where (h, w) is the criteria's own array shape
+    (1 x 1 unless a criterion is an array, as in COUNTIF(A:A, {"a","b"})).
+    `each()` yields (result index, batch index, mask over the range, whether
+    the unseen empty cells of whole columns meet every criterion); `unseen`
+    is their number.  Masks are cached per distinct criterion, so a block of
+    cells that repeats a few criteria reads each range once per criterion.
+    """
+
+    def __init__(self, ctx, ranges: list[RefVal], values: list[Arr], crits: list[np.ndarray]):
+        self.ctx = ctx
+        self.ranges = ranges
+        self.values = values
+        self.crits = crits
+        nd = ctx.nd - 2
+        hws = [c.shape[-2:] for c in crits]
+        self.hw = (max(h for h, _ in hws), max(w for _, w in hws))
+        batch = np.broadcast_shapes(*(v.shape[:nd] for v in values), *(c.shape[:nd] for c in crits))
+        self.shape = batch + self.hw
+        self.unseen = unseen_cells(ranges[0])
+        self._cache: dict = {}
+
+    @classmethod
+    def of(cls, ctx, ranges: list, criteria: list[Arr]) -> "Matches | None":
+        ranges = same_size_ranges(ranges)
+        if ranges is None:
+            return None
+        values = [ctx.deref(r) for r in ranges]
+        crits = [criterion_values(c) for c in criteria]
+        if any(not _stretches(c.shape[-2:], [x.shape[-2:] for x in crits]) for c in crits):
+            crits = [_pad_na(c, crits) for c in crits]
+        return cls(ctx, ranges, values, crits)
+
+    def each(self):
+        nd = len(self.shape) - 2
+        for idx in np.ndindex(self.shape):
+            b, (i, j) = idx[:nd], idx[nd:]
+            mask, blank = None, True
+            for k, (val, crit) in enumerate(zip(self.values, self.crits)):
+                ch, cw = crit.shape[-2:]
+                c = _at(crit[..., i if ch > 1 else 0, j if cw > 1 else 0], b)
+                m, cb = self._mask(k, val, b, c)
+                mask = m if mask is None else (mask & m)
+                blank = blank and cb
+            yield idx, b, mask, blank
+
+    def _mask(self, k: int, val: Arr, b: tuple, c) -> tuple[np.ndarray, bool]:
+        nd = len(b)
+        pos = tuple(i if val.shape[d] > 1 else 0 for d, i in enumerate(b))
+        key = (k, pos, type(c).__name__, c if not isinstance(c, ExcelError) else c.code)
+        hit = self._cache.get(key)
+        if hit is None:
+            crit = parse_criterion(c)
+            kind = val.kinds()[pos] if val.kind is not None else np.full(val.shape[nd:], NUM, np.uint8)
+            text = val.obj[pos] if val.obj is not None else np.empty(val.shape[nd:], object)
+            hit = (crit.test(kind, val.num[pos], text), crit.blank)
+            self._cache[key] = hit
+        return hit
+
+
+def _stretches(hw, hws) -> bool:
+    return all(x in (1, max(h[d] for h in hws)) for d, x in enumerate(hw))
+
+
+def _pad_na(crit: np.ndarray, crits: list[np.ndarray]) -> np.ndarray:
+    """Criteria arrays of different sizes: cells beyond the smaller are #N/A."""
+    h = max(c.shape[-2] for c in crits)
+    w = max(c.shape[-1] for c in crits)
+    ch, cw = crit.shape[-2:]
+    th, tw = (h if ch != 1 else 1), (w if cw != 1 else 1)
+    out = np.full(crit.shape[:-2] + (th, tw), ExcelError("#N/A"), dtype=object)
+    out[..., :ch, :cw] = crit
+    return out
+
+
+def conditional_numbers(ctx, target, ranges: list, criteria: list[Arr]):
+    """SUMIFS-style reading: the numbers of `target` (a reference the size of
+    the criteria ranges) where every criterion holds, for each result element.
+
+    Returns None when a range is not a reference or the sizes differ
+    (#VALUE!); else (shape, items) with items yielding (result index,
+    matched numbers in reading order, the first error among the matched
+    target cells or 0).  Text, booleans and empty cells of the target are
+    skipped, as SUMIFS, AVERAGEIFS, MAXIFS and MINIFS skip them."""
+    refs = same_size_ranges([target] + list(ranges))
+    if refs is None:
+        return None
+    matches = Matches.of(ctx, refs[1:], criteria)
+    if matches is None:
+        return None
+    tgt = ctx.deref(refs[0])
+    tkind = tgt.kinds()
 
     def items():
-        for idx in np.ndindex(shape):
-            b = idx[:-2]
-            yield idx, at(crits, idx), (at(ks, b), at(xs, b), at(ss, b))
+        for idx, b, mask, _ in matches.each():
+            pos = tuple(i if tgt.shape[d] > 1 else 0 for d, i in enumerate(b))
+            kind = tkind[pos]
+            num = tgt.num[pos]
+            sel = mask & (kind == NUM)
+            bad = mask & (kind >= ERR_BASE)
+            err = int(kind[bad].flat[0]) if bad.any() else 0
+            yield idx, num[sel], err
 
-    return shape, items()
-
-
-def all_criteria(ctx, pairs):
-    """The *IFS functions' matching: `pairs` of (range, criteria); every
-    range must be a reference of one size (else None is returned: #VALUE!).
-    Returns (shape, items): items are (position, mask over the ranges' cells
-    or the ExcelError given as a criterion), for every batch cell and every
-    element of the criteria (arrays of criteria broadcast together)."""
-    ranges = [r for r, _ in pairs]
-    if not all(isinstance(r, RefVal) for r in ranges) or len({(r.h, r.w) for r in ranges}) != 1:
-        return None, None
-    cells = [ctx.deref(r) for r in ranges]
-    crits = [python_criteria(c if ctx.arr else c.first()) for _, c in pairs]
-    batch = np.broadcast_shapes(*(a.shape[:-2] for a in cells), *(c.shape[:-2] for c in crits))
-    shape = batch + np.broadcast_shapes(*(c.shape[-2:] for c in crits))
-    parts = [(a.kinds(), a.num, a.strings()) for a in cells]
-
-    def at(arr, idx):
-        return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
-
-    def items():
-        for idx in np.ndindex(shape):
-            mask = None
-            for (ks, xs, ss), crit in zip(parts, crits):
-                c = at(crit, idx)
-                if isinstance(c, ExcelError):
-                    mask = c
-                    break
-                b = idx[:-2]
-                m = criterion_mask(c, at(ks, b), at(xs, b), at(ss, b))
-                mask = m if mask is None else mask & m
-            yield idx, mask
-
-    return shape, items()
+    return matches.shape, items()

@@ -393,15 +393,18 @@ def _position(ctx, ref, axis: str) -> Arr:
         rows = ctx.batch.rows if axis == "row" else ctx.batch.cols
         return Arr(np.broadcast_to(rows + 1.0, ctx.batch.shape)[..., None, None].copy())
     if not isinstance(ref, RefVal):
-        return error(E_VALUE, ctx.unit_shape())
+        # an error (INDIRECT of a bad text, OFFSET off the sheet) passes through
+        return ref if isinstance(ref, Arr) and ref.has_errors() else error(E_VALUE, ctx.unit_shape())
     start = np.asarray(ref.r if axis == "row" else ref.c, dtype=np.float64) + 1
     length = ref.h if axis == "row" else ref.w
     start = start.reshape(start.shape + (1, 1)) if start.ndim else start.reshape((1,) * ctx.nd)
     if ctx.arr and length > 1:
         step = np.arange(length, dtype=np.float64)
         step = step[:, None] if axis == "row" else step[None, :]
-        return Arr(start + step)
-    return Arr(np.asarray(start, dtype=np.float64))
+        out = Arr(start + step)
+    else:
+        out = Arr(np.asarray(start, dtype=np.float64))
+    return out if ref.err is None else with_errors(out, ref.err[..., None, None])
 
 
 @function("ROW", category=LOOKUP, args="[reference: position]")

@@ -12,11 +12,12 @@ import numpy as np
 from ..ast import Missing
 from ...errors import ERR_BASE, ExcelError
 from ...store import BLANK, BOOL, NUM
+from .. import crmath
 from ..batch import NotVectorizable, RefVal
 from ..values import (E_DIV0, E_NA, E_NUM, E_VALUE, Arr, arithmetic, error, first_error, numbers,
                       numeric_result, parse_number_text, seq_sum, with_errors)
 from .aggregate import Collected, collect
-from .criteria import all_criteria, criterion_mask, each_criterion
+from .criteria import conditional_numbers, resized
 from .lifting import coerce as lift_coerce
 from .registry import Category, elementwise, function
 from .torchforms import TorchUnsupported
@@ -26,6 +27,9 @@ VALUE_ERROR = ExcelError("#VALUE!")
 NUM_ERROR = ExcelError("#NUM!")
 DIV0_ERROR = ExcelError("#DIV/0!")
 
+_exp_scalar, _ln_scalar, _log10_scalar, _log_base_scalar, _tanh_scalar = map(
+    crmath.scalar, (crmath.exp, crmath.log, crmath.log10, crmath.log_base, crmath.tanh))
+
 
 # --- elementwise functions of one number ---------------------------------------------------
 
@@ -34,19 +38,22 @@ def SQRT(x: float) -> float:
     return math.sqrt(x)
 
 
-@elementwise("EXP", category=MATH, args="number: number", numpy=np.exp, torch=lambda x: x.exp())
+# EXP, LN, LOG10, LOG, TANH and ^ are correctly rounded (crmath): the same bits on every CPU,
+# where numpy's SIMD kernels differ in the last one.
+
+@elementwise("EXP", category=MATH, args="number: number", numpy=crmath.exp, torch=lambda x: x.exp())
 def EXP(x: float) -> float:
-    return math.exp(x)
+    return _exp_scalar(x)
 
 
-@elementwise("LN", category=MATH, args="number: number", numpy=np.log, torch=lambda x: x.log())
+@elementwise("LN", category=MATH, args="number: number", numpy=crmath.log, torch=lambda x: x.log())
 def LN(x: float) -> float:
-    return math.log(x)
+    return _ln_scalar(x)
 
 
-@elementwise("LOG10", category=MATH, args="number: number", numpy=np.log10, torch=lambda x: x.log10())
+@elementwise("LOG10", category=MATH, args="number: number", numpy=crmath.log10, torch=lambda x: x.log10())
 def LOG10(x: float) -> float:
-    return math.log10(x)
+    return _log10_scalar(x)
 
 
 @elementwise("ABS", category=MATH, args="number: number", numpy=np.abs, torch=lambda x: x.abs())
@@ -64,9 +71,9 @@ def SIGN(x: float) -> float:
     return float((x > 0) - (x < 0))
 
 
-@elementwise("TANH", category=MATH, args="number: number", numpy=np.tanh)
+@elementwise("TANH", category=MATH, args="number: number", numpy=crmath.tanh)
 def TANH(x: float) -> float:
-    return math.tanh(x)
+    return _tanh_scalar(x)
 
 
 
@@ -269,7 +276,7 @@ def RADIANS(x: float) -> float:
 def _log_scalar(x: float, base: float | None = None) -> float:
     # ValueError (x or base <= 0) and ZeroDivisionError (base 1) send the cell
     # to the general evaluator, which gives #NUM! / #DIV/0!
-    return math.log10(x) if base is None else math.log(x) / math.log(base)
+    return _log10_scalar(x) if base is None else _log_base_scalar(x, base)
 
 
 def _log_torch(x, base=None):
@@ -282,12 +289,12 @@ def LOG(ctx, a: Arr, base: Arr | None = None) -> Arr:
     x, err = numbers(a)
     with np.errstate(all="ignore"):
         if base is None:
-            z = np.log10(x)
+            z = crmath.log10(x)
             bad = x <= 0
         else:
             b, eb = numbers(base)
             err = first_error(err, eb)
-            z = np.log(x) / np.log(b)
+            z = crmath.log_base(x, b)
             bad = (x <= 0) | (b <= 0)
             div0 = (b == 1) & ~bad
             if div0.any():
@@ -512,38 +519,23 @@ def PRODUCT(ctx, *args) -> Arr:
 
 
 def conditional_totals(ctx, rng, crit: Arr, values) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """For each batch cell and criterion: (sum of matching values, count of
-    matches, error) of SUMIF/AVERAGEIF, shape batch + the criteria's (h, w);
-    (None, None, None) when the ranges are not references.  An error as the
-    criterion is the result."""
-    if not isinstance(rng, RefVal):
+    """For each result element: (sum of matching values, count of matches,
+    error) of SUMIF/AVERAGEIF, each of shape batch + (h, w) ((h, w): the
+    criteria's array shape, 1 x 1 unless it is an array); (None, None, None)
+    when a range is not a reference.  Criteria as criteria.py reads them."""
+    if not isinstance(rng, RefVal) or not (values is None or isinstance(values, RefVal)):
         return None, None, None
-    if values is None:
-        tgt = ctx.deref(rng)
-    elif isinstance(values, RefVal):
-        # Excel sizes the sum range like the criteria range, from its top-left.
-        tgt = ctx.deref(RefVal(values.sheet, values.r, values.c, rng.h, rng.w, values.dynamic))
-    else:
+    # Excel sizes the sum range like the criteria range, from its top-left.
+    target = rng if values is None else resized(values, rng.h, rng.w)
+    found = conditional_numbers(ctx, target, [rng], [crit])
+    if found is None:
         return None, None, None
-    if not ctx.arr:
-        crit = crit.first()
-    shape, items = each_criterion(ctx, rng, crit)
-    shape = np.broadcast_shapes(shape[:-2], tgt.shape[:-2]) + shape[-2:]
+    shape, items = found
     total, count, err = np.zeros(shape), np.zeros(shape), np.zeros(shape, np.uint8)
-    kt, xt = tgt.kinds(), tgt.num
-    for idx, c, (ks, xs, ss) in items:
-        if isinstance(c, ExcelError):
-            err[idx] = c.code
-            continue
-        b = tuple(i if kt.shape[d] > 1 else 0 for d, i in enumerate(idx[:-2]))
-        vk, vx = kt[b], xt[b]
-        mask = criterion_mask(c, ks, xs, ss)
-        use = mask & (vk == NUM)
-        bad = mask & (vk >= ERR_BASE)
-        if bad.any():
-            err[idx] = vk[bad].flat[0]
-        total[idx] = seq_sum(np.where(use, vx, 0.0).ravel()[None, :])[0]
-        count[idx] = use.sum()
+    for idx, nums, code in items:
+        total[idx] = seq_sum(nums[None, :])[0]
+        count[idx] = nums.size
+        err[idx] = code
     return total, count, err
 
 
@@ -563,23 +555,14 @@ def SUMIFS(ctx, values, *pairs) -> Arr:
     error among the summed cells, or as a criterion, is the result."""
     if len(pairs) % 2:
         return error(E_VALUE, ctx.unit_shape())
-    pairs = list(zip(pairs[0::2], pairs[1::2]))
-    shape, items = all_criteria(ctx, pairs)
-    if shape is None or not isinstance(values, RefVal) or (values.h, values.w) != (pairs[0][0].h, pairs[0][0].w):
+    found = conditional_numbers(ctx, values, list(pairs[0::2]), list(pairs[1::2]))
+    if found is None:
         return error(E_VALUE, ctx.unit_shape())
-    tgt = ctx.deref(values)
-    kt, xt = tgt.kinds(), tgt.num
-    shape = np.broadcast_shapes(shape[:-2], kt.shape[:-2]) + shape[-2:]
+    shape, items = found
     total, err = np.zeros(shape), np.zeros(shape, np.uint8)
-    for idx, mask in items:
-        if isinstance(mask, ExcelError):
-            err[idx] = mask.code
-            continue
-        b = tuple(i if kt.shape[d] > 1 else 0 for d, i in enumerate(idx[:-2]))
-        bad = mask & (kt[b] >= ERR_BASE)
-        if bad.any():
-            err[idx] = kt[b][bad].flat[0]
-        total[idx] = seq_sum(np.where(mask & (kt[b] == NUM), xt[b], 0.0).ravel()[None, :])[0]
+    for idx, nums, code in items:
+        total[idx] = seq_sum(nums[None, :])[0]
+        err[idx] = code
     return numeric_result(total, err)
 
 

@@ -1,20 +1,21 @@
-"""Statistical: averages, extremes, counts and the conditional forms.
+"""Statistical: averages, extremes and counts, and their A forms.
 
 Arguments follow the aggregate rule (aggregate.py): in ranges only numbers
-count; typed-in values are converted.
+count; typed-in values are converted.  The A forms (AVERAGEA, MAXA, MINA)
+count text (as 0) and booleans in ranges too (samples.a_rule).  Spread and
+shape are in statistical_spread.py, order statistics in
+statistical_order.py, the conditional forms in statistical_conditional.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ...store import BLANK, STR
-from ..batch import RefVal
-from ..values import E_DIV0, E_VALUE, Arr, error, numeric_result
+from ...store import BLANK
+from ..values import E_DIV0, Arr, numeric_result
 from .aggregate import collect
-from .criteria import criterion_mask, each_criterion
-from .math_trig import conditional_totals
 from .registry import Category, function
+from .samples import a_rule
 
 STATISTICAL = Category.STATISTICAL
 NUMBERS = "number: numbers, [number: numbers]..."
@@ -96,31 +97,33 @@ def COUNTA(ctx, *args) -> Arr:
     return Arr(n.sum(axis=-1).astype(np.float64)[..., None, None])
 
 
-@function("COUNTBLANK", category=STATISTICAL, args="range: reference")
-def COUNTBLANK(ctx, rng) -> Arr:
-    a = ctx.deref(rng)
-    k = a.kinds()
-    blank = (k == BLANK) | ((k == STR) & (a.strings() == ""))
-    return Arr(blank.reshape(blank.shape[:-2] + (-1,)).sum(axis=-1).astype(np.float64)[..., None, None])
+# --- the A functions: text and booleans in ranges count -------------------------------------
+
+def _a_extreme(pick):
+    def impl(ctx, *args) -> Arr:
+        c = a_rule(collect(ctx, args))
+        fill = np.inf if pick is np.min else -np.inf
+        vals = pick(np.where(c.counts, c.num, fill), axis=-1)
+        vals = np.where(c.counts.any(axis=-1), vals, 0.0)[..., None, None]
+        return numeric_result(vals, c.first_error())
+    impl.__doc__ = (f"The {'smallest' if pick is np.min else 'largest'} value; in ranges text counts as 0 "
+                    "and booleans as 0/1; none: 0.")
+    return impl
 
 
-@function("AVERAGEIF", category=STATISTICAL, args="range: reference, criteria: any, [average_range: reference]")
-def AVERAGEIF(ctx, rng, crit, values=None) -> Arr:
-    total, count, err = conditional_totals(ctx, rng, crit, values)
-    if total is None:
-        return error(E_VALUE, ctx.unit_shape())
-    none = count == 0
-    err = np.where(err != 0, err, np.where(none, E_DIV0, 0)).astype(np.uint8)
+function("MAXA", category=STATISTICAL, args="value: numbers, [value: numbers]...")(_a_extreme(np.max))
+function("MINA", category=STATISTICAL, args="value: numbers, [value: numbers]...")(_a_extreme(np.min))
+
+
+@function("AVERAGEA", category=STATISTICAL, args="value: numbers, [value: numbers]...")
+def AVERAGEA(ctx, *args) -> Arr:
+    """The mean; in ranges text counts as 0 and booleans as 0/1 (empty cells
+    are skipped); none: #DIV/0!."""
+    c = a_rule(collect(ctx, args))
+    n = c.counts.sum(axis=-1)[..., None, None].astype(np.float64)
+    none = n == 0
+    err = c.first_error()
+    div0 = np.where(none, E_DIV0, 0).astype(np.uint8)
+    err = div0 if err is None else np.where(err != 0, err, div0).astype(np.uint8)
     with np.errstate(all="ignore"):
-        return numeric_result(total / np.where(none, 1.0, count), err)
-
-
-@function("COUNTIF", category=STATISTICAL, args="range: reference, criteria: any")
-def COUNTIF(ctx, rng, crit) -> Arr:
-    if not isinstance(rng, RefVal):
-        return error(E_VALUE, ctx.unit_shape())
-    shape, items = each_criterion(ctx, rng, crit if ctx.arr else crit.first())
-    count = np.zeros(shape)
-    for idx, c, (ks, xs, ss) in items:
-        count[idx] = criterion_mask(c, ks, xs, ss).sum()
-    return Arr(count)
+        return numeric_result(c.total(c.num) / np.where(none, 1.0, n), err)

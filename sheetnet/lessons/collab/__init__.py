@@ -4,26 +4,28 @@ factorisation with Excel Solver, one-hot products versus embedding look-ups.
     sheetnet build collab [--ratings FILE] [--users N --movies M] [--factors K]
                           [--seed S] [--sigmoid-range LO HI] [--out PATH]
 
-Modules: :mod:`.ratings` (reading MovieLens files, choosing users and
-movies), :mod:`.layout` (which cells hold what), :mod:`.builder` (the
-sheets), :mod:`.mirror` (the same computations in numpy), :mod:`.faithful`
-(the lesson's original workbook as inputs, for the faithful rebuild).
+The lesson's forms: :mod:`.inputs` (factors, biases, words; :mod:`.ratings`
+reads MovieLens files and chooses users and movies), :mod:`.sheet` (the
+workbook; :mod:`.layout` says which cells hold what), :mod:`.mirror` (numpy),
+:mod:`.torchref` (nn.Embedding, the dot-product model and its training loop),
+:mod:`.rows` (the cross-check); :mod:`.faithful` reads the lesson's original
+workbook as inputs for the faithful rebuild.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from ...book import Book
 from ...errors import UserError
-from .. import LessonBuilder
-from .builder import DEFAULT_MAX_CELLS, CollabInputs, CollabWorkbook, build_workbook, initial_inputs
-from .layout import CollabLayout, collab_layout, roles
+from .. import Built, Lesson
+from .inputs import CollabInputs, crosscheck_inputs, initial_inputs
+from .layout import CollabLayout, collab_layout
 from .ratings import Ratings, lesson_ratings, read_ratings, select_top
+from .rows import rows
+from .sheet import DEFAULT_MAX_CELLS, build_workbook
 
-__all__ = ["BUILDER", "build", "build_from_args", "CollabInputs", "CollabWorkbook", "CollabLayout",
-           "build_workbook", "initial_inputs", "collab_layout", "roles", "Ratings", "read_ratings",
-           "select_top", "lesson_ratings"]
+__all__ = ["LESSON", "build", "CollabInputs", "CollabLayout", "build_workbook", "initial_inputs",
+           "crosscheck_inputs", "collab_layout", "Ratings", "read_ratings", "select_top", "lesson_ratings"]
 
 DESCRIPTION = """\
 The lesson's collab_filter workbook, five sheets with live formulas:
@@ -63,8 +65,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--faithful-from", metavar="XLSX", help=argparse.SUPPRESS)
 
 
-def build_from_args(args: argparse.Namespace) -> CollabWorkbook:
-    """Parsed `sheetnet build collab` arguments -> the workbook, its layout and what was left out."""
+def build(args: argparse.Namespace) -> Built:
+    """Parsed `sheetnet build collab` arguments -> the workbook, its roles and what was left out."""
     if getattr(args, "faithful_from", None):
         from .faithful import inputs_from_workbook
         return build_workbook(inputs_from_workbook(args.faithful_from), faithful=True)
@@ -80,18 +82,12 @@ def build_from_args(args: argparse.Namespace) -> CollabWorkbook:
     return build_workbook(inputs, sigmoid_range=sig, max_cells=args.max_cells)
 
 
-def build(args: argparse.Namespace) -> Book:
-    made = build_from_args(args)
-    for line in made.skipped:
-        print(f"collab: {line}")
-    return made.book
-
-
-BUILDER = LessonBuilder(
+LESSON = Lesson(
     name="collab",
     help="collab_filter.xlsx: matrix factorisation, one-hot vs embeddings, Solver",
     description=DESCRIPTION,
     default_out="workbooks/collab_filter.xlsx",
     add_arguments=add_arguments,
     build=build,
+    rows=rows,
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import UserError
-from .builder import CollabInputs
+from .inputs import CollabInputs
 from .layout import BIAS, DOTPROD, ONEHOT, WORDS, crosstab_layout, rows_layout, word_layout
 from .ratings import Ratings
 

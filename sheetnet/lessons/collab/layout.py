@@ -7,41 +7,20 @@ dotprod's RMSE in V41, bias's in V42, movielens_1hot's in BH210,
 movielens_emb's in Y210 -- so the generated sheets can be read alongside
 the lesson.
 
-Other code finds the cells two ways:
-
-* from the sizes: ``collab_layout(...)`` returns a :class:`CollabLayout`
-  (the builder returns it too), whose per-sheet objects hold
-  :class:`~sheetnet.refs.Area` values;
-* from any workbook, generated or read back from a file: :func:`roles`
-  reads the sheet-local defined names the builder writes (``rmse``,
-  ``ratings``, ``user_factors`` ...; Excel shows them in its Name box).
+Every Area-valued field of a sheet's layout is one of the lesson's roles
+(``rmse``, ``ratings``, ``user_factors`` ...): :meth:`CollabLayout.roles`
+publishes them, and the workbook carries them as sheet-local defined names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from ...refs import Area, cell_name, parse_area, split_sheet
+from ...refs import Area, area
+from .. import Roles
 
 DOTPROD, ONEHOT, EMB, BIAS, WORDS = "dotprod", "movielens_1hot", "movielens_emb", "bias", "word_emb"
 SHEETS = (DOTPROD, ONEHOT, EMB, BIAS, WORDS)
-
-
-def area(r0: int, c0: int, r1: int | None = None, c1: int | None = None) -> Area:
-    return Area(r0, c0, r0 if r1 is None else r1, c0 if c1 is None else c1)
-
-
-def ref(a: Area, sheet: str | None = None) -> str:
-    """Absolute reference text: "$H$2:$V$16", or "dotprod!$H$2:$V$16"."""
-    text = cell_name(a.r0, a.c0, True, True)
-    if a.size > 1:
-        text += ":" + cell_name(a.r1, a.c1, True, True)
-    return f"{sheet}!{text}" if sheet else text
-
-
-def rel(a: Area) -> str:
-    """Relative reference text: "H2:V16"."""
-    return a.a1
 
 
 class _Roles:
@@ -49,14 +28,12 @@ class _Roles:
 
     sheet: str
 
-    def roles(self) -> dict[str, Area]:
-        """role name -> Area, for every block this sheet has."""
-        out = {}
+    def publish(self, roles: Roles) -> None:
+        """Add this sheet's blocks to `roles`, under their field names."""
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, Area):
-                out[f.name] = value
-        return out
+                roles.add(self.sheet, f.name, value)
 
 
 @dataclass(frozen=True)
@@ -251,6 +228,12 @@ class CollabLayout:
         return {lay.sheet: lay for lay in (self.dotprod, self.onehot, self.emb, self.bias, self.words)
                 if lay is not None}
 
+    def roles(self) -> Roles:
+        roles = Roles()
+        for lay in self.sheets().values():
+            lay.publish(roles)
+        return roles
+
 
 def collab_layout(n_users: int, n_movies: int, n_factors: int, n_ratings: int, n_vocab: int, n_words: int,
                   *, sigmoid: bool = False, crosstabs: bool = True, onehot: bool = True,
@@ -264,20 +247,3 @@ def collab_layout(n_users: int, n_movies: int, n_factors: int, n_ratings: int, n
         bias=crosstab_layout(BIAS, N, M, K, True, sigmoid) if crosstabs else None,
         words=word_layout(n_vocab, n_words, word_factors or K),
     )
-
-
-def roles(book) -> dict[str, dict[str, Area]]:
-    """{sheet: {role: Area}} from the sheet-local names a generated workbook
-    carries (works on a Book read back from the .xlsx as well)."""
-    out: dict[str, dict[str, Area]] = {}
-    for n in book.names:
-        if n.scope is None or n.name.lower().startswith("solver_"):
-            continue
-        sheet, text = split_sheet(n.refers_to)
-        if sheet is None or sheet.casefold() != n.scope.casefold():
-            continue
-        try:
-            out.setdefault(n.scope, {})[n.name] = parse_area(text.replace("$", ""))
-        except ValueError:
-            continue
-    return out

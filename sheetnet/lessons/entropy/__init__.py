@@ -2,25 +2,30 @@
 
 Python API::
 
-    from sheetnet.lessons.entropy import build_book, seeded_inputs, inputs_from_workbook, Layout
+    from sheetnet.lessons.entropy import build_book, seeded_inputs, inputs_from_workbook
     from sheetnet.lessons.entropy import mirror
 
     inputs = inputs_from_workbook("../shared/lesson-workbooks/entropy_example.xlsx")
-    book = build_book(inputs, log="base10")            # or "natural"; faithful=True for the lesson as taught
-    roles = Layout.of(book).roles()                    # "cross_entropy.loss" -> Cells(sheet, area) ...
+    built = build_book(inputs, log="base10")           # or "natural"; faithful=True for the lesson as taught
+    built.roles["cross_entropy", "loss"]               # -> Cells(sheet, name, area) ...
     expected = mirror.book_values(inputs, log="base10")  # the same keys, numpy values
+
+The lesson's forms: :mod:`.inputs`, :mod:`.sheet` (:mod:`.layout` says where
+each quantity lives), :mod:`.mirror`, :mod:`.torchref`, :mod:`.rows`.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from .. import LessonBuilder
-from .build import (LESSON_CLASSES, EntropyInputs, build_book, check_images, inputs_from_workbook,
-                    parse_classes, seeded_inputs)
-from .layout import SHEETS, Cells, Layout, log_of
+from .. import Lesson
+from .inputs import (LESSON_CLASSES, EntropyInputs, check_images, inputs_from_workbook, parse_classes,
+                     seeded_inputs)
+from .layout import SHEETS, Layout, log_of
+from .rows import rows
+from .sheet import build_book
 
-__all__ = ["BUILDER", "Cells", "EntropyInputs", "LESSON_CLASSES", "Layout", "SHEETS", "build_book",
+__all__ = ["LESSON", "EntropyInputs", "LESSON_CLASSES", "Layout", "SHEETS", "build_book",
            "inputs_from_workbook", "log_of", "seeded_inputs"]
 
 DESCRIPTION = """\
@@ -56,11 +61,12 @@ def _build(args: argparse.Namespace):
     return build_book(seeded_inputs(classes, args.images, args.seed), log=args.log)
 
 
-BUILDER = LessonBuilder(
+LESSON = Lesson(
     name="entropy",
     help="softmax and cross-entropy (LOG base 10 as in the lesson, or LN as in PyTorch)",
     description=DESCRIPTION,
     default_out="workbooks/entropy_example.xlsx",
     add_arguments=_add_arguments,
     build=_build,
+    rows=rows,
 )

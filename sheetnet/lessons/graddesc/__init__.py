@@ -2,8 +2,9 @@
 
 The lesson's workbook (graddesc.xlsm) runs each epoch with a VBA macro that
 pastes values back to the top of the sheet.  Here every epoch is a block of
-live formulas (see :mod:`.layout`); the numbers equal the macros' (the numpy
-mirror in :mod:`sheetnet.optim`) bit for bit.
+live formulas (:mod:`.sheet`); the numbers equal the macros' -- the numpy
+mirror, :mod:`.mirror` -- bit for bit.  :mod:`.inputs` holds the data and
+options, :mod:`.torchref` the optimisers in PyTorch, :mod:`.rows` the cross-check.
 """
 
 from __future__ import annotations
@@ -11,83 +12,22 @@ from __future__ import annotations
 import argparse
 import math
 
-import numpy as np
-
 from ...errors import UserError
-from ...optim import (LESSON_INTERCEPT, LESSON_SLOPE, LESSON_X, OPTIMIZERS, Hyper, canonical_name,
-                      lesson_hyper)
-from .. import LessonBuilder
-from .layout import WARMUP_PASSES as WARMUP_TOTAL, Layout, build_book
+from .. import Built, Lesson
+from .inputs import (DEFAULT_EPOCHS, LESSON_INTERCEPT, LESSON_SLOPE, check_sizes, generate_data,
+                     lesson_data, parse_lr, parse_optimizers)
+from .mirror import OPTIMIZERS, Hyper, lesson_hyper
+from .rows import rows
+from .sheet import WARMUP_PASSES, build_book, split_epochs
 
-DEFAULT_EPOCHS = 10
-MAX_POINTS = 1000
-MAX_EPOCHS = 200
-
-__all__ = ["BUILDER", "DEFAULT_EPOCHS", "WARMUP_TOTAL", "build_book", "generate_data", "parse_lr", "parse_optimizers",
-           "make_workbook", "Layout"]
-
-
-def generate_data(seed: int | None, points: int | None, slope: float, intercept: float):
-    """x: the lesson's 29 x values when neither seed nor points is given, else
-    `points` integers drawn uniformly from 1..100 (like RANDBETWEEN(1,100))
-    with numpy's default_rng(seed) (seed 0 when only points is given);
-    y = intercept + x*slope, as the lesson's data sheet computes it."""
-    if seed is None and points is None:
-        x = np.array(LESSON_X, dtype=np.float64)
-    else:
-        n = 29 if points is None else points
-        x = np.random.default_rng(0 if seed is None else seed).integers(1, 101, size=n).astype(np.float64)
-    return x, intercept + x * slope
-
-
-def parse_lr(items, optimizers=OPTIMIZERS) -> dict[str, float]:
-    """["adam=0.1", "sgd=2e-4"] or ["0.1"] (every optimiser) -> {optimiser: lr}."""
-    out: dict[str, float] = {}
-    for item in items or []:
-        for part in str(item).split(","):
-            part = part.strip()
-            if not part:
-                continue
-            name, sep, value = part.rpartition("=")
-            try:
-                lr = float(value)
-            except ValueError:
-                raise UserError(f"--lr {part}: expected NAME=VALUE with a number, e.g. adam=0.1") from None
-            if not math.isfinite(lr) or lr <= 0:
-                raise UserError(f"--lr {part}: the learning rate must be a positive number")
-            targets = [canonical_name(name)] if sep else list(optimizers)
-            for t in targets:
-                out[t] = lr
-    return out
-
-
-def parse_optimizers(text: str | None) -> list[str]:
-    if not text:
-        return list(OPTIMIZERS)
-    names = [canonical_name(p) for p in text.split(",") if p.strip()]
-    if not names:
-        raise UserError("--optimizers: name at least one optimiser")
-    seen = []
-    for n in names:
-        if n not in seen:
-            seen.append(n)
-    return [n for n in OPTIMIZERS if n in seen]
-
-
-def check_sizes(epochs: int, points: int | None) -> None:
-    if epochs < 0:
-        raise UserError(f"--epochs {epochs}: must be 0 or more")
-    if epochs > MAX_EPOCHS:
-        raise UserError(f"--epochs {epochs}: at most {MAX_EPOCHS} in a workbook (every epoch is a block of "
-                        f"live formulas); use `sheetnet optimize` for longer runs")
-    if points is not None and not 1 <= points <= MAX_POINTS:
-        raise UserError(f"--points {points}: must be between 1 and {MAX_POINTS}")
+__all__ = ["LESSON", "DEFAULT_EPOCHS", "WARMUP_PASSES", "build_book", "generate_data", "lesson_data", "parse_lr",
+           "parse_optimizers", "make_workbook", "split_epochs"]
 
 
 def make_workbook(x, y, epochs: int = DEFAULT_EPOCHS, optimizers=OPTIMIZERS,
                   lrs: dict[str, float] | None = None, data_note: str = "",
-                  generator: tuple[float, float] | None = None, randbetween: bool = False):
-    """(Book, Layout) for data x, y with the lesson's hyperparameters, `lrs` overriding learning rates."""
+                  generator: tuple[float, float] | None = None, randbetween: bool = False) -> Built:
+    """The workbook for data x, y with the lesson's hyperparameters, `lrs` overriding learning rates."""
     hypers: dict[str, Hyper] = {opt: lesson_hyper(opt, lr=(lrs or {}).get(opt)) for opt in optimizers}
     return build_book(x, y, epochs, optimizers, hypers, data_note=data_note, generator=generator,
                       randbetween=randbetween)
@@ -124,12 +64,11 @@ def _build(args: argparse.Namespace):
     else:
         note = (f"x: {x.size} integers drawn from 1..100 with seed "
                 f"{0 if args.seed is None else args.seed} (numpy default_rng)")
-    book, _ = make_workbook(x, y, args.epochs, optimizers, lrs, data_note=note,
-                            generator=(args.slope, args.intercept), randbetween=args.randbetween)
-    return book
+    return make_workbook(x, y, args.epochs, optimizers, lrs, data_note=note,
+                         generator=(args.slope, args.intercept), randbetween=args.randbetween)
 
 
-BUILDER = LessonBuilder(
+LESSON = Lesson(
     name="graddesc",
     help="gradient descent: SGD, momentum, RMSProp, Adam, Adam with annealing -- every epoch live",
     description=(
@@ -143,4 +82,5 @@ BUILDER = LessonBuilder(
     default_out="workbooks/graddesc.xlsx",
     add_arguments=_add_arguments,
     build=_build,
+    rows=rows,
 )
