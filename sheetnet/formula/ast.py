@@ -176,15 +176,18 @@ class Binary(Node):
         return self._hash
 
     def __eq__(self, other) -> bool:
+        if type(other) is not Binary:
+            return NotImplemented
         a, b = self, other
-        while type(a) is Binary and type(b) is Binary:
+        while True:
             if a is b:
                 return True
             if a.op != b.op or (a._hash is not None and b._hash is not None and a._hash != b._hash) \
                     or a.right != b.right:
                 return False
+            if type(a.left) is not Binary or type(b.left) is not Binary:
+                return a.left == b.left
             a, b = a.left, b.left
-        return a == b
 
 
 @dataclass(frozen=True, slots=True)
