@@ -28,3 +28,57 @@ def read_text(path: str, what: str = "a text file") -> str:
         line = text[:text.index("\x00")].count("\n") + 1
         raise UserError(f"{name}:{line}: binary data (NUL byte); expected {what}")
     return text
+
+
+# --- delimited text: what Excel's "Save as CSV / Text" writes in any locale ------------------
+#
+# The separator is told by the first non-blank line: a tab, then "::" (MovieLens'
+# ratings.dat), then ";" (Excel's CSV where the decimal separator is a comma, as in
+# most of Europe), then ",", else runs of spaces.  With any separator but ",", a
+# number may use a decimal comma ("1,5" is 1.5): that is how such exports write
+# them.  Thousands separators are never accepted ("1.000" is one, not a thousand).
+
+WHITESPACE = None            # the separator value meaning "runs of spaces or tabs"
+
+_SEPARATOR_NAMES = {"\t": "tab", "::": "'::'", ";": "';'", ",": "','", WHITESPACE: "spaces"}
+
+
+def separator_of(line: str) -> str | None:
+    """The separator a delimited file uses, from its first non-blank line."""
+    for sep in ("\t", "::", ";", ","):
+        if sep in line:
+            return sep
+    return WHITESPACE
+
+
+def separator_name(sep: str | None) -> str:
+    return _SEPARATOR_NAMES[sep]
+
+
+def split_rows(name: str, lines: list[str], sep: str | None) -> tuple[list[list[str]], list[int]]:
+    """Non-blank lines split into stripped fields, with their 1-based line numbers.  "," and
+    ";" files follow CSV quoting (a quoted field may hold the separator)."""
+    rows, numbers = [], []
+    if sep in (",", ";"):
+        import csv
+        reader = csv.reader(lines, delimiter=sep, strict=True)
+        try:
+            for fields in reader:
+                if fields and any(f.strip() for f in fields):
+                    rows.append([f.strip() for f in fields])
+                    numbers.append(reader.line_num)
+        except csv.Error as e:
+            raise UserError(f"{name}:{reader.line_num}: malformed CSV ({e})") from None
+        return rows, numbers
+    for i, ln in enumerate(lines, start=1):
+        if ln.strip():
+            rows.append([f.strip() for f in ln.split(sep)] if sep is not WHITESPACE else ln.split())
+            numbers.append(i)
+    return rows, numbers
+
+
+def decimal_point(texts: list[str], sep: str | None) -> list[str]:
+    """Decimal commas as points, where the separator allows them ("1,5" -> "1.5")."""
+    if sep == ",":
+        return texts
+    return [t.replace(",", ".", 1) if t.count(",") == 1 and "." not in t else t for t in texts]

@@ -68,7 +68,7 @@ def test_user_csv_data(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("x,y\n1,2\n3,abc\n", "line 3: expected two numbers x,y, got '3,abc'"),
+    ("x,y\n1,2\n3,abc\n", "line 3: expected two numbers x,y separated by ',', got '3,abc'"),
     ("1,2\n3\n", "line 2: expected two numbers"),
     ("1,2,3\n", "line 1: expected two numbers"),
     ("1,nan\n", "line 1: expected two numbers"),

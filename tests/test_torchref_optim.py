@@ -121,8 +121,10 @@ def _state_array(run):
 
 
 def _rel(got, ref):
+    """max |got - ref| relative to max |ref| (absolute where ref is all zeros: an all-zero
+    momentum state, say, which hypothesis finds)."""
     ref = np.asarray(ref)
-    return float(np.max(np.abs(np.asarray(got) - ref)) / np.max(np.abs(ref)))
+    return float(np.max(np.abs(np.asarray(got) - ref)) / (np.max(np.abs(ref)) or 1.0))
 
 
 # --------------------------------------------------------------------------- the lesson's figures

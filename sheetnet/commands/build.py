@@ -9,6 +9,7 @@ import time
 
 from ..errors import UserError
 from ..lessons import all_lessons
+from ..lessons.solver_limits import EXCEL_MAX_CHANGING, EXCEL_MAX_CONSTRAINTS, apply_excel_limits
 
 
 def _write(lesson, args) -> int:
@@ -20,8 +21,14 @@ def _write(lesson, args) -> int:
     t0 = time.perf_counter()
     built = lesson.build(args)
     t1 = time.perf_counter()
+    try:
+        limits = apply_excel_limits(built.book, refuse=getattr(args, "solver_limit", False))
+    except UserError as e:
+        raise UserError(f"{out}: {e}") from None
     for note in built.notes:
         print(f"{lesson.name}: {note}")
+    for line in limits:
+        print(f"sheetnet: warning: {out}: {line}", file=sys.stderr)
     book = built.book
     write_workbook(book, out)
     t2 = time.perf_counter()
@@ -32,9 +39,18 @@ def _write(lesson, args) -> int:
 
 
 def _build_all(args) -> int:
+    """Every lesson with its default settings, into one folder (made if missing), each under
+    its default file name: `build all --out DIR` works from any directory."""
+    folder = args.out or os.path.dirname(next(iter(all_lessons().values())).default_out)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise UserError(f"{folder}: not a folder (build all --out takes a folder)")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"{folder}: cannot make the folder ({e.strerror or e})") from None
     for lesson in all_lessons().values():
         defaults = lesson.default_args()
-        defaults.out = None
+        defaults.out = os.path.join(folder, os.path.basename(lesson.default_out))
         _write(lesson, defaults)
     return 0
 
@@ -51,6 +67,14 @@ def register(subparsers) -> None:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
         lesson.add_arguments(lp)
         lp.add_argument("--out", metavar="PATH", help=f"output file (default {lesson.default_out})")
+        lp.add_argument("--solver-limit", action="store_true",
+                        help=f"refuse (exit 2) a Solver model past Excel's built-in Solver limits "
+                             f"({EXCEL_MAX_CHANGING} changing cells, {EXCEL_MAX_CONSTRAINTS} constraints) "
+                             f"instead of warning and writing a note on its objective cell")
         lp.set_defaults(run=lambda args, b=lesson: _write(b, args))
-    lessons.add_parser("all", help="every lesson workbook with default settings").set_defaults(run=_build_all)
+    every = lessons.add_parser("all", help="every lesson workbook with default settings",
+                               description="Build every lesson workbook with its default settings into one "
+                                           "folder (workbooks/ unless --out; made if missing).")
+    every.add_argument("--out", metavar="DIR", help="output folder (default workbooks)")
+    every.set_defaults(run=_build_all)
     p.set_defaults(run=lambda args: (p.print_help(file=sys.stderr), 2)[1])

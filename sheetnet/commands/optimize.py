@@ -14,33 +14,35 @@ import sys
 import numpy as np
 
 from ..errors import UserError
-from ..userfiles import read_text
+from ..userfiles import decimal_point, read_text, separator_name, separator_of, split_rows
 
 DEFAULT_OUT = "optimize_out"
 MAX_WORKBOOK_CELLS = 300_000
 
 
 def read_xy_csv(path: str) -> tuple[np.ndarray, np.ndarray]:
-    """x,y rows (a first line that is not two numbers is taken as a header).
-    Any other line that is not exactly two finite numbers is an error naming it."""
-    rows = list(csv.reader(read_text(path, "an x,y CSV file").splitlines()))
+    """x,y rows separated by ',', ';', a tab or spaces (decimal commas where the separator is
+    not ','; see sheetnet.userfiles.separator_of); a first line that is not two numbers is
+    taken as a header.  Any other line that is not exactly two finite numbers is an error
+    naming it."""
+    text = read_text(path, "an x,y CSV file")
+    lines = text.replace("\r\n", "\n").split("\n")
+    first = next((ln for ln in lines if ln.strip()), "")
+    sep = separator_of(first)
+    rows, numbers = split_rows(str(path), lines, sep)
     xs, ys = [], []
-    seen_first = False
-    for lineno, row in enumerate(rows, start=1):
-        fields = [f.strip() for f in row]
-        if not any(fields):
-            continue
-        numbers = _two_numbers(fields)
-        if numbers is None:
-            if not seen_first and len(fields) == 2 and not any(_is_number(f) for f in fields):
-                seen_first = True            # a header such as "x,y"
-                continue
-            shown = ",".join(row)
+    for i, (row, lineno) in enumerate(zip(rows, numbers)):
+        fields = decimal_point(row, sep)
+        pair = _two_numbers(fields)
+        if pair is None:
+            if i == 0 and len(fields) == 2 and not any(_is_number(f) for f in fields):
+                continue                     # a header such as "x,y"
+            shown = lines[lineno - 1].strip()
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            raise UserError(f"{path} line {lineno}: expected two numbers x,y, got {shown!r}")
-        seen_first = True
-        xs.append(numbers[0])
-        ys.append(numbers[1])
+            raise UserError(f"{path} line {lineno}: expected two numbers x,y separated by "
+                            f"{separator_name(sep)}, got {shown!r}")
+        xs.append(pair[0])
+        ys.append(pair[1])
     if not xs:
         raise UserError(f"{path}: no x,y data rows")
     return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)

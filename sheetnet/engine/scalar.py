@@ -21,10 +21,12 @@ from __future__ import annotations
 import math
 from functools import partial
 
+from ..formula import crmath
 from ..formula.ast import AreaRef, Binary, Call, CellRef, Name, Number, Paren, Percent, Unary
 from ..formula.functions import FUNCTIONS
 from ..store import NUM
 
+_pow_scalar = crmath.scalar(crmath.power)
 _READY = 0
 # what a scalar form raises where Excel gives an error (math.sqrt(-1), 1/0,
 # exp(1000)): the general evaluator then says which
@@ -180,7 +182,7 @@ class _Compiler:
                     z = x
                 else:
                     try:
-                        z = math.pow(x, y)
+                        z = _pow_scalar(x, y)             # correctly rounded, as the batch path
                     except (OverflowError, ValueError):
                         raise Fallback from None
                 if not math.isfinite(z):

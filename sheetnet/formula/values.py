@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import ERR_BASE, ERROR_CODES
 from ..store import BLANK, BOOL, NUM, STR
+from . import crmath
 
 E_DIV0 = ERROR_CODES["#DIV/0!"]
 E_VALUE = ERROR_CODES["#VALUE!"]
@@ -260,29 +261,16 @@ def arithmetic(op: str, a: Arr, b: Arr) -> Arr:
     return numeric_result(z, err)
 
 
-def _c_pow(x: float, y: float) -> float:
-    try:
-        return math.pow(x, y)
-    except OverflowError:
-        return math.inf
-    except ValueError:       # negative base, fractional exponent
-        return math.nan
-
-
-_c_pow_elementwise = np.frompyfunc(_c_pow, 2, 1)
-
-
 def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """x^y with the C library's pow, element by element.  numpy's own power
-    may take SIMD paths whose last bit depends on the array's size, and a
-    cell must not change value with the block it is evaluated in.  Squares
-    (the common case) are x*x, which equals a correctly rounded pow(x, 2)."""
+    """x^y correctly rounded (crmath): the same bits on every CPU and whatever
+    block a cell is evaluated in.  Squares (the common case) are x*x, which
+    equals a correctly rounded pow(x, 2)."""
     x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
     if y.size and np.all(y == 2.0):
         return x * x
     if y.size and np.all(y == 1.0):
         return x.copy()
-    return _c_pow_elementwise(x, y).astype(np.float64)
+    return crmath.power(x, y)
 
 
 def negate(a: Arr) -> Arr:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ...errors import ERR_BASE
 from ...store import NUM
+from .. import crmath
 from ..batch import RefVal
 from ..values import (E_DIV0, E_NA, E_NUM, E_VALUE, Arr, arithmetic, error, first_error, numbers,
                       numeric_result, seq_sum, with_errors)
@@ -20,6 +21,9 @@ from .torchforms import TorchUnsupported
 
 MATH = Category.MATH
 
+_exp_scalar, _ln_scalar, _log10_scalar, _log_base_scalar, _tanh_scalar = map(
+    crmath.scalar, (crmath.exp, crmath.log, crmath.log10, crmath.log_base, crmath.tanh))
+
 
 # --- elementwise functions of one number ---------------------------------------------------
 
@@ -28,19 +32,22 @@ def SQRT(x: float) -> float:
     return math.sqrt(x)
 
 
-@elementwise("EXP", category=MATH, args="number: number", numpy=np.exp, torch=lambda x: x.exp())
+# EXP, LN, LOG10, LOG, TANH and ^ are correctly rounded (crmath): the same bits on every CPU,
+# where numpy's SIMD kernels differ in the last one.
+
+@elementwise("EXP", category=MATH, args="number: number", numpy=crmath.exp, torch=lambda x: x.exp())
 def EXP(x: float) -> float:
-    return math.exp(x)
+    return _exp_scalar(x)
 
 
-@elementwise("LN", category=MATH, args="number: number", numpy=np.log, torch=lambda x: x.log())
+@elementwise("LN", category=MATH, args="number: number", numpy=crmath.log, torch=lambda x: x.log())
 def LN(x: float) -> float:
-    return math.log(x)
+    return _ln_scalar(x)
 
 
-@elementwise("LOG10", category=MATH, args="number: number", numpy=np.log10, torch=lambda x: x.log10())
+@elementwise("LOG10", category=MATH, args="number: number", numpy=crmath.log10, torch=lambda x: x.log10())
 def LOG10(x: float) -> float:
-    return math.log10(x)
+    return _log10_scalar(x)
 
 
 @elementwise("ABS", category=MATH, args="number: number", numpy=np.abs, torch=lambda x: x.abs())
@@ -58,9 +65,9 @@ def SIGN(x: float) -> float:
     return float((x > 0) - (x < 0))
 
 
-@elementwise("TANH", category=MATH, args="number: number", numpy=np.tanh)
+@elementwise("TANH", category=MATH, args="number: number", numpy=crmath.tanh)
 def TANH(x: float) -> float:
-    return math.tanh(x)
+    return _tanh_scalar(x)
 
 
 @elementwise("SIN", category=MATH, args="number: number", numpy=np.sin)
@@ -83,7 +90,7 @@ def SQRTPI(x: float) -> float:
 def _log_scalar(x: float, base: float | None = None) -> float:
     # ValueError (x or base <= 0) and ZeroDivisionError (base 1) send the cell
     # to the general evaluator, which gives #NUM! / #DIV/0!
-    return math.log10(x) if base is None else math.log(x) / math.log(base)
+    return _log10_scalar(x) if base is None else _log_base_scalar(x, base)
 
 
 def _log_torch(x, base=None):
@@ -96,12 +103,12 @@ def LOG(ctx, a: Arr, base: Arr | None = None) -> Arr:
     x, err = numbers(a)
     with np.errstate(all="ignore"):
         if base is None:
-            z = np.log10(x)
+            z = crmath.log10(x)
             bad = x <= 0
         else:
             b, eb = numbers(base)
             err = first_error(err, eb)
-            z = np.log(x) / np.log(b)
+            z = crmath.log_base(x, b)
             bad = (x <= 0) | (b <= 0)
             div0 = (b == 1) & ~bad
             if div0.any():

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+# EXP, LN and LOG as the engine computes them: correctly rounded, the same bits on every CPU
+from ...formula import crmath
+
 __all__ = [
     "sigmoid_range", "predictions", "bias_predictions", "rmse", "rmse_faithful_bias",
     "match_exact", "match_sorted", "one_hot", "one_hot_activations", "lookup",
@@ -35,7 +38,7 @@ __all__ = [
 def sigmoid_range(x, low: float, high: float):
     """``low + (high - low) / (1 + EXP(-x))``: squeeze any number into (low, high)
     (the lesson's y_range; --sigmoid-range)."""
-    return low + (high - low) / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+    return low + (high - low) / (1.0 + crmath.exp(-np.asarray(x, dtype=np.float64)))
 
 
 def predictions(user_factors, movie_factors, ratings=None, y_range=None):

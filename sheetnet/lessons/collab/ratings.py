@@ -7,7 +7,10 @@ Two file formats are read (the format is told by the first line):
   ``movieId`` and ``rating`` (a ``timestamp`` or any other column is
   ignored), as in MovieLens' latest/small releases;
 * ``u.data`` -- tab-separated ``user item rating timestamp`` with no header,
-  as in MovieLens 100k.
+  as in MovieLens 100k;
+* either shape separated by ``;`` (Excel's CSV in locales with a decimal
+  comma: ``4,5`` is 4.5), ``::`` (ratings.dat) or spaces -- see
+  ``sheetnet.userfiles.separator_of``.
 
 Ids are numbers when every id in the column is a number, otherwise text
 (written to the sheet as text, never as a formula).  Every problem names the
@@ -20,7 +23,6 @@ id, and the ratings among them -- :func:`select_top`.
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import UserError
-from ...userfiles import read_text
+from ...userfiles import decimal_point, read_text, separator_name, separator_of, split_rows
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "data", "ratings_15x15.csv")
 
@@ -121,31 +123,10 @@ def read_ratings(path: str) -> RatingsFile:
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if first is None:
         raise UserError(f"{name}: the file is empty; expected userId,movieId,rating lines")
-    # u.data (MovieLens 100k) is tab-separated, ratings.dat (1M) uses "::"
-    sep = "\t" if "\t" in lines[first] else "::" if "::" in lines[first] else ","
-    rows, numbers = _split(name, lines, sep)
+    # u.data (MovieLens 100k) is tab-separated, ratings.dat (1M) uses "::", European Excel ";"
+    sep = separator_of(lines[first])
+    rows, numbers = split_rows(name, lines, sep)
     return _columns(name, rows, numbers, sep)
-
-
-def _split(name: str, lines: list[str], sep: str) -> tuple[list[list[str]], list[int]]:
-    """Non-blank lines split into fields, with their 1-based line numbers."""
-    if sep == ",":
-        rows, numbers = [], []
-        reader = csv.reader(lines, strict=True)
-        try:
-            for fields in reader:
-                if fields and any(f.strip() for f in fields):
-                    rows.append(fields)
-                    numbers.append(reader.line_num)
-        except csv.Error as e:
-            raise UserError(f"{name}:{reader.line_num}: malformed CSV ({e})") from None
-        return rows, numbers
-    blank = [i for i, ln in enumerate(lines, start=1) if not ln.strip()]
-    if not blank or blank == [len(lines)]:          # the usual case: at most a final newline
-        n = len(lines) - len(blank)
-        return [ln.split(sep) for ln in lines[:n]], list(range(1, n + 1))
-    keep = [i for i, ln in enumerate(lines, start=1) if ln.strip()]
-    return [lines[i - 1].split(sep) for i in keep], keep
 
 
 def _is_number(text: str) -> bool:
@@ -156,9 +137,9 @@ def _is_number(text: str) -> bool:
 
 
 def _columns(name: str, rows: list[list[str]], numbers: list[int], sep: str) -> RatingsFile:
-    shown = {",": "','", "\t": "tab", "::": "'::'"}[sep]
+    shown = separator_name(sep)
     head = [f.strip() for f in rows[0]]
-    if len(head) >= 3 and _is_number(head[2]):
+    if len(head) >= 3 and _is_number(decimal_point([head[2]], sep)[0]):
         # no header: user, item, rating[, timestamp]
         ui, mi, ri = 0, 1, 2
         allowed = {3, 4}
@@ -188,7 +169,7 @@ def _columns(name: str, rows: list[list[str]], numbers: list[int], sep: str) -> 
     line = np.asarray(numbers, dtype=np.int64)
     users = [r[ui].strip() for r in rows]
     movies = [r[mi].strip() for r in rows]
-    texts = [r[ri].strip() for r in rows]
+    texts = decimal_point([r[ri].strip() for r in rows], sep)
     rating = _numbers(name, texts, line, "rating")
     return RatingsFile(name, _ids(name, users, line, "userId"), _ids(name, movies, line, "movieId"),
                        rating, line)

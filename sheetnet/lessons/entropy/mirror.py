@@ -23,6 +23,9 @@ import math
 
 import numpy as np
 
+# EXP, LN and LOG as the engine computes them: correctly rounded, the same bits on every CPU
+from ...formula import crmath
+
 LN10 = math.log(10.0)   # natural loss = base-10 loss * LN10
 LOGS = ("natural", "base10")
 
@@ -34,9 +37,9 @@ EXP_LIMIT = math.log(np.finfo(np.float64).max)   # 709.782712893384
 def logarithm(x, log: str = "natural"):
     """LN(x) for ``log="natural"``, Excel's LOG(x) (base 10) for ``"base10"``."""
     if log == "natural":
-        return np.log(x)
+        return crmath.log(x)
     if log == "base10":
-        return np.log10(x)
+        return crmath.log10(x)
     raise ValueError(f"log must be 'natural' or 'base10', not {log!r}")
 
 
@@ -44,7 +47,7 @@ def softmax(scores, axis: int = -1):
     """The sheet's naive softmax: ``EXP(s) / SUM(EXP(s))``.
 
     Overflows (inf/inf = nan) once a score exceeds :data:`EXP_LIMIT`."""
-    e = np.exp(np.asarray(scores, dtype=np.float64))
+    e = crmath.exp(np.asarray(scores, dtype=np.float64))
     return e / e.sum(axis=axis, keepdims=True)
 
 
@@ -56,14 +59,14 @@ def safe_softmax(scores, axis: int = -1):
     largest exponent is now EXP(0) = 1, so nothing overflows and the sum is
     at least 1."""
     s = np.asarray(scores, dtype=np.float64)
-    e = np.exp(s - s.max(axis=axis, keepdims=True))
+    e = crmath.exp(s - s.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def sigmoid(scores):
     """The sheet's "binary" column: ``e / (1 + e)`` with ``e = EXP(score)``
     (the sigmoid, 1 / (1 + EXP(-score)), written the way the lesson does)."""
-    e = np.exp(np.asarray(scores, dtype=np.float64))
+    e = crmath.exp(np.asarray(scores, dtype=np.float64))
     return e / (1.0 + e)
 
 
@@ -135,7 +138,7 @@ def book_values(inputs, log: str = "natural", faithful: bool = False) -> dict[tu
 
     # softmax sheet: one column of class rows per image
     s = inputs.scores
-    e = np.exp(s)
+    e = crmath.exp(s)
     for i in range(N):
         n = i + 1
         out[("softmax", f"scores.{n}")] = col(s[:, i])
@@ -149,8 +152,8 @@ def book_values(inputs, log: str = "natural", faithful: bool = False) -> dict[tu
             shifted = s[:, i] - m
             out[("softmax", f"max.{n}")] = one(m)
             out[("softmax", f"shifted.{n}")] = col(shifted)
-            out[("softmax", f"safe_exp.{n}")] = col(np.exp(shifted))
-            out[("softmax", f"safe_exp_sum.{n}")] = one(np.exp(shifted).sum())
+            out[("softmax", f"safe_exp.{n}")] = col(crmath.exp(shifted))
+            out[("softmax", f"safe_exp_sum.{n}")] = one(crmath.exp(shifted).sum())
             out[("softmax", f"safe_softmax.{n}")] = col(safe_softmax(s[:, i]))
             out[("softmax", f"safe_softmax_sum.{n}")] = one(safe_softmax(s[:, i]).sum())
 
@@ -188,7 +191,7 @@ def book_values(inputs, log: str = "natural", faithful: bool = False) -> dict[tu
     S = s.T                                         # (N, K)
     T = onehot(inputs.targets, K)
     m = S.max(axis=1, keepdims=True)
-    E = np.exp(S - m)
+    E = crmath.exp(S - m)
     P = E / E.sum(axis=1, keepdims=True)
     idx = match_index(T)
     p_true = np.take_along_axis(P, (idx - 1)[:, None], axis=1)[:, 0]
