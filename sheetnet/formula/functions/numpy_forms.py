@@ -38,12 +38,39 @@ def python_form(numpy_fn: Callable) -> Callable:
     return fn
 
 
+def guarded(numpy_fn: Callable) -> Callable:
+    """numpy_fn, NaN (#NUM!) where it raises: scipy.stats' Boost kernels raise
+    OverflowError for some extreme arguments (a denormal probability) instead
+    of returning NaN, and one such element must not fail the whole batch."""
+    def fn(*arrays):
+        try:
+            return numpy_fn(*arrays)
+        except (ArithmeticError, ValueError):
+            pass
+        given = [i for i, a in enumerate(arrays) if a is not None]
+        parts = np.broadcast_arrays(*(np.asarray(arrays[i], dtype=np.float64) for i in given))
+        out = np.empty(parts[0].shape if parts else ())
+        for idx in np.ndindex(out.shape):
+            one = list(arrays)
+            for i, part in zip(given, parts):
+                one[i] = part[idx]
+            try:
+                out[idx] = numpy_fn(*one)
+            except (ArithmeticError, ValueError):
+                out[idx] = np.nan
+        return out
+    fn.__doc__ = numpy_fn.__doc__
+    fn.__module__ = numpy_fn.__module__
+    return fn
+
+
 def numpy_elementwise(*names: str, category: Category, args: str, prefix: str = "", torch=None):
     """Decorator: register numpy_fn(*float arrays) under `names` (every name
     with the same prefix) as an element-wise Excel function."""
     def register(numpy_fn):
-        elementwise(*names, category=category, args=args, prefix=prefix, numpy=numpy_fn,
-                    torch=torch)(python_form(numpy_fn))
+        safe = guarded(numpy_fn)
+        elementwise(*names, category=category, args=args, prefix=prefix, numpy=safe,
+                    torch=torch)(python_form(safe))
         return numpy_fn
     return register
 

@@ -268,6 +268,8 @@ def _regress(ctx, nodes, log: bool, count: int):
     if isinstance(design, int):
         return design
     yv, X, orient = design
+    if not (np.isfinite(yv).all() and np.isfinite(X).all()):
+        return E_NUM
     if log:
         if (yv <= 0).any():
             return E_NUM
@@ -285,7 +287,10 @@ def _linest_impl(log: bool):
         stats, e2 = _flag(ctx, stats_node, False)
         if e1 or e2:
             return error(e1 or e2, ctx.unit_shape())
-        table = _Fit(y, X, const).stats()
+        try:
+            table = _Fit(y, X, const).stats()
+        except (ValueError, ArithmeticError):        # no least-squares solution (overflow)
+            return error(E_NUM, ctx.unit_shape())
         if log:
             table[0] = np.exp(table[0])
         table = table if stats else table[:1]
@@ -315,7 +320,10 @@ def _trend_impl(log: bool):
         const, e1 = _flag(ctx, const_node, True)
         if e1:
             return error(e1, ctx.unit_shape())
-        fit = _Fit(y, X, const)
+        try:
+            fit = _Fit(y, X, const)
+        except (ValueError, ArithmeticError):
+            return error(E_NUM, ctx.unit_shape())
         k = X.shape[1]
         if new_node is None:
             new = X
