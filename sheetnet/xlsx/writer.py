@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
@@ -171,8 +172,12 @@ class _SharedStrings:
 
 
 def _xml_text(text: str) -> str:
-    """Escape for XML text; control characters Excel cannot store become _xHHHH_."""
+    """Escape for XML text; control characters Excel cannot store become _xHHHH_
+    (and a literal "_xHHHH_" keeps its underscore as _x005F_, as the reader
+    expects)."""
     out = escape(text)
+    if "_x" in out:
+        out = re.sub(r"_(?=x[0-9A-Fa-f]{4}_)", "_x005F_", out)
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in out):
         out = "".join(f"_x{ord(ch):04X}_" if ord(ch) < 32 and ch not in "\t\n\r" else ch for ch in out)
     return out
