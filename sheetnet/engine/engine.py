@@ -17,7 +17,9 @@ progress is a cycle.
 
 from __future__ import annotations
 
+import re
 import sys
+
 import numpy as np
 
 from ..book import Book
@@ -36,6 +38,8 @@ from .plan import Block, Unit, cell_order, make_blocks, read_region, reference_r
 from .scalar import Fallback, compile_block
 
 READY, PENDING, IN_BLOCK, IN_CELL = 0, 1, 2, 3
+# Excel's markers of newer functions, which it does not show (outside text literals)
+_PREFIXES = re.compile(r'("[^"]*")|_xlfn\.|_xlws\.', re.IGNORECASE)
 _UNCOMPILED = object()
 _ERR_NA = 22
 E_SPILL = 24
@@ -274,6 +278,19 @@ class Engine:
 
     def _name_tree_for_plan(self, node: Name, sheet: str) -> Node | None:
         return self.name_tree(node.name, node.sheet or sheet)
+
+    def formula_text(self, sheet: SheetState, r: int, c: int) -> str | None:
+        """The formula of a cell as Excel shows it ("=SIN(1/16)", no _xlfn.
+        prefixes), None when the cell holds none (FORMULATEXT)."""
+        owner = sheet.owner
+        if not (0 <= r < owner.shape[0] and 0 <= c < owner.shape[1]) or owner[r, c] < 0:
+            return None
+        b = self.blocks[int(owner[r, c])]
+        if b.tree is None:
+            return "=" + b.text
+        from ..formula.render import render
+        text = render(b.tree, (int(b.array.r0), int(b.array.c0)) if b.array is not None else (r, c))
+        return "=" + _PREFIXES.sub(lambda m: m.group(1) or "", text)
 
     def sheet_state(self, name: str) -> SheetState | None:
         return self._by_name.get(name.casefold())
