@@ -218,7 +218,7 @@ def _write(rows: int, formulas: str, path: str) -> None:
     write_workbook(book, path, shared_formulas=formulas == "shared")
 
 
-def bench(rows: int, formulas: str, tools, repeat: int, timeout: float) -> dict:
+def bench(rows: int, formulas: str, tools, repeat: int, timeout: float, gave_up: dict) -> dict:
     data = make_data(rows)
     folder = tempfile.mkdtemp(prefix="sheetnet-bench-")
     t = time.perf_counter()
@@ -228,14 +228,19 @@ def bench(rows: int, formulas: str, tools, repeat: int, timeout: float) -> dict:
            "rmse_numpy": numpy_rmse(data), "rmse_numpy_after_edit": numpy_rmse(data, NEW_RATING), "tools": {}}
     try:
         for tool in tools:
-            why = unavailable(tool)
+            why = unavailable(tool) or gave_up.get(tool)
             if why:
                 out["tools"][tool] = {"skipped": why}
                 continue
-            runs = [run_tool(tool, path, timeout) for _ in range(repeat)]
+            runs = []
+            for _ in range(repeat):
+                runs.append(run_tool(tool, path, timeout))
+                if "error" in runs[-1]:        # a failure or time-out is not tried again
+                    break
             good = [r for r in runs if "error" not in r]
             if not good:
                 out["tools"][tool] = {"error": runs[0]["error"]}
+                gave_up[tool] = f"not run: {runs[0]['error']} at {rows:,} rows ({formulas})"
                 continue
             best = {k: min(r[k] for r in good if r.get(k) is not None)
                     for k in ("load_s", "calc_s", "edit_recalc_s") if any(r.get(k) is not None for r in good)}
@@ -285,7 +290,9 @@ def main(argv=None) -> int:
     ap.add_argument("--formulas", nargs="+", choices=("shared", "per-cell"), default=["shared", "per-cell"])
     ap.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
     ap.add_argument("--repeat", type=int, default=3, help="fresh-process runs per tool; the best is reported")
-    ap.add_argument("--timeout", type=float, default=1800, help="seconds allowed for one run of one tool")
+    ap.add_argument("--timeout", type=float, default=600,
+                    help="seconds allowed for one run of one tool (a tool that fails or runs out of time is "
+                         "not run again, nor on bigger sheets)")
     ap.add_argument("--json", action="store_true", help="print one JSON list")
     ap.add_argument("--measure", nargs=2, metavar=("TOOL", "PATH"), help=argparse.SUPPRESS)
     ap.add_argument("--write", nargs=3, metavar=("ROWS", "FORMULAS", "PATH"), help=argparse.SUPPRESS)
@@ -298,10 +305,11 @@ def main(argv=None) -> int:
         print(json.dumps(MEASURE[tool](path)))
         return 0
     results = []
+    gave_up: dict = {}        # a tool that failed or timed out is not run on bigger sheets
     for rows in args.rows:
         for formulas in args.formulas:
             print(f"benchmark: {rows:,} rows, {formulas} formulas ...", file=sys.stderr)
-            results.append(bench(rows, formulas, args.tools, args.repeat, args.timeout))
+            results.append(bench(rows, formulas, args.tools, args.repeat, args.timeout, gave_up))
     if args.json:
         print(json.dumps(results, indent=1))
     else:
