@@ -267,6 +267,7 @@ class Sheet:
         self.notes: dict[tuple[int, int], str] = {}
         self.freeze: tuple[int, int] | None = None
         self.charts: list[object] = []
+        self.color_scales: list[object] = []      # sheetnet.style.ColorScale, in priority order
         self.hidden = False
         # what a read file held that sheetnet cannot calculate: {"data table": cells, ...}
         self.unsupported_features: dict[str, int] = {}

@@ -48,7 +48,8 @@ def test_solves_the_original_lesson_sheets(sheet, best, tmp_path, capsys):
     assert report.ok
     solved = read_workbook(out)
     assert solved.solver_models()[sheet].objective    # the model is still there
-    assert len(solved.sheets) == 5                    # pivots, other sheets: all kept
+    assert [s.name for s in solved.sheets][:5] == [s.name for s in read_workbook(src).sheets]  # all kept
+    assert [s.name for s in solved.sheets][5:] == ["Answer Report 1"]
 
 
 def test_ref_objective_is_refused(capsys):

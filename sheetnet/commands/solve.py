@@ -1,4 +1,4 @@
-"""`sheetnet solve`: run a workbook's Excel Solver model with scipy."""
+"""`sheetnet solve`: run a workbook's Excel Solver model."""
 
 from __future__ import annotations
 
@@ -14,54 +14,123 @@ def _default_out(path: str) -> str:
     return f"{root}.solved{ext}"
 
 
+def _say_plan(plan, problem) -> None:
+    """What the solve will do, on stderr (so --json output stays one object):
+    finite differences and their expected cost, Excel Solver's limits."""
+    if not plan.exact:
+        per = plan.seconds_per_evaluation
+        print(f"sheetnet: note: gradients by {plan.gradient}: {plan.evaluations_per_gradient} recalculations "
+              f"per iteration at {per:.3g} s each, about {_duration(per * plan.evaluations_per_gradient)} an "
+              f"iteration -- about {_duration(plan.estimate_seconds)} for a typical 100 iterations "
+              f"(with torch installed the gradients are exact and take one evaluation)", file=sys.stderr)
+    for note in plan.notes:
+        print(f"sheetnet: note: {note}", file=sys.stderr)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def _run(args) -> int:
     from ..progress import Progress
     from ..solver import problem_from_book, solve
+    from ..solver.constraints import read_constraints
+    from ..solver.report import answer_report, report_rows, report_sheet_name, sheet_xml
     from ..xlsx.patch import write_patched
     from ..xlsx.reader import read_workbook
 
     if args.in_place and args.out:
         raise UserError("--out and --in-place exclude each other")
+    for option, value in (("--max-iter", args.max_iter), ("--tol", args.tol), ("--lr", args.lr)):
+        if value is not None and not value > 0:
+            raise UserError(f"{option} must be positive (got {value:g})")
     out = args.file if args.in_place else (args.out or _default_out(args.file))
     if not args.in_place and os.path.abspath(out) == os.path.abspath(args.file):
         raise UserError(f"{out}: that is the input file; pass --in-place to overwrite it")
+    if args.device != "cpu":
+        from ..devices import resolve_device
+        resolve_device(args.device)          # no CUDA here: one clear line before any work
     book = read_workbook(args.file)
     problem = problem_from_book(book, args.sheet, args.file)
+    constraints = read_constraints(problem)
     if not args.json:
         print(f"{args.file}: Solver model on {problem.model.sheet!r}: {problem.model.goal} {problem.objective_text} "
-              f"over {problem.size} changing cells ({', '.join(v.text for v in problem.variables)})")
+              f"over {problem.size} changing cells ({', '.join(v.text for v in problem.variables)})"
+              + (f", {len(constraints)} constraint(s)" if constraints else ""))
     with Progress(f"solving {problem.model.sheet}", enabled=None if not args.json else False) as bar:
-        result = solve(problem, progress=bar, exact=not args.finite_differences)
-    written = write_patched(book, args.file, out)
+        result = solve(problem, method=args.method, max_iterations=args.max_iter, tol=args.tol, seed=args.seed,
+                       device=args.device, lr=args.lr, progress=bar, exact=not args.finite_differences,
+                       on_plan=lambda plan: _say_plan(plan, problem))
+    report = answer_report(problem, result, constraints)
+    extra = []
+    if not args.no_report:
+        name = report_sheet_name([s.name for s in book.sheets])
+        extra.append((name, sheet_xml(report_rows(report, result, os.path.basename(args.file)))))
+    written = write_patched(book, args.file, out, add_sheets=extra)
     if args.json:
         data = result.to_json()
-        data["out"] = out
-        data["cells_written"] = written
+        data.update(out=out, cells_written=written, report_sheet=extra[0][0] if extra else None, report=report)
         print(json.dumps(data, indent=1))
     else:
         print(f"  objective {result.objective}: {result.objective_start:.6f} -> {result.objective_final:.6f} "
-              f"in {result.iterations} iterations, {result.seconds:.2f} s ({result.gradient})")
-        if not result.converged:
+              f"in {result.iterations} iterations, {result.seconds:.2f} s ({result.method}, {result.gradient}"
+              f"{', ' + result.device if result.device != 'cpu' else ''})")
+        if result.interrupted:
+            print("  interrupted (Ctrl-C): writing the best point found so far")
+        elif not result.converged:
             print(f"  note: the optimiser stopped without converging: {result.message}")
-        print(f"  wrote {out} ({written} cells updated)")
-    return 0
+        binding = [c for c in report["constraints"] if c["status"] != "Not Binding"]
+        if report["constraints"]:
+            print(f"  constraints: {len(report['constraints'])} cell(s), "
+                  f"{sum(c['status'] == 'Binding' for c in binding)} binding, "
+                  f"{sum(c['status'] == 'Violated' for c in binding)} violated")
+        print(f"  wrote {out} ({written} cells updated" + (f", answer report on sheet {extra[0][0]!r})" if extra
+                                                           else ")"))
+    return 130 if result.interrupted else 0
 
 
 def register(subparsers) -> None:
+    from ..solver.defaults import ADAM_WINDOW, DEFAULT_ADAM_LR, DEFAULT_MAX_ITER, DEFAULT_TOL, METHODS
+
     p = subparsers.add_parser(
-        "solve", help="run a workbook's Excel Solver model (solver_* names) with scipy",
+        "solve", help="run a workbook's Excel Solver model (solver_* names) with scipy or torch",
         description="Read a sheet's Excel Solver model from its hidden solver_* names (objective, goal, "
-                    "changing cells), minimise or maximise it with scipy's L-BFGS-B, and write the solved "
-                    "changing cells and every recomputed cached value to a new file (FILE.solved.xlsx by "
+                    "changing cells, constraints), minimise or maximise it, and write the solved changing cells, "
+                    "every recomputed cached value and an answer report sheet to a new file (FILE.solved.xlsx by "
                     "default; the input is only overwritten with --in-place). Gradients are exact -- the "
                     "formula graph is differentiated with torch autograd -- when the model's formulas allow, "
-                    "else finite differences as Excel's GRG uses.")
+                    "else finite differences as Excel's GRG uses (said at the start, with an estimate of how "
+                    "long they take). On a terminal a progress bar shows the objective at every iteration; "
+                    "Ctrl-C stops and writes the best point found so far (exit status 130).")
     p.add_argument("file", metavar="FILE", help=".xlsx/.xlsm workbook with a Solver model")
     p.add_argument("--sheet", help="the sheet whose model to run (needed when several sheets have one)")
     p.add_argument("--out", metavar="PATH", help="output file (default FILE.solved.xlsx)")
     p.add_argument("--in-place", action="store_true", help="overwrite the input file")
     p.add_argument("--json", action="store_true",
-                   help="print one JSON object: sheet, objective_start, objective_final, iterations, seconds, ...")
+                   help="print one JSON object: sheet, objective_start, objective_final, iterations, seconds, "
+                        "the answer report ...")
+    p.add_argument("--method", choices=METHODS, default="lbfgs",
+                   help="lbfgs: scipy's L-BFGS-B (default; SLSQP when constraints are on formula cells); "
+                        "adam: full-batch Adam with the collab lesson's one-cycle learning-rate schedule")
+    p.add_argument("--max-iter", type=int, metavar="N",
+                   help=f"iterations at most (default {DEFAULT_MAX_ITER['lbfgs']} for lbfgs; for adam the "
+                        f"length of the one-cycle schedule, {DEFAULT_MAX_ITER['adam']})")
+    p.add_argument("--tol", type=float, metavar="T",
+                   help=f"stop when an iteration lowers the objective by less than T x max(|objective|, 1) "
+                        f"(lbfgs: scipy's ftol, default {DEFAULT_TOL['lbfgs']:.2g}; adam: over the last "
+                        f"{ADAM_WINDOW} steps, default {DEFAULT_TOL['adam']:g})")
+    p.add_argument("--lr", type=float, metavar="LR",
+                   help=f"adam: the peak learning rate of the one cycle (default {DEFAULT_ADAM_LR})")
+    p.add_argument("--seed", type=int, metavar="S",
+                   help="start from random changing cells, uniform in [0, 1) from seed S (as the lesson's "
+                        "RAND() start; Excel Solver's random seed), instead of the values in the file")
+    p.add_argument("--device", default="cpu", metavar="DEV",
+                   help="where the torch replay runs: cpu (default) or cuda[:N]")
+    p.add_argument("--no-report", action="store_true", help="do not add the answer report sheet")
     p.add_argument("--finite-differences", action="store_true",
                    help="use finite differences even when exact gradients are available")
     p.set_defaults(run=_run)

@@ -28,7 +28,9 @@ class ActivePart:
     objective_depends: bool       # whether the objective depends on the changing cells at all
 
 
-def active_part(problem) -> ActivePart:
+def active_part(problem, targets=()) -> ActivePart:
+    """The active part for the objective and any other cells the solve reads
+    (`targets`: (sheet, row, col) of constraint cells)."""
     engine = problem.engine
     blocks = engine.blocks
 
@@ -54,7 +56,9 @@ def active_part(problem) -> ActivePart:
     s, r, c = problem.objective
     owner = int(engine.sheets[s].owner[r, c])
     needed = set()
-    stack = [owner] if owner >= 0 else []
+    stack = [int(engine.sheets[t].owner[tr, tc]) for t, tr, tc in [(s, r, c), *targets]
+             if tr < engine.sheets[t].owner.shape[0] and tc < engine.sheets[t].owner.shape[1]]
+    stack = [i for i in stack if i >= 0]
     while stack:
         bid = stack.pop()
         if bid in needed:

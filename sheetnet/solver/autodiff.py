@@ -64,7 +64,9 @@ _COMPARE = {"=": "eq", "<>": "ne", "<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 
 
 class TorchReplay:
-    def __init__(self, problem, device="cpu"):
+    def __init__(self, problem, device="cpu", targets=()):
+        """`targets`: other cells (sheet, row, col) the solve reads besides
+        the objective -- the cells of general constraints (see `cells`)."""
         if torch is None:
             raise Unsupported("torch is not installed")
         self.problem = problem
@@ -73,7 +75,7 @@ class TorchReplay:
         self.engine = engine
         self.blocks = engine.blocks
         self.numpy_eval = Evaluator(engine)
-        part = active_part(problem)
+        part = active_part(problem, targets)
         self.active_ids = part.ids
         self.active = part.mask
         self.schedule = part.schedule
@@ -86,6 +88,7 @@ class TorchReplay:
         self._batches: dict = {}
         s, r, c = problem.objective
         self._objective = TRef(s, r, c, 1, 1)
+        self._targets = [TRef(t, tr, tc, 1, 1) for t, tr, tc in targets]
 
     # --- evaluation at x ----------------------------------------------------------------------
 
@@ -112,6 +115,25 @@ class TorchReplay:
         for bid, pos in self.schedule:
             self._run(self.blocks[bid], pos)
         return self._deref(self._objective, None).t.reshape(())
+
+    def cells(self, x: np.ndarray, want_jacobian: bool = True):
+        """(values of the target cells, their Jacobian m x n or None) at x."""
+        xt = torch.tensor(np.asarray(x, dtype=np.float64), dtype=torch.float64, device=self.device)
+        if want_jacobian:
+            xt.requires_grad_(True)
+        with torch.set_grad_enabled(want_jacobian):
+            self.forward(xt)
+            values = torch.stack([self._deref(t, None).t.reshape(()) for t in self._targets])
+        out = values.detach().cpu().numpy().astype(np.float64)
+        if not want_jacobian:
+            return out, None
+        jac = np.zeros((len(out), len(x)))
+        for i in range(len(out)):
+            if values[i].requires_grad:
+                (g,) = torch.autograd.grad(values[i], xt, retain_graph=i + 1 < len(out), allow_unused=True)
+                if g is not None:
+                    jac[i] = g.cpu().numpy()
+        return out, jac
 
     def mismatch_with_engine(self, rtol: float, atol: float) -> str | None:
         """After an evaluation at the engine's own x: the first active cell whose

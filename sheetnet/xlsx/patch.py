@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -19,8 +18,9 @@ from ..book import Book
 from ..errors import ERR_BASE, ERROR_NAMES, UserError
 from ..refs import cell_name
 from ..store import BLANK, BOOL, NUM, STR
+from .append import appended_parts
 from .package import Package, atomic_output
-from .writer import number_xml
+from .writer import _xml_text, number_xml
 from .scan import T_BOOL, T_ERROR, T_FORMULA_STRING, T_NUMBER, scan_sheet_data
 
 _T_ATTR = re.compile(rb'\s+t="[^"]*"')
@@ -45,7 +45,7 @@ def _cell_bytes(original: bytes, kind: int, num: float, obj, prefix: bytes) -> b
     elif kind == STR:
         if not formula:
             raise UserError("a text constant cannot be patched into the file")
-        t, v = b' t="str"', escape(obj).encode("utf-8")
+        t, v = b' t="str"', _xml_text(obj).encode("utf-8")   # CHAR(1) is _x0001_, as Excel writes it
     else:
         return head + b">" + formula + b"</" + prefix + b"c>" if formula else head + b"/>"
     return head + t + b">" + formula + b"<" + prefix + b"v>" + v + b"</" + prefix + b"v></" + prefix + b"c>"
@@ -87,11 +87,19 @@ def _patch_sheet(xml: bytes, sheet, where: str) -> tuple[bytes, int]:
         raise UserError(f"{where}: cell {sheet.name}!{cell_name(r, c)} has a value but no cell in the file "
                         f"to write it into")
     prefix = _prefix(xml)
+    idx = np.flatnonzero(changed)
+    # a number replacing a number: only the <v> text changes (most of a solve's cells)
+    just_value = ((kind == NUM) & (old_kind == NUM) & (t == T_NUMBER) & (scan.v_span[:, 0] >= 0))[idx]
+    spans = np.where(just_value[:, None], scan.v_span[idx], scan.c_span[idx]).tolist()
+    values = num[idx].tolist()
     pieces, last = [], 0
-    for i in np.flatnonzero(changed).tolist():
-        start, end = (int(x) for x in scan.c_span[i])
+    for j, i in enumerate(idx.tolist()):
+        start, end = spans[j]
         pieces.append(xml[last:start])
-        pieces.append(_cell_bytes(xml[start:end], int(kind[i]), float(num[i]), grid.obj[rr[i], cc[i]], prefix))
+        if just_value[j]:
+            pieces.append(number_xml(values[j]).encode())
+        else:
+            pieces.append(_cell_bytes(xml[start:end], int(kind[i]), values[j], grid.obj[rr[i], cc[i]], prefix))
         last = end
     pieces.append(xml[last:])
     return b"".join(pieces), int(changed.sum())
@@ -103,9 +111,10 @@ def _prefix(xml: bytes) -> bytes:
     return m.group(1) or b"" if m else b""
 
 
-def write_patched(book: Book, src: str, dst: str) -> int:
-    """Copy `src` to `dst` with every cell value the book now holds.  Returns
-    the number of cells rewritten.  Atomic: no partial `dst` on failure."""
+def write_patched(book: Book, src: str, dst: str, add_sheets: list[tuple[str, bytes]] = ()) -> int:
+    """Copy `src` to `dst` with every cell value the book now holds (and the
+    worksheets `add_sheets`, [(name, xml)], appended).  Returns the number of
+    cells rewritten.  Atomic: no partial `dst` on failure."""
     if not book.parts:
         raise UserError(f"{src}: the workbook was not read from a file; write it with write_workbook")
     replacements, total = {}, 0
@@ -118,10 +127,14 @@ def write_patched(book: Book, src: str, dst: str) -> int:
             if count:
                 replacements[part] = new
                 total += count
+        replacements.update(appended_parts(pkg, list(add_sheets)))
         with atomic_output(dst) as tmp, zipfile.ZipFile(tmp, "w") as out:
             for info in pkg.zip.infolist():
-                data = replacements.get(info.filename)
+                data = replacements.pop(info.filename, None)
                 if data is None:
                     data = pkg.zip.read(info)
                 out.writestr(info, data, compress_type=info.compress_type)
+            for name, data in replacements.items():          # new parts, in a fixed order
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     return total

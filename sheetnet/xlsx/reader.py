@@ -69,7 +69,7 @@ def _read(pkg: Package) -> Book:
     for rtype, target in rels.values():
         if rtype.endswith(_SHARED_STRINGS) and pkg.has(target):
             try:
-                shared = parse_shared_strings(pkg.read(target))
+                shared = [_xstring(t) for t in parse_shared_strings(pkg.read(target))]
             except ScanError as exc:
                 raise UserError(f"{pkg.path}: shared strings are damaged ({exc})") from None
 
@@ -120,7 +120,7 @@ def _load_tables(pkg: Package, book: Book, sheet, part: str) -> None:
         for el in root.iter():
             if _local(el.tag) != "tableColumn":
                 continue
-            col = TableColumn(_unescape_name(el.get("name", "")), totals_function=el.get("totalsRowFunction"),
+            col = TableColumn(_xstring(el.get("name", "")), totals_function=el.get("totalsRowFunction"),
                               totals_label=el.get("totalsRowLabel"))
             for child in el:
                 tag = _local(child.tag)
@@ -135,9 +135,16 @@ def _load_tables(pkg: Package, book: Book, sheet, part: str) -> None:
         book.tables.append(Table(name, sheet.name, area, columns, header_rows, totals_rows, style))
 
 
-def _unescape_name(text: str) -> str:
-    """Table column names keep line breaks and the like as _xHHHH_."""
-    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+_XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _xstring(text: str) -> str:
+    """Text as OOXML stores it (ST_Xstring: cell text, table column names): a
+    character XML cannot hold, such as CHAR(1) or a line break in a name, is
+    written _x0001_, and a literal "_x0001_" _x005F_x0001_."""
+    if "_x" not in text:
+        return text
+    return _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _dynamic_array_metadata(pkg: Package, rels) -> set[int]:
@@ -197,7 +204,7 @@ def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, dynamic: 
     for i, text in scan.texts.items():
         t = types[i]
         if t in (T_FORMULA_STRING, T_INLINE_STRING, T_DATE):
-            kind[i], obj[i] = STR, text
+            kind[i], obj[i] = STR, _xstring(text)
         elif t == T_ERROR:
             kind[i] = ERROR_CODES.get(text.strip().upper(), ERROR_CODES["#VALUE!"])
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
@@ -171,8 +172,12 @@ class _SharedStrings:
 
 
 def _xml_text(text: str) -> str:
-    """Escape for XML text; control characters Excel cannot store become _xHHHH_."""
+    """Escape for XML text; control characters Excel cannot store become _xHHHH_
+    (and a literal "_xHHHH_" keeps its underscore as _x005F_, as the reader
+    expects)."""
     out = escape(text)
+    if "_x" in out:
+        out = re.sub(r"_(?=x[0-9A-Fa-f]{4}_)", "_x005F_", out)
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in out):
         out = "".join(f"_x{ord(ch):04X}_" if ord(ch) < 32 and ch not in "\t\n\r" else ch for ch in out)
     return out
@@ -367,8 +372,19 @@ class _Parts:
                 for c, w in sorted(sheet.col_widths.items())) + "</cols>"
         return (_XML_HEAD + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
                 f'<dimension ref="{dim}"/>{views}<sheetFormatPr defaultRowHeight="15"/>{cols}'
-                f'<sheetData>{rows_xml}</sheetData><pageMargins left="0.7" right="0.7" top="0.75" '
-                f'bottom="0.75" header="0.3" footer="0.3"/>{tail}</worksheet>')
+                f'<sheetData>{rows_xml}</sheetData>{_color_scales_xml(sheet)}<pageMargins left="0.7" right="0.7" '
+                f'top="0.75" bottom="0.75" header="0.3" footer="0.3"/>{tail}</worksheet>')
+
+
+def _color_scales_xml(sheet: Sheet) -> str:
+    """Two-colour scales, the first with the highest priority (1), as Excel writes them."""
+    out = []
+    for priority, scale in enumerate(sheet.color_scales, start=1):
+        sqref = " ".join(a.a1 for a in scale.areas)
+        out.append(f'<conditionalFormatting sqref="{sqref}"><cfRule type="colorScale" priority="{priority}">'
+                   f'<colorScale><cfvo type="min"/><cfvo type="max"/><color rgb="FF{scale.low}"/>'
+                   f'<color rgb="FF{scale.high}"/></colorScale></cfRule></conditionalFormatting>')
+    return "".join(out)
 
 
 class _SheetCells:
