@@ -20,10 +20,10 @@ def _write(lesson, args) -> int:
         raise UserError(f"{out}: the folder {folder} does not exist")
     t0 = time.perf_counter()
     with Progress(f"build {lesson.name}", total=2) as bar:      # a 100,000-rating book takes a while
-        bar.update(0, note="building the formulas")
-        built = lesson.build(args)
+        bar.update(0, note="building and calculating")
+        built = lesson.workbook(args)
         t1 = time.perf_counter()
-        bar.update(1, note="calculating and writing")
+        bar.update(1, note="writing")
         _finish(lesson, built, args, out)
         bar.update(1, note="")
     t2 = time.perf_counter()
@@ -31,7 +31,7 @@ def _write(lesson, args) -> int:
     cells = sum(s.formula_count() for s in book.sheets)
     # the one-line summary (also off a terminal)
     print(f"{out}: {len(book.sheets)} sheets, {cells:,} formula cells, "
-          f"{os.path.getsize(out) / 1024:,.0f} KiB (built {t1 - t0:.2f} s, calculated and written {t2 - t1:.2f} s)")
+          f"{os.path.getsize(out) / 1024:,.0f} KiB (built and calculated {t1 - t0:.2f} s, written {t2 - t1:.2f} s)")
     return 0
 
 
@@ -46,7 +46,7 @@ def _finish(lesson, built, args, out: str) -> None:
         print(f"{lesson.name}: {note}")
     for line in limits:
         print(f"sheetnet: warning: {out}: {line}", file=sys.stderr)
-    write_workbook(built.book, out)
+    write_workbook(built.book, out, recalc=False)      # calculated by lesson.workbook
 
 
 def _build_all(args) -> int:
