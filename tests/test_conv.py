@@ -44,7 +44,7 @@ def test_lesson_is_registered_and_builds(tmp_path, capsys):
     assert main(["build", "conv", "--out", str(out)]) == 0
     assert main(["check", str(out)]) == 0
     book = read_workbook(str(out))
-    assert [s.name for s in book.sheets] == [PLAIN, DROPOUT]
+    assert [s.name for s in book.sheets] == ["Start here", PLAIN, DROPOUT]
     roles = Roles.from_book(book)
     # the lesson's addresses: the digit in A2:AB29, conv1 in AH3/AH32 and AI3/AI36, the dense output in EN4, II4
     assert roles[PLAIN, "input"].area.a1 == "A2:AB29" and roles[PLAIN, "conv1.1"].area.a1 == "AH3:BG28"
