@@ -57,10 +57,10 @@ def test_lesson_is_registered_and_builds(tmp_path, capsys):
     assert book[DROPOUT].formula_at("DZ4") == "=IF(CU4>($GD$1+0.001), CU4, 0)"
     assert book[DROPOUT].formula_at("FA30") == "=COUNT(DZ4:EW27)"
     # colour scales on the digit and every map, as the lesson's file has them
-    xml = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml").decode()
+    xml = zipfile.ZipFile(out).read("xl/worksheets/sheet2.xml").decode()     # sheet1: Start here
     for sqref in ("A2:AB29", "AH3:BG28", "AH32:BG57", "BM4:CJ27 BM33:CJ56", "CM4:DI26", "CM33:DI55"):
         assert f'<conditionalFormatting sqref="{sqref}"><cfRule type="colorScale"' in xml, sqref
-    assert zipfile.ZipFile(out).read("xl/worksheets/sheet2.xml").decode().count('type="colorScale"') == 12
+    assert zipfile.ZipFile(out).read("xl/worksheets/sheet3.xml").decode().count('type="colorScale"') == 12
 
 
 def test_every_map_equals_the_mirror_bit_for_bit_and_torch_within_tolerance():
