@@ -289,14 +289,15 @@ def start_sheet(book: Book, title: str, guide: Guide) -> Sheet:
             row += 1
             s[f"A{row}"] = "\u2022 " + line
             s.style(f"A{row}", Style(wrap=True))
-            s.row_heights[row - 1] = LINE_HEIGHT * _lines("\u2022 " + line, 88)
+            s.row_heights[row - 1] = LINE_HEIGHT * _lines("\u2022 " + line, 105)   # ~105 letters fit in 90 '0's
     row += 2
     s[f"A{row}"] = "The sheets"
     s.style(f"A{row}", Style(bold=True, color="1F3864"))
     for other in book.sheets[1:]:
         row += 1
-        s[f"A{row}"] = "\u2022 " + other.name + (": " + str(other.value("A1")) if isinstance(other.value("A1"), str)
-                                                  else "")
+        title = other.value("A1")                 # a sheet's title, where its A1 holds one (not a label)
+        described = isinstance(title, str) and len(title) > 20
+        s[f"A{row}"] = "\u2022 " + other.name + (": " + title if described else "")
     row += 2
     s[f"A{row}"] = ("Colours: yellow cells are parameters to edit, green cells are data, orange cells are "
                     "results; every other number is a live formula.")

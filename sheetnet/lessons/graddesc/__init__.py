@@ -102,6 +102,6 @@ LESSON = Lesson(
                "The error row under each block (sqrt of the summed squared errors) and the summary sheet's "
                "charts of a, b and the error per epoch for all five optimisers."),
         run=("Nothing to run: every cell recalculates as you edit, in any spreadsheet application.",
-             "`sheetnet build graddesc --macros` writes the lesson's macro version (graddesc.xlsm: reset, one "
-             "step, five steps buttons on each optimiser sheet) for desktop Excel.")),
+             "The lesson's macro buttons (reset, one step, five steps) are the epoch blocks here: reset is "
+             "epoch 0, each block below is one more press of 'one step'.")),
 )
