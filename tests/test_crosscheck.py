@@ -130,7 +130,6 @@ def test_longer_runs_compare_torch_epoch_by_epoch():
     # no longer on v's 4e7
     m_b, v_b = rows["adam_ann.m_b"], rows["adam_ann.v_b"]
     assert m_b.scale >= np.nanmax(np.abs(m_b.forms[0].values)) and v_b.scale >= np.nanmax(np.abs(v_b.forms[0].values))
-    assert v_b.scale >= m_b.scale ** 2 or v_b.scale >= np.nanmax(np.abs(v_b.forms[0].values))
 
 
 @pytest.mark.slow
