@@ -173,8 +173,7 @@ def _compile(value, database: bool, system: DateSystem) -> Criterion:
         return _boolean_criterion("=", value)
     if isinstance(value, (int, float)):
         return _number_criterion("=", float(value))
-    m = _CRITERION.match(value)
-    op, operand = m.group(1) or "=", m.group(2)
+    op, operand, bare = split_criterion(value)
     x = criterion_number(operand, system)
     if x is not None:
         return _number_criterion(op, x)
@@ -182,7 +181,13 @@ def _compile(value, database: bool, system: DateSystem) -> Criterion:
         return _boolean_criterion(op, operand.upper() == "TRUE")
     if operand.upper() in ERROR_CODES:
         return _error_criterion(op, ERROR_CODES[operand.upper()])
-    return _text_criterion(op, operand, m.group(1) is None, database)
+    return _text_criterion(op, operand, bare, database)
+
+
+def split_criterion(text: str) -> tuple[str, str, bool]:
+    """(operator, operand, bare): ">=5" is (">=", "5", False), "abc" is ("=", "abc", True)."""
+    m = _CRITERION.match(text)
+    return m.group(1) or "=", m.group(2), m.group(1) is None
 
 
 def criterion_number(operand: str, system: DateSystem) -> float | None:
@@ -205,20 +210,6 @@ def criterion_values(a: Arr) -> np.ndarray:
         out[idx] = (float(x[idx]) if kk == NUM else s[idx] if kk == STR else bool(x[idx]) if kk == BOOL
                     else None if kk == BLANK else error_from_code(kk))
     return out
-
-
-# --- the older interface (SUMIF): one criterion value at a time ---------------------------------
-
-def criterion_mask(criterion, kind: np.ndarray, num: np.ndarray, text: np.ndarray) -> np.ndarray:
-    """Which cells of a range meet one criterion (a float, bool, str, ExcelError
-    or None for an empty cell), in the 1900 date system."""
-    return parse_criterion(criterion).test(kind, num, text)
-
-
-def python_criteria(a: Arr) -> np.ndarray:
-    """Criterion values per element as Python objects (float/str/bool, None
-    for an empty cell -- the number 0 -- and an ExcelError for an error)."""
-    return criterion_values(a)
 
 
 # --- ranges ------------------------------------------------------------------------------------
@@ -255,11 +246,6 @@ def resized(ref: RefVal, h: int, w: int) -> RefVal:
     if getattr(ref, "extent", None) is not None:
         out.extent = ref.extent
     return out
-
-
-def _at(arr: np.ndarray, idx: tuple) -> np.ndarray:
-    """arr's element at batch index idx (size-1 batch dimensions broadcast)."""
-    return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
 
 
 class Hit:

@@ -22,7 +22,7 @@ import numpy as np
 from ...errors import ERR_BASE, ERROR_CODES, ExcelError
 from ...store import BOOL, NUM, STR
 from ..values import parse_number_text
-from .criteria import _CRITERION, criterion_number
+from .criteria import criterion_number, split_criterion
 
 ORDER = ("<", ">", "<=", ">=")
 
@@ -50,8 +50,7 @@ def _classify(value, system):
         return ("eq", ("b", value))
     if isinstance(value, (int, float)):
         return ("eq", ("n", float(value)))
-    m = _CRITERION.match(value)
-    op, operand = m.group(1) or "=", m.group(2)
+    op, operand, _ = split_criterion(value)
     x = criterion_number(operand, system)
     if x is not None:
         if op == "=":
