@@ -33,8 +33,8 @@ from ..formula.parser import parse
 from ..formula.values import Arr
 from ..refs import MAX_COLS, MAX_ROWS, Area, cell_name, parse_cell
 from ..store import BLANK, BOOL, NUM, ValueGrid
-from .plan import (Block, Unit, cell_order, make_blocks, read_region, reference_reads, strongly_connected,
-                   tree_depth)
+from .plan import (Block, Unit, cell_order, make_blocks, read_region, reading_order, reference_reads,
+                   strongly_connected, tree_depth)
 from .scalar import Fallback, compile_block
 
 READY, PENDING, IN_BLOCK, IN_CELL = 0, 1, 2, 3
@@ -84,7 +84,8 @@ class Engine:
         unsupported="cached" does the same for cells whose formula uses a
         function sheetnet lacks or cannot be parsed (else they are #NAME?)."""
         self.book = book
-        self.rng = np.random.default_rng(seed)
+        self._seed = seed
+        self._rng = None            # made on first use: numpy.random takes a while to import
         self.volatile_mode = volatile
         self.unsupported_mode = unsupported
         self.evaluator = Evaluator(self)
@@ -102,12 +103,34 @@ class Engine:
         self._scalar: dict = {}          # block id -> compiled scalar function (or None)
         self._plan()
 
+    @property
+    def rng(self) -> np.random.Generator:
+        """The random numbers RAND and RANDBETWEEN draw (seeded)."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self._seed)
+        return self._rng
+
     # --- planning -----------------------------------------------------------------
+
+    @property
+    def iteration(self) -> tuple[int, float] | None:
+        """(maximum iterations, maximum change) when the workbook enables
+        iterative calculation (Excel's File > Options > Formulas), else None:
+        then circular references are refused."""
+        props = self.book.calc_props
+        if props.get("calcPr.iterate") not in ("1", "true"):
+            return None
+        try:
+            return int(props.get("calcPr.iterateCount", "100")), float(props.get("calcPr.iterateDelta", "0.001"))
+        except ValueError:
+            return 100, 0.001
 
     def _plan(self) -> None:
         book = self.book
         self.parse_failures = []
         self._scalar = {}
+        self._edits = None              # None: the next recalc is a full one
+        self._dyn_boxes: dict = {}      # block id -> {sheet: [r0, c0, r1, c1]} read through OFFSET/INDIRECT
         self.sheets = [SheetState(i, s.name, s.values) for i, s in enumerate(book.sheets)]
         self._by_name = {s.name.casefold(): s for s in self.sheets}
         names = [s.name for s in book.sheets]
@@ -140,8 +163,13 @@ class Engine:
                 u.preds.update(self.blocks[p].unit for p in self.blocks[bid].preds)
             u.preds.discard(uid)
             if u.cellwise:
-                u.order = cell_order([self.blocks[i] for i in u.blocks], names, self._name_tree_for_plan,
-                                     self._expander)
+                unit_blocks = [self.blocks[i] for i in u.blocks]
+                try:
+                    u.order = cell_order(unit_blocks, names, self._name_tree_for_plan, self._expander)
+                except CircularReferenceError:
+                    if self.iteration is None:
+                        raise
+                    u.iterative, u.order = True, reading_order(unit_blocks)
         # formula cells start PENDING at every recalc; cells keeping their cached
         # value (volatile / unsupported in check mode) are READY from the start
         for s in self.sheets:
@@ -400,11 +428,64 @@ class Engine:
                 return self
             self._plan()
 
+    def _dirty_units(self) -> set[int] | None:
+        """After edits to constants: the units that read an edited cell
+        (statically, or through OFFSET/INDIRECT in the last calculation), the
+        volatile ones, and every unit downstream of those; None when the
+        whole workbook must be calculated."""
+        if self._edits is None or self.record_dynamic:
+            return None
+        edits = self._edits
+        dirty = set()
+        for b in self.blocks:
+            if self._keeps_cached(b) or b.unit in dirty:
+                continue
+            if b.volatile:
+                dirty.add(b.unit)
+                continue
+            rects = list(self._regions.get(b.id, ()))
+            rects += [(t, *box) for t, box in self._dyn_boxes.get(b.id, {}).items()]
+            for (t, r0, c0, r1, c1) in rects:
+                r0 = 0 if r0 is None else r0
+                c0 = 0 if c0 is None else c0
+                r1 = MAX_ROWS if r1 is None else r1
+                c1 = MAX_COLS if c1 is None else c1
+                if any(t == et and r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1
+                       for et, er0, ec0, er1, ec1 in edits):
+                    dirty.add(b.unit)
+                    break
+        succ: dict[int, list[int]] = {}
+        for uid, u in enumerate(self.units):
+            for p in u.preds:
+                succ.setdefault(p, []).append(uid)
+        todo = list(dirty)
+        while todo:
+            for nxt in succ.get(todo.pop(), ()):
+                if nxt not in dirty:
+                    dirty.add(nxt)
+                    todo.append(nxt)
+        return dirty
+
     def _recalc_once(self) -> "Engine":
-        for s in self.sheets:
-            s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
-        self._unit_done = [False] * len(self.units)
+        dirty = self._dirty_units()
+        if dirty is None:
+            self._dyn_boxes = {}
+            for s in self.sheets:
+                s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
+            self._unit_done = [False] * len(self.units)
+        else:                           # only what the edits reach
+            for s in self.sheets:
+                s.state = np.zeros(s.formula_mask.shape, np.uint8)
+            self._unit_done = [uid not in dirty for uid in range(len(self.units))]
+            for uid in dirty:
+                for bid in self.units[uid].blocks:
+                    b = self.blocks[bid]
+                    rr, cc = b.footprint()
+                    s = self.sheets[b.sheet]
+                    s.state[rr, cc] = s.formula_mask[rr, cc]
+                    self._dyn_boxes.pop(bid, None)
         self._running: set[int] = set()
+        self._iterating: set[int] = set()
         self.dynamic_reads = {}
         self.eval_log = []
         self._cell_stack: list[tuple[int, int, int]] = []
@@ -420,6 +501,7 @@ class Engine:
                         self._eval_unit(uid)
                     except _Deferred as deferred:
                         self._settle(deferred)
+        self._edits = []                # from now on, edits are tracked for the next recalc
         return self
 
     def _settle(self, deferred: _Deferred) -> None:
@@ -451,7 +533,9 @@ class Engine:
                 self._eval_unit(p)
         self._running.add(uid)
         try:
-            if unit.cellwise:
+            if unit.iterative:
+                self._iterate(unit)
+            elif unit.cellwise:
                 for bid, pos in unit.order:
                     b = self.blocks[bid]
                     s = self.sheets[b.sheet]
@@ -464,6 +548,34 @@ class Engine:
         finally:
             self._running.discard(uid)
         self._unit_done[uid] = True
+
+    def _iterate(self, unit: Unit) -> None:
+        """Excel's iterative calculation of cells that depend on themselves:
+        from their current values (the file's, or the last calculation's),
+        recalculate them in reading order, reads inside the cycle taking the
+        latest values, until no value changes by more than the maximum
+        change or the maximum number of iterations is reached."""
+        count, delta = self.iteration
+        cells = []
+        for bid, pos in unit.order:
+            b = self.blocks[bid]
+            s = self.sheets[b.sheet]
+            cells.append((b, pos, s, int(b.rows[pos]), int(b.cols[pos])))
+            s.state[b.rows[pos], b.cols[pos]] = READY
+        self._iterating.add(self.blocks[unit.order[0][0]].unit)
+        try:
+            for _ in range(max(count, 1)):
+                change = 0.0
+                for b, pos, s, r, c in cells:
+                    old = s.vals.num[r, c]
+                    s.state[r, c] = PENDING
+                    self._eval_cell(b, pos)
+                    if s.vals.kind[r, c] == NUM:
+                        change = max(change, abs(s.vals.num[r, c] - old))
+                if change < delta:
+                    break
+        finally:
+            self._iterating.discard(self.blocks[unit.order[0][0]].unit)
 
     def _eval_block(self, b: Block) -> None:
         s = self.sheets[b.sheet]
@@ -714,8 +826,16 @@ class Engine:
         c0 = max(int(c.min()), 0)
         r1 = min(int(r.max()) + ref.h, R)
         c1 = min(int(c.max()) + ref.w, C)
-        if self.record_dynamic and ref.dynamic and self._current_block is not None:
-            self.dynamic_reads.setdefault(self._current_block, []).append((s.index, r0, c0, r1 - 1, c1 - 1))
+        if ref.dynamic and self._current_block is not None:
+            if self.record_dynamic:
+                self.dynamic_reads.setdefault(self._current_block, []).append((s.index, r0, c0, r1 - 1, c1 - 1))
+            # what the block read, beyond the grid too (for the next incremental recalc)
+            top, left = int(r.min()), int(c.min())
+            bottom, right = int(r.max()) + ref.h - 1, int(c.max()) + ref.w - 1
+            boxes = self._dyn_boxes.setdefault(self._current_block, {})
+            box = boxes.get(s.index)
+            boxes[s.index] = [top, left, bottom, right] if box is None else \
+                [min(box[0], top), min(box[1], left), max(box[2], bottom), max(box[3], right)]
         if r0 >= r1 or c0 >= c1:
             return
         box = st[r0:r1, c0:c1]
@@ -745,6 +865,8 @@ class Engine:
             if code == IN_BLOCK:
                 raise _BlockCycle(bid)
             if code == IN_CELL:
+                if self.blocks[bid].unit in self._iterating:
+                    continue            # iterative calculation: the cell's latest value
                 raise CircularReferenceError("circular reference: " + self._cycle_text(s.index, rr_, cc_))
             if self._pull_depth >= PULL_DEPTH:
                 raise _Deferred(bid, rr_, cc_)
@@ -810,6 +932,7 @@ class Engine:
             raise UserError(f"{sheet}!{cell_name(row, col)} holds a formula, not a constant")
         s.vals.set(row, col, value)
         self._grow_state(s)
+        self._edited(s.index, row, col, row, col)
 
     def set_numbers(self, sheet: str, area: str, block: np.ndarray) -> None:
         """Overwrite a rectangle of constants with numbers (the Solver's inner loop)."""
@@ -820,9 +943,18 @@ class Engine:
         self._grow_state(s)
         if (s.owner[a.r0:a.r1 + 1, a.c0:a.c1 + 1] >= 0).any():
             raise UserError(f"{sheet}!{area} contains formulas; only constants can be set")
+        self._edited(s.index, a.r0, a.c0, a.r1, a.c1)
         s.vals.num[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = np.asarray(block, dtype=np.float64).reshape(a.height, a.width)
         s.vals.kind[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = NUM
         s.vals.obj[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = None
+
+    def _edited(self, sheet: int, r0: int, c0: int, r1: int, c1: int) -> None:
+        """Remember a changed rectangle of constants: the next recalc only
+        calculates what depends on it."""
+        if self._edits is not None:
+            self._edits.append((sheet, r0, c0, r1, c1))
+            if len(self._edits) > 256:      # many scattered edits: a full recalculation is simpler
+                self._edits = None
 
     def _grow_state(self, s: SheetState) -> None:
         R, C = s.vals.num.shape

@@ -72,6 +72,9 @@ class Unit:
     cellwise: bool
     preds: set = field(default_factory=set)
     order: list = field(default_factory=list)
+    # cells that really depend on themselves, calculated by iteration where
+    # the workbook enables it (<calcPr iterate="1">); `order` is then reading order
+    iterative: bool = False
 
 
 def make_blocks(sheets, parse_failures: list, name_tree=None) -> list[Block]:
@@ -315,6 +318,19 @@ def strongly_connected(n: int, succ: list[list[int]]) -> list[list[int]]:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[v])
     return out
+
+
+def reading_order(unit_blocks: list[Block]) -> list[tuple[int, int]]:
+    """The cells of some blocks in reading order (sheet, row, column): the
+    order an iterative calculation goes through a cycle in."""
+    cells = []
+    for b in unit_blocks:
+        if b.array is not None:
+            cells.append((b.sheet, int(b.rows[0]), int(b.cols[0]), b.id, 0))
+            continue
+        cells.extend((b.sheet, r, c, b.id, pos) for pos, (r, c) in enumerate(zip(b.rows.tolist(), b.cols.tolist())))
+    cells.sort()
+    return [(bid, pos) for _, _, _, bid, pos in cells]
 
 
 # Working out the order of a recurrence's cells takes Python objects per cell

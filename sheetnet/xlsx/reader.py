@@ -17,6 +17,7 @@ import numpy as np
 from .. import limits
 from ..book import Book, FormulaGroup, Table, TableColumn
 from ..errors import ERROR_CODES, UserError
+from ..formula.shapes import group_by_shape
 from ..refs import cell_name, parse_area
 from ..store import BOOL, NUM, STR
 from .package import Package
@@ -330,9 +331,10 @@ def _load_formulas(sheet, scan, path: str, dynamic: set[int] = frozenset()) -> N
     if nf == 0:
         return
     texts = scan.f_text
-    has_text = np.fromiter((bool(t) for t in texts), dtype=bool, count=nf)
+    has_text = np.fromiter(map(bool, texts), dtype=bool, count=nf)
+    normal = has_text & (scan.f_kind != F_SHARED) & (scan.f_kind != F_ARRAY) & (scan.f_kind != F_DATATABLE)
     masters: dict[int, tuple[int, str]] = {}
-    for j in np.flatnonzero(has_text).tolist():
+    for j in np.flatnonzero(has_text & ~normal).tolist():
         cell = int(scan.f_cell[j])
         kind = scan.f_kind[j]
         text = texts[j]
@@ -350,10 +352,17 @@ def _load_formulas(sheet, scan, path: str, dynamic: set[int] = frozenset()) -> N
             sheet.add_group(FormulaGroup(text, np.array([rows[cell]], np.int32),
                                          np.array([cols[cell]], np.int32), array=area,
                                          dynamic=int(scan.cm[cell]) in dynamic))
-        elif kind == F_DATATABLE:
-            _note(sheet, "data table (TABLE)", 1)
         else:
-            sheet.add_group(FormulaGroup(text, np.array([rows[cell]], np.int32), np.array([cols[cell]], np.int32)))
+            _note(sheet, "data table (TABLE)", 1)
+    # formulas written out in every cell: grouped by R1C1 shape before any is parsed
+    plain = np.flatnonzero(normal)
+    if len(plain):
+        cells = scan.f_cell[plain].astype(np.int64)
+        plain_texts = [texts[j] for j in plain.tolist()]
+        for members in group_by_shape(plain_texts, rows[cells], cols[cells]):
+            at = cells[members]
+            sheet.add_group(FormulaGroup(plain_texts[int(members[0])], rows[at].astype(np.int32),
+                                         cols[at].astype(np.int32)))
     datatables = (scan.f_kind == F_DATATABLE) & ~has_text
     if datatables.any():
         _note(sheet, "data table (TABLE)", int(datatables.sum()))
