@@ -25,10 +25,11 @@ COUNTIFS.xlsx and MATH_AND_TRIGONOMETRY/SUMIFS.xlsx decide):
 * "<", ">", "<=", ">=" with nothing after them match nothing;
 * an empty cell meets only the "<>" forms and "" / "=".
 
-Whole-column and whole-row references are read clipped to the used grid;
-the cells beyond it are empty and still count (COUNTIF(A:A, "<>x") is about
-a million): `unseen_cells` says how many there are, `Criterion.blank` whether
-they meet a criterion.
+Whole columns and rows count every cell, the empty ones beyond the used
+grid included (COUNTIF(A:A, "<>x") is about a million); a reference too big
+to read whole (batch.FULL_SIZE_CELLS) is read as its part inside the grid:
+`unseen_cells` says how many cells that leaves out, `Criterion.blank`
+whether they meet a criterion.
 """
 
 from __future__ import annotations
@@ -173,19 +174,31 @@ def _compile(value, database: bool, system: DateSystem) -> Criterion:
         return _boolean_criterion("=", value)
     if isinstance(value, (int, float)):
         return _number_criterion("=", float(value))
-    m = _CRITERION.match(value)
-    op, operand = m.group(1) or "=", m.group(2)
-    x = parse_number_text(operand)
-    if x is None and operand == operand.strip():
-        dated = parse_date_time(operand, system)
-        x = None if dated is None else dated[0]
+    op, operand, bare = split_criterion(value)
+    x = criterion_number(operand, system)
     if x is not None:
         return _number_criterion(op, x)
     if operand.upper() in ("TRUE", "FALSE"):
         return _boolean_criterion(op, operand.upper() == "TRUE")
     if operand.upper() in ERROR_CODES:
         return _error_criterion(op, ERROR_CODES[operand.upper()])
-    return _text_criterion(op, operand, m.group(1) is None, database)
+    return _text_criterion(op, operand, bare, database)
+
+
+def split_criterion(text: str) -> tuple[str, str, bool]:
+    """(operator, operand, bare): ">=5" is (">=", "5", False), "abc" is ("=", "abc", True)."""
+    m = _CRITERION.match(text)
+    return m.group(1) or "=", m.group(2), m.group(1) is None
+
+
+def criterion_number(operand: str, system: DateSystem) -> float | None:
+    """The number a criterion's text (after its operator) stands for: a
+    number, or a date or time as its serial; None for other text."""
+    x = parse_number_text(operand)
+    if x is None and operand == operand.strip():
+        dated = parse_date_time(operand, system)
+        x = None if dated is None else dated[0]
+    return x
 
 
 def criterion_values(a: Arr) -> np.ndarray:
@@ -200,59 +213,74 @@ def criterion_values(a: Arr) -> np.ndarray:
     return out
 
 
-# --- the older interface (SUMIF): one criterion value at a time ---------------------------------
-
-def criterion_mask(criterion, kind: np.ndarray, num: np.ndarray, text: np.ndarray) -> np.ndarray:
-    """Which cells of a range meet one criterion (a float, bool, str, ExcelError
-    or None for an empty cell), in the 1900 date system."""
-    return parse_criterion(criterion).test(kind, num, text)
-
-
-def python_criteria(a: Arr) -> np.ndarray:
-    """Criterion values per element as Python objects (float/str/bool, None
-    for an empty cell -- the number 0 -- and an ExcelError for an error)."""
-    return criterion_values(a)
-
-
 # --- ranges ------------------------------------------------------------------------------------
 
-def unseen_cells(ref: RefVal) -> int:
-    """Cells of a whole-column/row reference that lie beyond the used grid
-    (read clipped, so absent from its values): all empty."""
-    extent = getattr(ref, "extent", None)
-    if extent is None:
-        return 0
-    return extent[0] * extent[1] - ref.h * ref.w
+def unseen_cells(ref: RefVal, read: Arr) -> int:
+    """Cells of a reference that its values do not hold: a whole column of
+    more than batch.FULL_SIZE_CELLS cells (A:Z) is read as the part inside
+    the used grid; the rest is empty, and COUNTIF(A:Z, "") still counts it."""
+    return ref.h * ref.w - read.hw[0] * read.hw[1]
 
 
 def same_size_ranges(refs: list) -> list | None:
-    """The criteria ranges of one call at a common size, or None when their
-    sizes differ (#VALUE!).  Whole columns of sheets with different used
-    grids are read to the larger of their clipped heights (blank beyond)."""
+    """The criteria ranges of one call, or None when one is not a reference
+    or their sizes differ (#VALUE!)."""
     if not all(isinstance(r, RefVal) for r in refs):
         return None
-    extents = {getattr(r, "extent", None) or (r.h, r.w) for r in refs}
-    if len(extents) != 1:
+    if len({(r.h, r.w) for r in refs}) != 1:
         return None
-    h = max(r.h for r in refs)
-    w = max(r.w for r in refs)
-    if all((r.h, r.w) == (h, w) for r in refs):
-        return refs
-    return [r if (r.h, r.w) == (h, w) else resized(r, h, w) for r in refs]
+    return refs
 
 
 def resized(ref: RefVal, h: int, w: int) -> RefVal:
     """The same top-left corner, h x w cells (SUMIF's sum range takes the
-    criteria range's size), keeping what is known of a whole-column extent."""
-    out = RefVal(ref.sheet, ref.r, ref.c, h, w, ref.dynamic)
-    if getattr(ref, "extent", None) is not None:
-        out.extent = ref.extent
+    criteria range's size)."""
+    return RefVal(ref.sheet, ref.r, ref.c, h, w, ref.dynamic)
+
+
+def _common_size(values: list[Arr]) -> list[Arr]:
+    """Ranges read at different sizes (whole columns of big sheets, read as
+    their parts inside the grid) padded with empty cells to one size."""
+    h = max(v.hw[0] for v in values)
+    w = max(v.hw[1] for v in values)
+    out = []
+    for v in values:
+        if v.hw == (h, w):
+            out.append(v)
+            continue
+        batch = v.shape[:-2]
+        num, kind = np.zeros(batch + (h, w)), np.zeros(batch + (h, w), np.uint8)
+        num[..., :v.hw[0], :v.hw[1]] = v.num
+        kind[..., :v.hw[0], :v.hw[1]] = v.kinds()
+        obj = None
+        if v.obj is not None:
+            obj = np.empty(batch + (h, w), object)
+            obj[..., :v.hw[0], :v.hw[1]] = v.obj
+        out.append(Arr(num, kind, obj))
     return out
 
 
-def _at(arr: np.ndarray, idx: tuple) -> np.ndarray:
-    """arr's element at batch index idx (size-1 batch dimensions broadcast)."""
-    return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
+class Hit:
+    """The cells of a range that meet a call's criteria: a mask over the
+    range, or their flat positions in reading order (from the index)."""
+
+    __slots__ = ("mask", "rows")
+
+    def __init__(self, mask: np.ndarray | None = None, rows: np.ndarray | None = None):
+        self.mask, self.rows = mask, rows
+
+    @property
+    def count(self) -> int:
+        return int(self.rows.size) if self.rows is not None else int(np.count_nonzero(self.mask))
+
+    def take(self, a: np.ndarray) -> np.ndarray:
+        """a's cells (shape (h, w) like the range) that meet the criteria, in reading order."""
+        return a.ravel()[self.rows] if self.rows is not None else a[self.mask]
+
+
+# a batch of at least this many results over batch-invariant ranges reads
+# them through criteria_index.RangeIndex (tests set it to compare the paths)
+INDEX_MIN_RESULTS = 32
 
 
 class Matches:
@@ -263,10 +291,12 @@ class Matches:
     sizes differ or one is not a reference, #VALUE!).  The result has shape
     `shape` = batch + (h, w), where (h, w) is the criteria's own array shape
     (1 x 1 unless a criterion is an array, as in COUNTIF(A:A, {"a","b"})).
-    `each()` yields (result index, batch index, mask over the range, whether
-    the unseen empty cells of whole columns meet every criterion); `unseen`
-    is their number.  Masks are cached per distinct criterion, so a block of
-    cells that repeats a few criteria reads each range once per criterion.
+    `each()` yields (result index, batch index, `Hit`, whether the unseen
+    empty cells of whole columns meet every criterion); `unseen` is their
+    number.  Masks are cached per distinct criterion, so a block of cells
+    that repeats a few criteria reads each range once per criterion; a big
+    block over ranges that are the same for all its cells goes through an
+    index (criteria_index.py): a look-up per cell instead of a scan.
     """
 
     def __init__(self, ctx, ranges: list[RefVal], values: list[Arr], crits: list[np.ndarray]):
@@ -279,16 +309,26 @@ class Matches:
         self.hw = (max(h for h, _ in hws), max(w for _, w in hws))
         batch = np.broadcast_shapes(*(v.shape[:nd] for v in values), *(c.shape[:nd] for c in crits))
         self.shape = batch + self.hw
-        self.unseen = unseen_cells(ranges[0])
+        self.unseen = unseen_cells(ranges[0], values[0])
         self.system = system_of(ctx)
         self._cache: dict = {}
+        self.index = None
+        invariant = all(all(d == 1 for d in v.shape[:nd]) for v in values)
+        if invariant and int(np.prod(self.shape)) >= INDEX_MIN_RESULTS:
+            from .criteria_index import RangeIndex
+            flat = [(v.kinds().reshape(v.shape[nd:]), v.num.reshape(v.shape[nd:]),
+                     None if v.obj is None else v.obj.reshape(v.shape[nd:])) for v in values]
+            places = [(r.sheet.name if hasattr(r.sheet, "name") else id(r.sheet), _plain(r.r), _plain(r.c))
+                      for r in ranges]
+            same_as = [places.index(p) for p in places]
+            self.index = RangeIndex(flat, same_as, self.system)
 
     @classmethod
     def of(cls, ctx, ranges: list, criteria: list[Arr]) -> "Matches | None":
         ranges = same_size_ranges(ranges)
         if ranges is None:
             return None
-        values = [ctx.deref(r) for r in ranges]
+        values = _common_size([ctx.deref(r) for r in ranges])
         crits = [criterion_values(c) for c in criteria]
         if any(not _stretches(c.shape[-2:], [x.shape[-2:] for x in crits]) for c in crits):
             crits = [_pad_na(c, crits) for c in crits]
@@ -296,16 +336,22 @@ class Matches:
 
     def each(self):
         nd = len(self.shape) - 2
-        for idx in np.ndindex(self.shape):
-            b, (i, j) = idx[:nd], idx[nd:]
+        # each criterion's value per result element, in the order ndindex visits them
+        per_element = [np.broadcast_to(c, self.shape).ravel().tolist() for c in self.crits]
+        for n, idx in enumerate(np.ndindex(self.shape)):
+            b = idx[:nd]
+            chosen = [values[n] for values in per_element]
+            if self.index is not None:
+                rows = self.index.select(chosen)
+                if rows is not None:
+                    yield idx, b, Hit(rows=rows), False       # plain criteria never meet empty cells
+                    continue
             mask, blank = None, True
-            for k, (val, crit) in enumerate(zip(self.values, self.crits)):
-                ch, cw = crit.shape[-2:]
-                c = _at(crit[..., i if ch > 1 else 0, j if cw > 1 else 0], b)
+            for k, (val, c) in enumerate(zip(self.values, chosen)):
                 m, cb = self._mask(k, val, b, c)
                 mask = m if mask is None else (mask & m)
                 blank = blank and cb
-            yield idx, b, mask, blank
+            yield idx, b, Hit(mask=mask), blank
 
     def _mask(self, k: int, val: Arr, b: tuple, c) -> tuple[np.ndarray, bool]:
         nd = len(b)
@@ -319,6 +365,10 @@ class Matches:
             hit = (crit.test(kind, val.num[pos], text), crit.blank)
             self._cache[key] = hit
         return hit
+
+
+def _plain(x):
+    return int(x) if np.ndim(x) == 0 else int(np.asarray(x).ravel()[0])
 
 
 def _stretches(hw, hws) -> bool:
@@ -353,15 +403,25 @@ def conditional_numbers(ctx, target, ranges: list, criteria: list[Arr]):
         return None
     tgt = ctx.deref(refs[0])
     tkind = tgt.kinds()
+    flat: dict = {}
+
+    answered: dict = {}
 
     def items():
-        for idx, b, mask, _ in matches.each():
+        for idx, b, hit, _ in matches.each():
             pos = tuple(i if tgt.shape[d] > 1 else 0 for d, i in enumerate(b))
-            kind = tkind[pos]
-            num = tgt.num[pos]
-            sel = mask & (kind == NUM)
-            bad = mask & (kind >= ERR_BASE)
-            err = int(kind[bad].flat[0]) if bad.any() else 0
-            yield idx, num[sel], err
+            # the index hands out one rows array per distinct criteria: read the target once for it
+            key = (pos, id(hit.rows)) if hit.rows is not None else None
+            if key is not None and key in answered:
+                yield (idx,) + answered[key][1:]
+                continue
+            if pos not in flat:                 # the target read once per distinct rectangle
+                flat[pos] = (np.ascontiguousarray(tkind[pos]), np.ascontiguousarray(tgt.num[pos]))
+            kind, num = (hit.take(a) for a in flat[pos])
+            bad = kind >= ERR_BASE
+            item = (idx, num[kind == NUM], int(kind[bad][0]) if bad.any() else 0)
+            if key is not None:
+                answered[key] = (hit.rows,) + item[1:]      # keeps rows alive: its id stays unique
+            yield item
 
     return matches.shape, items()
