@@ -339,6 +339,11 @@ def INDEX(ctx, source, row_num: Arr, col_num: Arr | None = None, area: Arr | Non
     i, e1 = _int_arg(row_num.first(), 0)
     j, e2 = _int_arg(None if col_num is None else col_num.first(), 0)
     err = first_error(e1, e2)
+    if area is not None:
+        # sheetnet's references have one area: area 1 is it, a later one is
+        # #REF! and one below 1 #VALUE!, as Excel answers (INDEX.xlsx)
+        k, e3 = _int_arg(area.first(), 1)
+        err = first_error(first_error(err, e3), np.where(k < 1, E_VALUE, np.where(k > 1, E_REF, 0)).astype(np.uint8))
     if col_num is None and (h == 1 or w == 1) and h * w > 1:
         # a one-dimensional array takes its single index along its length
         if h == 1:
