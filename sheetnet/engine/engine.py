@@ -17,14 +17,15 @@ progress is a cycle.
 
 from __future__ import annotations
 
-import sys
-import numpy as np
-
-from ..book import Book
-from ..errors import CircularReferenceError, FormulaSyntaxError, UserError
+import re
 from dataclasses import replace
 
-from ..formula.ast import AreaRef, ErrorLit, Name, Node, Ref3D
+import numpy as np
+
+from .. import limits
+from ..book import Book
+from ..errors import CircularReferenceError, FormulaSyntaxError, UserError
+from ..formula.ast import AreaRef, ErrorLit, Name, Node, Ref3D, walk
 from ..formula.closures import Lambda
 from ..formula.batch import Batch, NotVectorizable, RefVal, deref, intersect
 from ..formula.evaluator import Evaluator
@@ -32,10 +33,13 @@ from ..formula.parser import parse
 from ..formula.values import Arr
 from ..refs import MAX_COLS, MAX_ROWS, Area, cell_name, parse_cell
 from ..store import BLANK, BOOL, NUM, ValueGrid
-from .plan import Block, Unit, cell_order, make_blocks, read_region, reference_reads, strongly_connected
+from .plan import (Block, Unit, cell_order, make_blocks, read_region, reference_reads, strongly_connected,
+                   tree_depth)
 from .scalar import Fallback, compile_block
 
 READY, PENDING, IN_BLOCK, IN_CELL = 0, 1, 2, 3
+# Excel's markers of newer functions, which it does not show (outside text literals)
+_PREFIXES = re.compile(r'("[^"]*")|_xlfn\.|_xlws\.', re.IGNORECASE)
 _UNCOMPILED = object()
 _ERR_NA = 22
 E_SPILL = 24
@@ -81,6 +85,7 @@ class Engine:
         self.unsupported_counts: dict[str, int] = {}
         self.parse_failures: list = []
         self._name_trees: dict = {}
+        self._name_depths: dict = {}     # (name, sheet) -> levels its formula adds when evaluated
         self._scalar: dict = {}          # block id -> compiled scalar function (or None)
         self._plan()
 
@@ -97,6 +102,7 @@ class Engine:
         if self.parse_failures and self.unsupported_mode != "cached":
             sheet, (r, c), why = self.parse_failures[0]
             raise FormulaSyntaxError(f"{sheet}!{cell_name(r, c)}: {why}")
+        self._check_depths(names)
         self._size_grids()
         for s in self.sheets:
             s.owner = np.full(s.vals.num.shape, -1, dtype=np.int32)
@@ -146,14 +152,37 @@ class Engine:
             return True
         return b.volatile and self.volatile_mode == "cached"
 
+    def _check_depths(self, names) -> None:
+        """Evaluation recurses once per level of a formula's tree (and of the
+        defined names it uses): refuse what is deeper than sheetnet's limit
+        (far beyond anything Excel lets a formula reach on its own)."""
+        # every level of a tree costs its text a character: with the names'
+        # texts together that short, nothing can be too deep
+        names_text = sum(len(n.refers_to) for n in self.book.names)
+        for b in self.blocks:
+            if b.tree is None or len(b.text) + names_text <= limits.MAX_DEPTH:
+                continue
+            sheet = names[b.sheet]
+            depth = tree_depth(b.tree, lambda n, s=sheet: self._name_depth(n.name, n.sheet or s))
+            if depth > limits.MAX_DEPTH:
+                raise FormulaSyntaxError(f"{b.where(names)}: the formula, with the defined names it uses, nests "
+                                         f"{depth:,} levels deep; sheetnet evaluates at most {limits.MAX_DEPTH:,}")
+
     def _size_grids(self) -> None:
         """Grow each sheet's grid to hold every cell and every statically
-        referenced cell, so blocks read slices without bounds checks."""
+        referenced cell, so blocks read slices without bounds checks.  The
+        memory that takes is checked against the budget first."""
         need = {s.index: list(s.vals.num.shape) for s in self.sheets}
+        why: dict[int, str] = {}       # sheet -> the cell (and reference) that asks for the most
         for b in self.blocks:
-            rr, cc = b.footprint()
             n = need[b.sheet]
-            n[0], n[1] = max(n[0], int(rr.max()) + 1), max(n[1], int(cc.max()) + 1)
+            if b.array is not None:
+                r1, c1 = b.array.r1, b.array.c1
+            else:
+                r1, c1 = int(b.rows.max()), int(b.cols.max())
+            if r1 >= n[0] or c1 >= n[1]:
+                n[0], n[1] = max(n[0], r1 + 1), max(n[1], c1 + 1)
+                why[b.sheet] = f"{b.where([s.name for s in self.sheets])} is at {cell_name(r1, c1)}"
         names = [s.name for s in self.sheets]
         self._regions = {}
         for b in self.blocks:
@@ -169,14 +198,20 @@ class Engine:
                 r0, c0, r1, c1 = read_region(ref, rmin, rmax, cmin, cmax)
                 regions.append((target, r0, c0, r1, c1))
                 n = need[target]
-                if r1 is not None:
-                    n[0] = max(n[0], r1 + 1)
-                if c1 is not None:
-                    n[1] = max(n[1], c1 + 1)
+                if (r1 is not None and r1 >= n[0]) or (c1 is not None and c1 >= n[1]):
+                    if r1 is not None:
+                        n[0] = max(n[0], r1 + 1)
+                    if c1 is not None:
+                        n[1] = max(n[1], c1 + 1)
+                    corner = cell_name(r1 if r1 is not None else 0, c1 if c1 is not None else 0)
+                    why[target] = f"{b.where(names)} reads as far as {corner}"
             self._regions[b.id] = regions
         for s in self.sheets:
             rows, cols = need[s.index]
             if rows > s.vals.num.shape[0] or cols > s.vals.num.shape[1]:
+                limits.require_cells((rows + 1) * (cols + 1) - s.vals.num.size,
+                                     f"sheet {s.name!r}: {why.get(s.index, 'its cells')}, so its grid of "
+                                     f"{rows:,} x {cols:,} cells")
                 s.vals.ensure(rows + 1, cols + 1)
 
     def _static_reads(self, names) -> None:
@@ -261,19 +296,75 @@ class Engine:
     def name_tree(self, name: str, sheet: str) -> Node | None:
         """The parsed formula of a defined name as seen from `sheet` (local names win)."""
         key = (name.casefold(), sheet.casefold())
-        if key not in self._name_trees:
-            dn = self.book.lookup_name(name, sheet)
-            tree = None
-            if dn is not None:
-                try:
-                    tree = parse(dn.refers_to, (0, 0))
-                except FormulaSyntaxError:
-                    tree = ErrorLit("#NAME?")
-            self._name_trees[key] = tree
+        if key not in self._name_depths:
+            self._resolve_names(name, sheet)
         return self._name_trees[key]
+
+    def _name_depth(self, name: str, sheet: str) -> int:
+        key = (name.casefold(), sheet.casefold())
+        if key not in self._name_depths:
+            self._resolve_names(name, sheet)
+        return self._name_depths[key]
+
+    def _parse_name(self, name: str, sheet: str) -> Node | None:
+        dn = self.book.lookup_name(name, sheet)
+        if dn is None:
+            return None
+        try:
+            return parse(dn.refers_to, (0, 0))
+        except FormulaSyntaxError:
+            return ErrorLit("#NAME?")
+
+    def _resolve_names(self, name: str, sheet: str) -> None:
+        """Parse a name and every name its formula uses, depth first in one loop
+        (a chain of names can be long), recording the depth each adds.  Names
+        that refer to each other in a loop are a circular reference."""
+        def used(tree):                 # the names a formula uses, seen from `sheet`
+            return iter([] if tree is None else
+                        [(n.name, n.sheet or sheet) for n in walk(tree) if isinstance(n, Name)])
+
+        root = (name.casefold(), sheet.casefold())
+        self._name_trees[root] = self._parse_name(name, sheet)
+        path, stack = [name], [(root, used(self._name_trees[root]))]
+        on_path = {root}
+        while stack:
+            key, todo = stack[-1]
+            for child, child_sheet in todo:
+                ckey = (child.casefold(), child_sheet.casefold())
+                if ckey in on_path:
+                    loop = path[[k for k, _ in stack].index(ckey):] + [child]
+                    raise CircularReferenceError("circular reference: defined names refer to each other in a "
+                                                 "loop: " + " -> ".join(loop))
+                if ckey in self._name_depths:
+                    continue
+                self._name_trees[ckey] = self._parse_name(child, child_sheet)
+                on_path.add(ckey)
+                path.append(child)
+                stack.append((ckey, used(self._name_trees[ckey])))
+                break
+            else:
+                stack.pop()
+                path.pop()
+                on_path.discard(key)
+                tree = self._name_trees[key]
+                self._name_depths[key] = 0 if tree is None else tree_depth(
+                    tree, lambda n: self._name_depths[(n.name.casefold(), (n.sheet or sheet).casefold())])
 
     def _name_tree_for_plan(self, node: Name, sheet: str) -> Node | None:
         return self.name_tree(node.name, node.sheet or sheet)
+
+    def formula_text(self, sheet: SheetState, r: int, c: int) -> str | None:
+        """The formula of a cell as Excel shows it ("=SIN(1/16)", no _xlfn.
+        prefixes), None when the cell holds none (FORMULATEXT)."""
+        owner = sheet.owner
+        if not (0 <= r < owner.shape[0] and 0 <= c < owner.shape[1]) or owner[r, c] < 0:
+            return None
+        b = self.blocks[int(owner[r, c])]
+        if b.tree is None:
+            return "=" + b.text
+        from ..formula.render import render
+        text = render(b.tree, (int(b.array.r0), int(b.array.c0)) if b.array is not None else (r, c))
+        return "=" + _PREFIXES.sub(lambda m: m.group(1) or "", text)
 
     def sheet_state(self, name: str) -> SheetState | None:
         return self._by_name.get(name.casefold())
@@ -307,14 +398,10 @@ class Engine:
         for b in self._frozen:
             self._unit_done[b.unit] = self._unit_done[b.unit] or len(self.units[b.unit].blocks) == 1
         self.unsupported_counts = {}
-        limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(limit, 20000))
-        try:
+        with limits.deep_recursion():
             for uid in range(len(self.units)):
                 if not self._unit_done[uid]:
                     self._eval_unit(uid)
-        finally:
-            sys.setrecursionlimit(limit)
         return self
 
     def _eval_unit(self, uid: int) -> None:
@@ -357,6 +444,9 @@ class Engine:
         try:
             result = self.evaluator.value(b.tree, batch, False)
             value = self._cell_value(result, batch)
+        except (MemoryError, limits.MemoryBudgetError) as exc:
+            s.state[region] = PENDING
+            raise self._out_of_memory(exc, b) from None
         except (NotVectorizable, _BlockCycle) as exc:
             if isinstance(exc, _BlockCycle) and exc.block_id != b.id:
                 s.state[region] = PENDING
@@ -410,6 +500,9 @@ class Engine:
         outer, self._current_block = self._current_block, b.id
         try:
             value = self._cell_value(self.evaluator.value(b.tree, batch, False), batch)
+        except (MemoryError, limits.MemoryBudgetError) as exc:
+            s.state[r, c] = PENDING
+            raise self._out_of_memory(exc, b, pos) from None
         except BaseException:
             s.state[r, c] = PENDING
             raise
@@ -437,13 +530,15 @@ class Engine:
         outer, self._current_block = self._current_block, b.id
         try:
             result = self.evaluator.value(b.tree, batch, True)
+            if isinstance(result, RefVal):
+                result = deref(result, batch, self)
+            elif not isinstance(result, Arr):
+                result = self._cell_value(result, batch)
+        except (MemoryError, limits.MemoryBudgetError) as exc:
+            raise self._out_of_memory(exc, b) from None
         finally:
             self.checking_reads = saved
             self._current_block = outer
-        if isinstance(result, RefVal):
-            result = deref(result, batch, self)
-        elif not isinstance(result, Arr):
-            result = self._cell_value(result, batch)
         h, w = result.hw
         if b.dynamic:
             self._spill(b, s, result, region)
@@ -465,6 +560,21 @@ class Engine:
         s.state[region] = READY
         if self.record_dynamic:
             self.eval_log.append((b.id, -1))
+
+    def _out_of_memory(self, exc, b: Block, pos: int = 0) -> limits.MemoryBudgetError:
+        """Running out of memory while evaluating a cell, as one line naming
+        the cell (the innermost one, when cells pull each other in)."""
+        if getattr(exc, "cell", None):
+            return exc
+        where = b.where([s.name for s in self.sheets], pos)
+        if isinstance(exc, limits.MemoryBudgetError):
+            err = limits.MemoryBudgetError(f"{where}: {exc}")
+        else:
+            err = limits.MemoryBudgetError(
+                f"{where}: evaluating it needs more memory than sheetnet may use ({exc or 'out of memory'}; "
+                f"the memory budget is {limits.format_bytes(limits.budget())}, raise it with --max-memory)")
+        err.cell = where
+        return err
 
     def _spill(self, b: Block, s: SheetState, result: Arr, region) -> None:
         """A dynamic array's result written from its anchor.  Cells it needs
@@ -558,9 +668,12 @@ class Engine:
             cells = np.argwhere(box != READY) + (r0, c0)
         else:
             shape = np.broadcast_shapes(r.shape, c.shape)
-            rr = (np.broadcast_to(r, shape)[..., None, None] + np.arange(ref.h)[:, None]).ravel()
-            cc = (np.broadcast_to(c, shape)[..., None, None] + np.arange(ref.w)[None, :]).ravel()
-            rr, cc = np.broadcast_arrays(rr, cc)
+            copies = int(np.prod(shape))
+            limits.require_cells(copies * ref.h * ref.w, f"reading {ref.h:,} x {ref.w:,} cells"
+                                 + (f" for each of {copies:,} cells" if copies > 1 else ""), bytes_per_cell=40)
+            rr = np.broadcast_to(r, shape)[..., None, None] + np.arange(ref.h)[:, None]
+            cc = np.broadcast_to(c, shape)[..., None, None] + np.arange(ref.w)[None, :]
+            rr, cc = (x.ravel() for x in np.broadcast_arrays(rr, cc))
             ok = (rr >= 0) & (cc >= 0) & (rr < R) & (cc < C)
             rr, cc = rr[ok], cc[ok]
             waiting = st[rr, cc] != READY

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import limits
 from ..refs import MAX_COLS, MAX_ROWS
 from ..store import NUM, STR
 from .values import E_REF, E_VALUE, Arr, error, with_errors
@@ -206,6 +207,9 @@ def _gather(ref: RefVal, batch: Batch, grid) -> Arr:
         r = r.reshape((1,) * batch.ndim)
         c = c.reshape((1,) * batch.ndim)
     R, C = grid.num.shape
+    copies = int(np.prod(np.broadcast_shapes(r.shape, c.shape)))
+    limits.require_cells(copies * h * w, f"reading {h:,} x {w:,} cells" + (f" for each of {copies:,} cells"
+                                                                        if copies > 1 else ""), bytes_per_cell=40)
     rmin, rmax, cmin, cmax = int(r.min()), int(r.max()) + h - 1, int(c.min()), int(c.max()) + w - 1
     r4 = r[..., None, None] + np.arange(h)[:, None]
     c4 = c[..., None, None] + np.arange(w)[None, :]

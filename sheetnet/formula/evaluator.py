@@ -20,7 +20,7 @@ from .ast import (Apply, AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLi
 from .batch import Batch, NotVectorizable, RefVal, deref, intersect
 from .closures import OMITTED, Lambda, param_key
 from .functions import FUNCTIONS, Context
-from .values import (E_CALC, E_NAME, E_NULL, E_REF, E_VALUE, Arr, arithmetic, compare, concat, error,
+from .values import (E_CALC, E_NA, E_NAME, E_NULL, E_REF, E_VALUE, Arr, arithmetic, compare, concat, error,
                      negate, percent, scalar)
 
 # Functions that accept a 3-D reference (Sheet1:Sheet3!A1): it counts as one
@@ -296,13 +296,29 @@ class Evaluator:
             if isinstance(a, Missing) and spec.param(i).type == "text":
                 # an omitted text argument is the empty text: SUBSTITUTE(A1,"x",), CONCATENATE(A1,,B1)
                 args.append(scalar("", batch.ndim + 2))
+            elif isinstance(a, Missing) and spec.param(i).type == "strict_number":
+                # the Analysis ToolPak's functions answer an empty argument with #N/A
+                args.append(error(E_NA, (1,) * batch.ndim + (1, 1)))
             elif mode == "v":
                 args.append(self.operand(a, batch, arr))
             elif mode == "a":
-                args.append(self.array(a, batch))
+                # an omitted array argument (MMULT(,)) is #VALUE!, not 0
+                args.append(error(E_VALUE, (1,) * batch.ndim + (1, 1)) if isinstance(a, Missing)
+                            else self.array(a, batch))
+            elif mode == "p" and isinstance(a, (CellRef, AreaRef)):
+                args.append(self._position(a, batch, arr))
             else:   # "x" (reference or value, as given) and "p" (position only)
                 args.append(self.value(a, batch, arr))
         return spec.impl(ctx, *args)
+
+    def _position(self, node, batch: Batch, arr: bool):
+        """A reference whose cells are not read (ROW's, CELL("col", ...)'s):
+        nothing is pulled in, so a formula may name its own cell."""
+        saved, self.engine.checking_reads = self.engine.checking_reads, False
+        try:
+            return self.value(node, batch, arr)
+        finally:
+            self.engine.checking_reads = saved
 
     def _apply(self, node: Apply, batch: Batch, arr):
         return self.apply(self.value(node.callee, batch, arr), node.args, batch, arr)

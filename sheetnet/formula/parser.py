@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from ..errors import FormulaSyntaxError
+from ..limits import MAX_FORMULA_CHARS, MAX_NESTING, deep_recursion
 from ..refs import MAX_COLS, MAX_ROWS, col_index
 from .ast import (BINARY_POWER, PERCENT_POWER, SINGLE_POWER, SPILL_POWER, TABLE_ITEMS, UNARY_POWER,
                   Apply, AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLit, External, Missing,
@@ -158,7 +159,8 @@ def tokenize(text: str, anchor: tuple[int, int] = (0, 0)) -> list[_Token]:
             continue
         m = _TOKEN_RE.match(text, pos)
         if m is None:
-            raise FormulaSyntaxError(f"unexpected {text[pos]!r} at position {pos + 1} in ={text}")
+            shown = text if len(text) <= 200 else text[:200] + "..."
+            raise FormulaSyntaxError(f"unexpected {text[pos]!r} at position {pos + 1} in ={shown}")
         kind = m.lastgroup
         value = m.group(kind)
         after = m.end()
@@ -334,10 +336,42 @@ def _resolve_spaces(tokens: list[_Token]) -> list[_Token]:
     return out
 
 
+def _check_length(text: str) -> None:
+    if len(text) > MAX_FORMULA_CHARS:
+        raise FormulaSyntaxError(f"the formula is {len(text):,} characters long; Excel allows at most "
+                                 f"{MAX_FORMULA_CHARS:,}")
+
+
+def _check_nesting(tokens: list[_Token]) -> None:
+    """Excel's nesting limit, checked before parsing so that the parser's
+    recursion stays shallow: at most 64 levels of nested functions (and as
+    many of parentheses)."""
+    calls = parens = 0
+    open_calls: list[bool] = []          # for each open '(': whether it opened a function call
+    for tok in tokens:
+        if tok.kind == FUNC or tok.is_op("("):
+            is_call = tok.kind == FUNC
+            open_calls.append(is_call)
+            calls += is_call
+            parens += not is_call
+            if calls > MAX_NESTING or parens > MAX_NESTING:
+                what = "functions" if calls > MAX_NESTING else "parentheses"
+                raise FormulaSyntaxError(f"more than {MAX_NESTING} levels of nested {what} at position "
+                                         f"{tok.pos + 1}; Excel allows at most {MAX_NESTING}")
+        elif tok.is_op(")") and open_calls:
+            if open_calls.pop():
+                calls -= 1
+            else:
+                parens -= 1
+
+
 class _Parser:
     def __init__(self, text: str, anchor: tuple[int, int]):
         self.text = text
+        _check_length(text)
         self.tokens = tokenize(text, anchor)
+        if text.count("(") > MAX_NESTING:     # else it cannot nest that deep
+            _check_nesting(self.tokens)
         self.i = 0
 
     def peek(self) -> _Token:
@@ -350,7 +384,8 @@ class _Parser:
 
     def fail(self, tok: _Token, what: str):
         where = f"at position {tok.pos + 1}" if tok.kind != EOF else "at the end"
-        raise FormulaSyntaxError(f"{what} {where} in ={self.text}")
+        shown = self.text if len(self.text) <= 200 else self.text[:200] + "..."
+        raise FormulaSyntaxError(f"{what} {where} in ={shown}")
 
     def expect(self, op: str):
         tok = self.take()
@@ -408,7 +443,13 @@ class _Parser:
         if kind == FUNC:
             return self.call(tok.value)
         if tok.is_op("-", "+"):
-            return Unary(tok.value, self.expr(UNARY_POWER))
+            signs = [tok.value]              # a run of signs (--A1) is read in a loop, not by recursion
+            while self.peek().is_op("-", "+"):
+                signs.append(self.take().value)
+            node = self.expr(UNARY_POWER)
+            for sign in reversed(signs):
+                node = Unary(sign, node)
+            return node
         if tok.is_op("@"):                   # implicit intersection, stored as _xlfn.SINGLE
             return Call("SINGLE", (self.expr(SINGLE_POWER),), "_xlfn.")
         if tok.is_op("("):
@@ -483,7 +524,16 @@ def parse(text: str, anchor: tuple[int, int] = (0, 0)) -> Node:
 
 @lru_cache(maxsize=65536)
 def _parse_cached(text: str, anchor: tuple[int, int]) -> Node:
-    return _Parser(text, anchor).parse()
+    if len(text) <= _SHALLOW:
+        return _Parser(text, anchor).parse()
+    with deep_recursion():
+        return _Parser(text, anchor).parse()
+
+
+# The parser takes at most ~8 frames per level of nesting (precedence
+# climbing, then a call or parenthesis); a formula this short cannot nest
+# deep enough to come near Python's default recursion limit.
+_SHALLOW = 200
 
 
 

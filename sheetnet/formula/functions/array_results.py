@@ -9,7 +9,7 @@ import numpy as np
 
 from ...errors import error_from_code
 from ..values import E_NA, Arr, first_error
-from .lifting import _build, _coerce, _default, call
+from .lifting import _build, _default, call, coerce
 from .registry import Param
 
 
@@ -35,7 +35,7 @@ def lift_array(fn, params: tuple[Param, ...]):
     def impl(ctx, *args: Arr) -> Arr:
         values, err = [], None
         for a, p in zip(args, params):
-            v, e = _coerce(a, p)
+            v, e = coerce(a, p.type)
             values.append(v)
             err = first_error(err, e)
         defaults = [_default(p) for p in params[len(args):]]
