@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import math
 
-from ...errors import ExcelError
-from .engineering import toolpak_numbers
 from .registry import Category, elementwise
-from .workbook_dates import NUM_ERROR
 
 ENGINEERING = Category.ENGINEERING
 TWO_OVER_PI = 0.636619772              # the approximations' own rounding of 2/pi
@@ -237,13 +234,10 @@ def _yn(n: int, x: float) -> float:
 
 
 def _bessel(compute, positive_x: bool):
-    def fn(x, n):
-        xs = toolpak_numbers(x, n)
-        if isinstance(xs, ExcelError):
-            return xs
-        x, n = xs[0], math.trunc(xs[1])
+    def fn(x: float, n: float) -> float:
+        n = math.trunc(n)
         if n < 0 or (positive_x and x <= 0):
-            return NUM_ERROR
+            raise ValueError("order below 0, or x <= 0 for K and Y")
         return compute(n, x)
     return fn
 
@@ -256,4 +250,4 @@ for _name, _compute, _positive, _what in (
     _fn = _bessel(_compute, _positive)
     _fn.__doc__ = f"{_name}(x, n): {_what}, n truncated, n < 0 #NUM!; Excel's approximation (module docstring)."
     _fn.__name__ = _name
-    elementwise(_name, category=ENGINEERING, args="x: any, n: any")(_fn)
+    elementwise(_name, category=ENGINEERING, args="x: strict_number, n: strict_number")(_fn)

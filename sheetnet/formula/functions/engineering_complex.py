@@ -18,12 +18,10 @@ Division by zero and the logarithm of 0 are #NUM! (IMARGUMENT(0) #DIV/0!).
 
 from __future__ import annotations
 
-import cmath
 import math
 import re
 
 from ...errors import ExcelError
-from .engineering import toolpak_numbers
 from .per_call import Whole, per_call
 from .registry import Category, elementwise
 from .workbook_dates import NUM_ERROR, VALUE_ERROR
@@ -116,16 +114,14 @@ def _common_suffix(values) -> str | None | ExcelError:
 
 # --- building and taking apart -----------------------------------------------------------
 
-@elementwise("COMPLEX", category=ENGINEERING, args='real_num: any, i_num: any, [suffix: text = "i"]')
-def COMPLEX(real, imaginary, suffix: str):
+@elementwise("COMPLEX", category=ENGINEERING,
+             args='real_num: strict_number, i_num: strict_number, [suffix: text = "i"]')
+def COMPLEX(real: float, imaginary: float, suffix: str):
     """COMPLEX(re, im, [suffix]): the text "re+imi"; the suffix "i" (also
     when "") or "j", anything else #VALUE!; booleans as parts #VALUE!."""
-    xs = toolpak_numbers(real, imaginary)
-    if isinstance(xs, ExcelError):
-        return xs
     if suffix not in ("i", "j", ""):
         return VALUE_ERROR
-    return complex_text(complex(xs[0], xs[1]), suffix or "i")
+    return complex_text(complex(real, imaginary), suffix or "i")
 
 
 def _reader(name: str, what: str, compute):
@@ -239,16 +235,12 @@ for _name, _prefix, _what, _compute in _UNARY:
     elementwise(_name, category=ENGINEERING, prefix=_prefix, args="inumber: any")(_unary(_name, _what, _compute))
 
 
-@elementwise("IMPOWER", category=ENGINEERING, args="inumber: any, number: any")
-def IMPOWER(inumber, number):
+@elementwise("IMPOWER", category=ENGINEERING, args="inumber: any, number: strict_number")
+def IMPOWER(inumber, n: float):
     """IMPOWER(z, n) = |z|^n (cos n arg z + i sin n arg z); 0 to a power <= 0 is #NUM!."""
     v = parse_complex(inumber)
     if isinstance(v, ExcelError):
         return v
-    n = toolpak_numbers(number)
-    if isinstance(n, ExcelError):
-        return n
-    n = n[0]
     if v.z == 0:
         if n <= 0:
             return NUM_ERROR

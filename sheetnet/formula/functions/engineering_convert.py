@@ -10,8 +10,7 @@ is read as the Analysis ToolPak reads numbers (booleans #VALUE!).
 
 from __future__ import annotations
 
-from ...errors import NA, ExcelError
-from .engineering import toolpak_numbers
+from ...errors import NA
 from .engineering_units import BINARY_PREFIXES, PREFIXES, UNITS
 from .registry import Category, elementwise
 
@@ -55,15 +54,12 @@ def _from_kelvin(k: float, unit: str, scale: float) -> float:
     return (k / factor - offset) / scale
 
 
-@elementwise("CONVERT", category=ENGINEERING, args="number: any, from_unit: text, to_unit: text")
-def CONVERT(number, from_unit: str, to_unit: str):
+@elementwise("CONVERT", category=ENGINEERING, args="number: strict_number, from_unit: text, to_unit: text")
+def CONVERT(x: float, from_unit: str, to_unit: str):
     """CONVERT(x, from, to): x in unit `from` expressed in unit `to`."""
-    xs = toolpak_numbers(number)
-    if isinstance(xs, ExcelError):
-        return xs
     a, b = find_unit(from_unit), find_unit(to_unit)
     if a is None or b is None or a[0] != b[0]:
         return NA
     if a[0] == "temperature":
-        return _from_kelvin(_to_kelvin(xs[0], a[1], a[2]), b[1], b[2])
-    return xs[0] * a[2] / b[2]
+        return _from_kelvin(_to_kelvin(x, a[1], a[2]), b[1], b[2])
+    return x * a[2] / b[2]

@@ -27,7 +27,7 @@ from ...errors import error_from_code
 from ...store import decode
 from ..batch import RefVal
 from ..values import Arr
-from .lifting import _build, _coerce, _python_value, call
+from .lifting import _build, _python_value, call, coerce
 from .registry import VALUE, FunctionSpec, Param, function, parse_signature
 
 
@@ -48,7 +48,7 @@ def _single(ctx, a, p: Param):
     """Per batch element: the argument's first element, coerced (or its error)."""
     a = ctx.scalar(a) if isinstance(a, RefVal) else a
     a = a.first()
-    values, err = _coerce(a, p)
+    values, err = coerce(a, p.type)
     batch = a.shape[:-2]
 
     def at(index):
