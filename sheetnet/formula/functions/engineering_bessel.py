@@ -119,6 +119,8 @@ def _upward(n: int, x: float, f0: float, f1: float, sign: float) -> float:
     prev, cur = f0, f1
     for j in range(1, n):
         prev, cur = cur, j * tox * cur + sign * prev
+        if not math.isfinite(cur):
+            raise OverflowError("the recurrence overflows")
     return cur
 
 
@@ -233,21 +235,30 @@ def _yn(n: int, x: float) -> float:
     return _upward(n, x, _y0(x), _y1(x), -1.0)
 
 
-def _bessel(compute, positive_x: bool):
+# Orders beyond this are computed with scipy's exact functions instead of the
+# recurrences (whose cost grows with the order): no Excel value to match
+# there, and In, Jn have long underflowed to 0 for moderate x.
+MAX_RECURRENCE_ORDER = 1000
+
+
+def _bessel(compute, exact, positive_x: bool):
     def fn(x: float, n: float) -> float:
         n = math.trunc(n)
         if n < 0 or (positive_x and x <= 0):
             raise ValueError("order below 0, or x <= 0 for K and Y")
+        if n > MAX_RECURRENCE_ORDER:
+            from scipy import special
+            return float(getattr(special, exact)(n, x))
         return compute(n, x)
     return fn
 
 
-for _name, _compute, _positive, _what in (
-        ("BESSELI", _in, False, "the modified Bessel function In(x)"),
-        ("BESSELJ", _jn, False, "the Bessel function Jn(x)"),
-        ("BESSELK", _kn, True, "the modified Bessel function Kn(x), x > 0"),
-        ("BESSELY", _yn, True, "the Bessel function Yn(x) (Weber), x > 0")):
-    _fn = _bessel(_compute, _positive)
+for _name, _compute, _exact, _positive, _what in (
+        ("BESSELI", _in, "iv", False, "the modified Bessel function In(x)"),
+        ("BESSELJ", _jn, "jv", False, "the Bessel function Jn(x)"),
+        ("BESSELK", _kn, "kv", True, "the modified Bessel function Kn(x), x > 0"),
+        ("BESSELY", _yn, "yv", True, "the Bessel function Yn(x) (Weber), x > 0")):
+    _fn = _bessel(_compute, _exact, _positive)
     _fn.__doc__ = f"{_name}(x, n): {_what}, n truncated, n < 0 #NUM!; Excel's approximation (module docstring)."
     _fn.__name__ = _name
     elementwise(_name, category=ENGINEERING, args="x: strict_number, n: strict_number")(_fn)

@@ -172,14 +172,22 @@ def PPMT(rate: float, per: float, nper: float, present: float, future: float, wh
     return pmt(rate, nper, present, future, when) - _interest(rate, per, nper, present, future, when)
 
 
-def _principal(r: float, per: int, n: float, p: float, t: float) -> float:
-    """The principal in payment `per` of a loan repaid to 0: p (1+r)^-(n-per+1)
-    (all of the first payment when payments are at the start).  Summed so, a
-    stretch of tiny principal parts keeps its digits: p - interest, with
-    both near p, would not (CUMPRINC(0.7, 36, 8000, 2, 10, 1) is -0.00476)."""
-    if t and per == 1:
-        return p
-    return p * math.pow(1 + r, -(n - per + 1))
+def _principal_sum(r: float, n: float, p: float, t: float, start: int, end: int) -> float:
+    """The principal repaid by payments start..end of a loan repaid to 0:
+    payment k repays p (1+r)^-(n-k+1) (the whole first payment when payments
+    are at the start), summed in closed form with expm1/log1p so that a
+    stretch of tiny principal parts keeps its digits (p - interest, both
+    near p, would not: CUMPRINC(0.7, 36, 8000, 2, 10, 1) is -0.00476)."""
+    total = 0.0
+    if t and start == 1:
+        total, start = p, 2
+    if start > end:
+        return total
+    growth = math.log1p(r)
+    count = end - start + 1
+    # sum of v^(n-k+1), k = start..end, v = 1/(1+r): v^(n-end+1) (1 - v^count) / (1 - v)
+    first = math.exp(-(n - end + 1) * growth)
+    return total + p * first * math.expm1(-count * growth) / math.expm1(-growth)
 
 
 def _cumulative(rate: float, nper: float, present: float, start: float, end: float, when: float,
@@ -188,11 +196,8 @@ def _cumulative(rate: float, nper: float, present: float, start: float, end: flo
     if rate <= 0 or nper <= 0 or present <= 0 or start < 1 or end < start or end > nper or when not in (0, 1):
         raise ValueError("CUMIPMT/CUMPRINC arguments out of range")
     p = pmt(rate, nper, present, 0.0, when)
-    total = 0.0
-    for per in range(int(start), int(end) + 1):
-        part = _principal(rate, per, nper, p, when)
-        total += part if principal else p - part
-    return total
+    repaid = _principal_sum(rate, nper, p, when, start, end)
+    return repaid if principal else p * (end - start + 1) - repaid
 
 
 @elementwise("CUMIPMT", category=FINANCIAL,

@@ -48,14 +48,11 @@ def DB(cost: float, salvage: float, life: float, period: float, month: float) ->
     first = cost * rate * month / 12
     if period == 1:
         return first
-    total = first
-    depreciation = 0.0
-    for _ in range(2, math.floor(min(life, period)) + 1):
-        depreciation = (cost - total) * rate
-        total += depreciation
-    if period > life:
-        return (cost - total) * rate * (12 - month) / 12
-    return depreciation
+    # after the first period the book value falls by the rate each period
+    remaining = cost - first
+    if period > life:                           # the months left after the last whole year
+        return remaining * math.pow(1 - rate, math.floor(life) - 1) * rate * (12 - month) / 12
+    return remaining * math.pow(1 - rate, period - 2) * rate
 
 
 def double_declining(cost: float, salvage: float, life: float, period: float, factor: float) -> float:
@@ -81,6 +78,9 @@ def DDB(cost: float, salvage: float, life: float, period: float, factor: float) 
     if factor <= 0 or life <= 0 or period < 1 or period > life or cost < 0 or salvage < 0:
         return NUM_ERROR
     return double_declining(cost, salvage, life, period, factor)
+
+
+MAX_VDB_PERIODS = 10 ** 6       # period by period: beyond a million periods, #NUM! (a practical limit)
 
 
 def _vdb_span(cost, salvage, life, start, end, factor, no_switch):
@@ -121,5 +121,7 @@ def VDB(cost, salvage, life, start, end, factor, no_switch):
     when that is larger (unless no_switch); #NUM! for start > end, end >
     life, negatives or factor <= 0."""
     if start < 0 or end < start or end > life or life <= 0 or cost < 0 or salvage < 0 or factor <= 0:
+        return NUM_ERROR
+    if end > MAX_VDB_PERIODS:
         return NUM_ERROR
     return _vdb_span(cost, salvage, life, start, end, factor, no_switch)
