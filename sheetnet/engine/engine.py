@@ -33,8 +33,8 @@ from ..formula.parser import parse
 from ..formula.values import Arr
 from ..refs import MAX_COLS, MAX_ROWS, Area, cell_name, parse_cell
 from ..store import BLANK, BOOL, NUM, ValueGrid
-from .plan import (Block, Unit, cell_order, make_blocks, read_region, reference_reads, strongly_connected,
-                   tree_depth)
+from .plan import (Block, Unit, cell_order, make_blocks, read_region, reading_order, reference_reads,
+                   strongly_connected, tree_depth)
 from .scalar import Fallback, compile_block
 
 READY, PENDING, IN_BLOCK, IN_CELL = 0, 1, 2, 3
@@ -51,6 +51,19 @@ class _BlockCycle(Exception):
 
     def __init__(self, block_id: int):
         self.block_id = block_id
+
+
+class _Deferred(Exception):
+    """A cell read through OFFSET/INDEX while PULL_DEPTH cells were already
+    being pulled in, one inside the other: the cells on the way are put back
+    to pending and it is evaluated first, from the top, then they are
+    retried.  A chain of pulls of any length so takes no deeper recursion."""
+
+    def __init__(self, block_id: int, row: int, col: int):
+        self.block_id, self.row, self.col = block_id, row, col
+
+
+PULL_DEPTH = 100        # cells pulled one inside the other before the innermost is deferred
 
 
 class SheetState:
@@ -71,7 +84,8 @@ class Engine:
         unsupported="cached" does the same for cells whose formula uses a
         function sheetnet lacks or cannot be parsed (else they are #NAME?)."""
         self.book = book
-        self.rng = np.random.default_rng(seed)
+        self._seed = seed
+        self._rng = None            # made on first use: numpy.random takes a while to import
         self.volatile_mode = volatile
         self.unsupported_mode = unsupported
         self.evaluator = Evaluator(self)
@@ -89,12 +103,34 @@ class Engine:
         self._scalar: dict = {}          # block id -> compiled scalar function (or None)
         self._plan()
 
+    @property
+    def rng(self) -> np.random.Generator:
+        """The random numbers RAND and RANDBETWEEN draw (seeded)."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self._seed)
+        return self._rng
+
     # --- planning -----------------------------------------------------------------
+
+    @property
+    def iteration(self) -> tuple[int, float] | None:
+        """(maximum iterations, maximum change) when the workbook enables
+        iterative calculation (Excel's File > Options > Formulas), else None:
+        then circular references are refused."""
+        props = self.book.calc_props
+        if props.get("calcPr.iterate") not in ("1", "true"):
+            return None
+        try:
+            return int(props.get("calcPr.iterateCount", "100")), float(props.get("calcPr.iterateDelta", "0.001"))
+        except ValueError:
+            return 100, 0.001
 
     def _plan(self) -> None:
         book = self.book
         self.parse_failures = []
         self._scalar = {}
+        self._edits = None              # None: the next recalc is a full one
+        self._dyn_boxes: dict = {}      # block id -> {sheet: [r0, c0, r1, c1]} read through OFFSET/INDIRECT
         self.sheets = [SheetState(i, s.name, s.values) for i, s in enumerate(book.sheets)]
         self._by_name = {s.name.casefold(): s for s in self.sheets}
         names = [s.name for s in book.sheets]
@@ -127,8 +163,13 @@ class Engine:
                 u.preds.update(self.blocks[p].unit for p in self.blocks[bid].preds)
             u.preds.discard(uid)
             if u.cellwise:
-                u.order = cell_order([self.blocks[i] for i in u.blocks], names, self._name_tree_for_plan,
-                                     self._expander)
+                unit_blocks = [self.blocks[i] for i in u.blocks]
+                try:
+                    u.order = cell_order(unit_blocks, names, self._name_tree_for_plan, self._expander)
+                except CircularReferenceError:
+                    if self.iteration is None:
+                        raise
+                    u.iterative, u.order = True, reading_order(unit_blocks)
         # formula cells start PENDING at every recalc; cells keeping their cached
         # value (volatile / unsupported in check mode) are READY from the start
         for s in self.sheets:
@@ -387,22 +428,101 @@ class Engine:
                 return self
             self._plan()
 
+    def _dirty_units(self) -> set[int] | None:
+        """After edits to constants: the units that read an edited cell
+        (statically, or through OFFSET/INDIRECT in the last calculation), the
+        volatile ones, and every unit downstream of those; None when the
+        whole workbook must be calculated."""
+        if self._edits is None or self.record_dynamic:
+            return None
+        edits = self._edits
+        dirty = set()
+        for b in self.blocks:
+            if self._keeps_cached(b) or b.unit in dirty:
+                continue
+            if b.volatile:
+                dirty.add(b.unit)
+                continue
+            rects = list(self._regions.get(b.id, ()))
+            rects += [(t, *box) for t, box in self._dyn_boxes.get(b.id, {}).items()]
+            for (t, r0, c0, r1, c1) in rects:
+                r0 = 0 if r0 is None else r0
+                c0 = 0 if c0 is None else c0
+                r1 = MAX_ROWS if r1 is None else r1
+                c1 = MAX_COLS if c1 is None else c1
+                if any(t == et and r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1
+                       for et, er0, ec0, er1, ec1 in edits):
+                    dirty.add(b.unit)
+                    break
+        succ: dict[int, list[int]] = {}
+        for uid, u in enumerate(self.units):
+            for p in u.preds:
+                succ.setdefault(p, []).append(uid)
+        todo = list(dirty)
+        while todo:
+            for nxt in succ.get(todo.pop(), ()):
+                if nxt not in dirty:
+                    dirty.add(nxt)
+                    todo.append(nxt)
+        return dirty
+
     def _recalc_once(self) -> "Engine":
-        for s in self.sheets:
-            s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
-        self._unit_done = [False] * len(self.units)
+        dirty = self._dirty_units()
+        if dirty is None:
+            self._dyn_boxes = {}
+            for s in self.sheets:
+                s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
+            self._unit_done = [False] * len(self.units)
+        else:                           # only what the edits reach
+            for s in self.sheets:
+                s.state = np.zeros(s.formula_mask.shape, np.uint8)
+            self._unit_done = [uid not in dirty for uid in range(len(self.units))]
+            for uid in dirty:
+                for bid in self.units[uid].blocks:
+                    b = self.blocks[bid]
+                    rr, cc = b.footprint()
+                    s = self.sheets[b.sheet]
+                    s.state[rr, cc] = s.formula_mask[rr, cc]
+                    self._dyn_boxes.pop(bid, None)
         self._running: set[int] = set()
+        self._iterating: set[int] = set()
         self.dynamic_reads = {}
         self.eval_log = []
         self._cell_stack: list[tuple[int, int, int]] = []
         for b in self._frozen:
             self._unit_done[b.unit] = self._unit_done[b.unit] or len(self.units[b.unit].blocks) == 1
         self.unsupported_counts = {}
+        self._pull_depth = 0
+        self._interrupted: set[int] = set()
         with limits.deep_recursion():
             for uid in range(len(self.units)):
-                if not self._unit_done[uid]:
-                    self._eval_unit(uid)
+                while not self._unit_done[uid]:
+                    try:
+                        self._eval_unit(uid)
+                    except _Deferred as deferred:
+                        self._settle(deferred)
+        self._edits = []                # from now on, edits are tracked for the next recalc
         return self
+
+    def _settle(self, deferred: _Deferred) -> None:
+        """Evaluate deferred cells innermost first, in a loop: each may defer
+        another, deeper in its chain."""
+        stack = [deferred]
+        while stack:
+            d = stack[-1]
+            if self.sheets[self.blocks[d.block_id].sheet].state[d.row, d.col] == READY:
+                stack.pop()
+                continue
+            b = self.blocks[d.block_id]
+            try:
+                if b.array is not None:
+                    self._eval_array(b)
+                else:
+                    self._eval_cell(b, int(np.flatnonzero((b.rows == d.row) & (b.cols == d.col))[0]))
+            except _Deferred as deeper:
+                stack.append(deeper)
+            else:
+                stack.pop()
 
     def _eval_unit(self, uid: int) -> None:
         if self._unit_done[uid]:
@@ -413,7 +533,9 @@ class Engine:
                 self._eval_unit(p)
         self._running.add(uid)
         try:
-            if unit.cellwise:
+            if unit.iterative:
+                self._iterate(unit)
+            elif unit.cellwise:
                 for bid, pos in unit.order:
                     b = self.blocks[bid]
                     s = self.sheets[b.sheet]
@@ -427,6 +549,34 @@ class Engine:
             self._running.discard(uid)
         self._unit_done[uid] = True
 
+    def _iterate(self, unit: Unit) -> None:
+        """Excel's iterative calculation of cells that depend on themselves:
+        from their current values (the file's, or the last calculation's),
+        recalculate them in reading order, reads inside the cycle taking the
+        latest values, until no value changes by more than the maximum
+        change or the maximum number of iterations is reached."""
+        count, delta = self.iteration
+        cells = []
+        for bid, pos in unit.order:
+            b = self.blocks[bid]
+            s = self.sheets[b.sheet]
+            cells.append((b, pos, s, int(b.rows[pos]), int(b.cols[pos])))
+            s.state[b.rows[pos], b.cols[pos]] = READY
+        self._iterating.add(self.blocks[unit.order[0][0]].unit)
+        try:
+            for _ in range(max(count, 1)):
+                change = 0.0
+                for b, pos, s, r, c in cells:
+                    old = s.vals.num[r, c]
+                    s.state[r, c] = PENDING
+                    self._eval_cell(b, pos)
+                    if s.vals.kind[r, c] == NUM:
+                        change = max(change, abs(s.vals.num[r, c] - old))
+                if change < delta:
+                    break
+        finally:
+            self._iterating.discard(self.blocks[unit.order[0][0]].unit)
+
     def _eval_block(self, b: Block) -> None:
         s = self.sheets[b.sheet]
         if b.array is not None:
@@ -439,6 +589,9 @@ class Engine:
         else:
             batch = Batch.cells(s, b.rows, b.cols)
             region = (b.rows, b.cols)
+        if b.id in self._interrupted:       # a deferred pull came back: finish it cell by cell
+            self._eval_cells(b)
+            return
         s.state[region] = IN_BLOCK
         outer, self._current_block = self._current_block, b.id
         try:
@@ -447,14 +600,15 @@ class Engine:
         except (MemoryError, limits.MemoryBudgetError) as exc:
             s.state[region] = PENDING
             raise self._out_of_memory(exc, b) from None
+        except _Deferred:
+            s.state[region] = PENDING
+            raise
         except (NotVectorizable, _BlockCycle) as exc:
             if isinstance(exc, _BlockCycle) and exc.block_id != b.id:
                 s.state[region] = PENDING
                 raise
             s.state[region] = PENDING
-            for pos in range(b.size):
-                if s.state[b.rows[pos], b.cols[pos]] == PENDING:
-                    self._eval_cell(b, pos)
+            self._eval_cells(b)
             return
         finally:
             self._current_block = outer
@@ -462,6 +616,18 @@ class Engine:
         s.state[region] = READY
         if self.record_dynamic:
             self.eval_log.append((b.id, -1))
+
+    def _eval_cells(self, b: Block) -> None:
+        """The block's pending cells one by one (a deferred pull stops it
+        part-way; it is then resumed the same way)."""
+        s = self.sheets[b.sheet]
+        try:
+            for pos in range(b.size):
+                if s.state[b.rows[pos], b.cols[pos]] == PENDING:
+                    self._eval_cell(b, pos)
+        except _Deferred:
+            self._interrupted.add(b.id)
+            raise
 
     def _eval_cell(self, b: Block, pos: int) -> None:
         """One cell of a block, reads checked (pulls cells still pending).
@@ -536,6 +702,9 @@ class Engine:
                 result = self._cell_value(result, batch)
         except (MemoryError, limits.MemoryBudgetError) as exc:
             raise self._out_of_memory(exc, b) from None
+        except _Deferred:
+            s.state[region] = PENDING
+            raise
         finally:
             self.checking_reads = saved
             self._current_block = outer
@@ -657,8 +826,16 @@ class Engine:
         c0 = max(int(c.min()), 0)
         r1 = min(int(r.max()) + ref.h, R)
         c1 = min(int(c.max()) + ref.w, C)
-        if self.record_dynamic and ref.dynamic and self._current_block is not None:
-            self.dynamic_reads.setdefault(self._current_block, []).append((s.index, r0, c0, r1 - 1, c1 - 1))
+        if ref.dynamic and self._current_block is not None:
+            if self.record_dynamic:
+                self.dynamic_reads.setdefault(self._current_block, []).append((s.index, r0, c0, r1 - 1, c1 - 1))
+            # what the block read, beyond the grid too (for the next incremental recalc)
+            top, left = int(r.min()), int(c.min())
+            bottom, right = int(r.max()) + ref.h - 1, int(c.max()) + ref.w - 1
+            boxes = self._dyn_boxes.setdefault(self._current_block, {})
+            box = boxes.get(s.index)
+            boxes[s.index] = [top, left, bottom, right] if box is None else \
+                [min(box[0], top), min(box[1], left), max(box[2], bottom), max(box[3], right)]
         if r0 >= r1 or c0 >= c1:
             return
         box = st[r0:r1, c0:c1]
@@ -688,7 +865,11 @@ class Engine:
             if code == IN_BLOCK:
                 raise _BlockCycle(bid)
             if code == IN_CELL:
+                if self.blocks[bid].unit in self._iterating:
+                    continue            # iterative calculation: the cell's latest value
                 raise CircularReferenceError("circular reference: " + self._cycle_text(s.index, rr_, cc_))
+            if self._pull_depth >= PULL_DEPTH:
+                raise _Deferred(bid, rr_, cc_)
             self._pull(bid, rr_, cc_)
 
     def _cycle_text(self, sheet: int, r: int, c: int) -> str:
@@ -706,13 +887,18 @@ class Engine:
         b = self.blocks[bid]
         uid = b.unit
         unit = self.units[uid]
-        if not unit.cellwise and uid not in self._running and all(self._unit_done[p] for p in unit.preds):
-            self._eval_unit(uid)
-        elif b.array is not None:
-            self._eval_array(b)
-        else:
-            hits = np.flatnonzero((b.rows == r) & (b.cols == c))
-            self._eval_cell(b, int(hits[0]))
+        self._pull_depth += 1
+        try:
+            if (not unit.cellwise and uid not in self._running and bid not in self._interrupted
+                    and all(self._unit_done[p] for p in unit.preds)):
+                self._eval_unit(uid)
+            elif b.array is not None:
+                self._eval_array(b)
+            else:
+                hits = np.flatnonzero((b.rows == r) & (b.cols == c))
+                self._eval_cell(b, int(hits[0]))
+        finally:
+            self._pull_depth -= 1
 
     # --- reading and editing --------------------------------------------------------------
 
@@ -746,6 +932,7 @@ class Engine:
             raise UserError(f"{sheet}!{cell_name(row, col)} holds a formula, not a constant")
         s.vals.set(row, col, value)
         self._grow_state(s)
+        self._edited(s.index, row, col, row, col)
 
     def set_numbers(self, sheet: str, area: str, block: np.ndarray) -> None:
         """Overwrite a rectangle of constants with numbers (the Solver's inner loop)."""
@@ -756,9 +943,18 @@ class Engine:
         self._grow_state(s)
         if (s.owner[a.r0:a.r1 + 1, a.c0:a.c1 + 1] >= 0).any():
             raise UserError(f"{sheet}!{area} contains formulas; only constants can be set")
+        self._edited(s.index, a.r0, a.c0, a.r1, a.c1)
         s.vals.num[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = np.asarray(block, dtype=np.float64).reshape(a.height, a.width)
         s.vals.kind[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = NUM
         s.vals.obj[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = None
+
+    def _edited(self, sheet: int, r0: int, c0: int, r1: int, c1: int) -> None:
+        """Remember a changed rectangle of constants: the next recalc only
+        calculates what depends on it."""
+        if self._edits is not None:
+            self._edits.append((sheet, r0, c0, r1, c1))
+            if len(self._edits) > 256:      # many scattered edits: a full recalculation is simpler
+                self._edits = None
 
     def _grow_state(self, s: SheetState) -> None:
         R, C = s.vals.num.shape

@@ -128,15 +128,15 @@ class Evaluator:
         sheet = self._sheet(node.sheet, batch)
         if sheet is None:
             return error(E_REF, (1,) * batch.ndim + (1, 1))
-        if node.r1 is None:           # whole columns: rows clipped to the used grid
-            r1, r2 = 0, max(sheet.vals.num.shape[0], 1) - 1
+        if node.r1 is None:           # whole columns: all 1,048,576 rows (see batch.FULL_SIZE_CELLS)
+            r1, r2 = 0, MAX_ROWS - 1
             r1_abs = r2_abs = True
         else:
             r1 = node.r1 if node.r1_abs else batch.rows + node.r1
             r2 = node.r2 if node.r2_abs else batch.rows + node.r2
             r1_abs, r2_abs = node.r1_abs, node.r2_abs
-        if node.c1 is None:           # whole rows
-            c1, c2 = 0, max(sheet.vals.num.shape[1], 1) - 1
+        if node.c1 is None:           # whole rows: all 16,384 columns
+            c1, c2 = 0, MAX_COLS - 1
             c1_abs = c2_abs = True
         else:
             c1 = node.c1 if node.c1_abs else batch.cols + node.c1

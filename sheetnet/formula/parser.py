@@ -137,7 +137,25 @@ def _plain_reference(m: re.Match, sheet: str | None, anchor: tuple[int, int]) ->
     return Name(m.group("qname"), sheet)
 
 
-def tokenize(text: str, anchor: tuple[int, int] = (0, 0)) -> list[_Token]:
+_DIGITS = re.compile(r"\d+")
+
+
+def _note_rows(m: re.Match, node, rows: list) -> None:
+    """Record where the row numbers of a reference token are in the text
+    (start, end, absolute): the digits of its cell, area or row-range part."""
+    if node is None or isinstance(node, Name) or isinstance(node, ErrorLit):
+        return
+    for group in ("cell", "area", "rows"):
+        if m.group(group):
+            base = m.start(group)
+            for d in _DIGITS.finditer(m.group(group)):
+                rows.append((base + d.start(), base + d.end(), d.start() > 0 and m.group(group)[d.start() - 1] == "$"))
+            return
+
+
+def tokenize(text: str, anchor: tuple[int, int] = (0, 0), rows: list | None = None) -> list[_Token]:
+    """Tokens of formula text.  `rows`, when given, receives (start, end,
+    absolute) for the row number of every cell, area and row reference."""
     tokens: list[_Token] = []
     pos, end = 0, len(text)
     book = None                # "[1]" just read: the next reference is into that workbook
@@ -175,6 +193,8 @@ def tokenize(text: str, anchor: tuple[int, int] = (0, 0)) -> list[_Token]:
             tokens.append(_Token(ERR, value.upper(), pos))
         elif kind in ("ref", "qsheet", "sheet", "sheet2", "area", "cell", "cols", "rows", "referr", "qname"):
             node = _reference(m, anchor)
+            if rows is not None:
+                _note_rows(m, node, rows)
             if book is not None:
                 if node is None or (isinstance(node, Name) and node.sheet is None):
                     raise FormulaSyntaxError(f"expected a sheet reference after [{book}] at position {pos + 1} "
@@ -366,10 +386,10 @@ def _check_nesting(tokens: list[_Token]) -> None:
 
 
 class _Parser:
-    def __init__(self, text: str, anchor: tuple[int, int]):
+    def __init__(self, text: str, anchor: tuple[int, int], rows: list | None = None):
         self.text = text
         _check_length(text)
-        self.tokens = tokenize(text, anchor)
+        self.tokens = tokenize(text, anchor, rows)
         if text.count("(") > MAX_NESTING:     # else it cannot nest that deep
             _check_nesting(self.tokens)
         self.i = 0
@@ -514,6 +534,15 @@ class _Parser:
         if tok.kind == ERR:
             return ErrorLit(tok.value)
         self.fail(tok, "array constants hold only numbers, text, TRUE/FALSE and errors")
+
+
+def reference_rows(text: str) -> list[tuple[int, int, bool]]:
+    """Where the row numbers of the references in formula text are: (start,
+    end, absolute) spans of the digits, in text order.  Raises
+    FormulaSyntaxError when the text does not parse."""
+    rows: list = []
+    _Parser(text, (0, 0), rows).parse()
+    return rows
 
 
 def parse(text: str, anchor: tuple[int, int] = (0, 0)) -> Node:

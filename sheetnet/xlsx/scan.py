@@ -900,22 +900,26 @@ def _unescape(text: str, attribute: bool = False) -> str:
     return text
 
 
+_DECODE_CHUNK = 1 << 17
+
+
 def _decode(xml: bytes, start: np.ndarray, stop: np.ndarray, attribute: bool = False) -> list[str]:
     """The texts (or attribute values) at [start, stop) of the document,
     decoded and un-escaped.
 
     Joined with NUL (which XML text cannot contain) so that decoding and
     un-escaping run once over all of them."""
-    if not len(start):
-        return []
-    pieces = [xml[s:e] for s, e in zip(start.tolist(), stop.tolist())]
-    try:
-        joined = b"\0".join(pieces).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScanError(f"text is not valid UTF-8 ({exc.reason})") from None
-    texts = _unescape(joined, attribute).split("\0")
-    if len(texts) != len(pieces):
-        raise ScanError("a NUL character in text (not allowed in XML)")
+    texts: list[str] = []
+    for a in range(0, len(start), _DECODE_CHUNK):      # a chunk at a time: bounded temporaries
+        pieces = [xml[s:e] for s, e in zip(start[a:a + _DECODE_CHUNK].tolist(), stop[a:a + _DECODE_CHUNK].tolist())]
+        try:
+            joined = b"\0".join(pieces).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScanError(f"text is not valid UTF-8 ({exc.reason})") from None
+        part = _unescape(joined, attribute).split("\0")
+        if len(part) != len(pieces):
+            raise ScanError("a NUL character in text (not allowed in XML)")
+        texts.extend(part)
     return texts
 
 

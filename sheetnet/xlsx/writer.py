@@ -55,9 +55,12 @@ def number_xml(x: float) -> str:
     return repr(float(x))
 
 
-def write_workbook(book: Book, path: str, *, recalc: bool = True, overwrite: bool = True) -> None:
+def write_workbook(book: Book, path: str, *, recalc: bool = True, overwrite: bool = True,
+                   shared_formulas: bool = True) -> None:
     """Write `book` to `path` (.xlsx).  With recalc (the default) the engine
-    first computes every formula so the cached values are right."""
+    first computes every formula so the cached values are right.  Without
+    shared_formulas every cell gets its formula written out in full, as
+    LibreOffice, openpyxl or pandas write them (for benchmarks and tests)."""
     path = str(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -67,7 +70,7 @@ def write_workbook(book: Book, path: str, *, recalc: bool = True, overwrite: boo
     if recalc:
         from ..engine import Engine
         Engine(book).recalc()
-    parts = _Parts(book).build()
+    parts = _Parts(book, shared_formulas).build()
     with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts:
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
@@ -184,8 +187,9 @@ def _xml_text(text: str) -> str:
 
 
 class _Parts:
-    def __init__(self, book: Book):
+    def __init__(self, book: Book, shared_formulas: bool = True):
         self.book = book
+        self.shared_formulas = shared_formulas
         self.styles = _Styles()
         self.sst = _SharedStrings()
 
@@ -279,7 +283,15 @@ class _Parts:
         return (_XML_HEAD + f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
                 '<workbookPr/><bookViews><workbookView activeTab="0"/></bookViews>'
                 f"<sheets>{sheets}</sheets>{names_xml}"
-                '<calcPr calcId="191029" fullCalcOnLoad="1"/></workbook>')
+                f'<calcPr calcId="191029"{self._iteration()} fullCalcOnLoad="1"/></workbook>')
+
+    def _iteration(self) -> str:
+        """Iterative calculation settings, kept from the book (see Engine.iteration)."""
+        props = self.book.calc_props
+        if props.get("calcPr.iterate") not in ("1", "true"):
+            return ""
+        return (f' iterate="1" iterateCount="{int(props.get("calcPr.iterateCount", "100"))}"'
+                f' iterateDelta="{float(props.get("calcPr.iterateDelta", "0.001"))!r}"')
 
     def _workbook_rels(self) -> str:
         n = len(self.book.sheets)
@@ -349,7 +361,7 @@ class _Parts:
 
     def _sheet_xml(self, sheet: Sheet, i: int) -> str:
         tail = self._sheet_extras(sheet, i)
-        cells = _SheetCells(sheet, self.styles, self.book)
+        cells = _SheetCells(sheet, self.styles, self.book, self.shared_formulas)
         rows_xml = cells.rows_xml(self.sst)
         dim = cells.dimension()
         views = '<sheetViews><sheetView workbookViewId="0"'
@@ -370,10 +382,18 @@ class _Parts:
             cols = "<cols>" + "".join(
                 f'<col min="{c + 1}" max="{c + 1}" width="{w:g}" customWidth="1"/>'
                 for c, w in sorted(sheet.col_widths.items())) + "</cols>"
+        page = sheet.page
+        sheet_pr, setup = "", ""
+        margins = 'left="0.7" right="0.7" top="0.75" bottom="0.75"'
+        if page is not None:
+            margins = 'left="0.5" right="0.5" top="0.6" bottom="0.6"'
+            fit = f' fitToWidth="{page.fit_width}" fitToHeight="{page.fit_height}"' if page.fit_width else ""
+            sheet_pr = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if page.fit_width else ""
+            setup = f'<pageSetup paperSize="9" orientation="{"landscape" if page.landscape else "portrait"}"{fit}/>'
         return (_XML_HEAD + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
-                f'<dimension ref="{dim}"/>{views}<sheetFormatPr defaultRowHeight="15"/>{cols}'
-                f'<sheetData>{rows_xml}</sheetData>{_color_scales_xml(sheet)}<pageMargins left="0.7" right="0.7" '
-                f'top="0.75" bottom="0.75" header="0.3" footer="0.3"/>{tail}</worksheet>')
+                f'{sheet_pr}<dimension ref="{dim}"/>{views}<sheetFormatPr defaultRowHeight="15"/>{cols}'
+                f'<sheetData>{rows_xml}</sheetData>{_color_scales_xml(sheet)}<pageMargins {margins} '
+                f'header="0.3" footer="0.3"/>{setup}{tail}</worksheet>')
 
 
 def _color_scales_xml(sheet: Sheet) -> str:
@@ -392,9 +412,10 @@ class _SheetCells:
     element, value and style -- built as whole lists, not cell by cell, so a
     1.4-million-formula sheet writes in seconds."""
 
-    def __init__(self, sheet: Sheet, styles: _Styles, book: Book | None = None):
+    def __init__(self, sheet: Sheet, styles: _Styles, book: Book | None = None, shared: bool = True):
         self.sheet = sheet
         self.book = book
+        self.shared = shared
         v = sheet.values
         R, C = v.num.shape
         # formula elements: an id per cell into self.elements ("" = none)
@@ -437,7 +458,7 @@ class _SheetCells:
             return si
         r0, r1 = int(g.rows.min()), int(g.rows.max())
         c0, c1 = int(g.cols.min()), int(g.cols.max())
-        if (r1 - r0 + 1) * (c1 - c0 + 1) == n:
+        if self.shared and (r1 - r0 + 1) * (c1 - c0 + 1) == n:
             top_left = (r0, c0)
             master = text if g.anchor == top_left else escape(_file_text(g, self.book, self.sheet, top_left))
             self.fid[g.rows, g.cols] = self._element(f'<f t="shared" si="{si}"/>')
@@ -482,7 +503,8 @@ class _SheetCells:
                  for r, s, t, f, x in zip(refs, styles, types, formulas, values)]
         starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
         ends = np.r_[starts[1:], len(rows)]
-        return "".join(f'<row r="{row + 1}">' + "".join(cells[a:b]) + "</row>"
+        heights = {r: f' ht="{h:g}" customHeight="1"' for r, h in self.sheet.row_heights.items()}
+        return "".join(f'<row r="{row + 1}"{heights.get(row, "")}>' + "".join(cells[a:b]) + "</row>"
                        for row, a, b in zip(rows[starts].tolist(), starts.tolist(), ends.tolist()))
 
 

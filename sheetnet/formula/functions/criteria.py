@@ -17,6 +17,8 @@ COUNTIFS.xlsx and MATH_AND_TRIGONOMETRY/SUMIFS.xlsx decide):
 * "" matches empty cells and cells holding the empty text; "=" matches
   empty cells only; "<>" matches every cell that is not empty (an empty
   text from a formula counts as not empty);
+* text after an operator that reads as a date or time (">=2024-07-01",
+  "<6:00") compares as its serial (in the workbook's date system);
 * other text matches text, case-insensitively, with wildcards; "<>" matches
   everything else (numbers and empty cells included); "<", ">" ... order
   text case-insensitively and never match numbers;
@@ -37,10 +39,13 @@ from typing import Callable
 
 import numpy as np
 
+from ...dates import DATE_1900, DateSystem
+from ...datetext import parse_date_time
 from ...errors import ERR_BASE, ERROR_CODES, ExcelError, error_from_code
 from ...store import BLANK, BOOL, NUM, STR
 from ..batch import RefVal
 from ..values import Arr, parse_number_text
+from .workbook_dates import system_of
 
 _CRITERION = re.compile(r"^(<=|>=|<>|<|>|=)?(.*)$", re.S)
 _ORDER = {"<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}
@@ -111,7 +116,7 @@ def _error_criterion(op: str, code: int) -> Criterion:
     return Criterion(lambda kind, num, text: np.zeros(kind.shape, bool), False)
 
 
-def _text_criterion(op: str, operand: str, bare: bool) -> Criterion:
+def _text_criterion(op: str, operand: str, bare: bool, database: bool) -> Criterion:
     if operand == "":
         if op == "<>":
             return Criterion(lambda kind, num, text: kind != BLANK, False)
@@ -121,6 +126,9 @@ def _text_criterion(op: str, operand: str, bare: bool) -> Criterion:
         if op == "=":                              # "=": empty cells only
             return Criterion(lambda kind, num, text: kind == BLANK, True)
         return Criterion(lambda kind, num, text: np.zeros(kind.shape, bool), False)   # "<" ...: nothing
+    if bare and database:
+        # the D functions (as Excel's advanced filter) read a bare text as "begins with"
+        operand += "*"
     if op in ("=", "<>"):
         if any(ch in operand for ch in "*?~"):
             rx = wildcard(operand)
@@ -140,20 +148,23 @@ def _text_criterion(op: str, operand: str, bare: bool) -> Criterion:
 _compiled: dict = {}
 
 
-def parse_criterion(value) -> Criterion:
+def parse_criterion(value, database: bool = False, system: DateSystem = DATE_1900) -> Criterion:
     """Compile one criterion value: a float, a bool, a str, an ExcelError,
-    or None (an empty cell, which Excel reads as the number 0)."""
-    key = (type(value).__name__, value if not isinstance(value, ExcelError) else value.code)
+    or None (an empty cell, which Excel reads as the number 0).  Text after
+    an operator that reads as a date or time (">=2024-07-01") compares as its
+    serial in the workbook's date `system`.  `database`: the D functions'
+    reading (a bare text matches the text that begins with it)."""
+    key = (type(value).__name__, value if not isinstance(value, ExcelError) else value.code, database, system)
     c = _compiled.get(key)
     if c is None:
-        c = _compile(value)
+        c = _compile(value, database, system)
         if len(_compiled) > 4096:
             _compiled.clear()
         _compiled[key] = c
     return c
 
 
-def _compile(value) -> Criterion:
+def _compile(value, database: bool, system: DateSystem) -> Criterion:
     if value is None:
         return _number_criterion("=", 0.0)
     if isinstance(value, ExcelError):
@@ -162,16 +173,31 @@ def _compile(value) -> Criterion:
         return _boolean_criterion("=", value)
     if isinstance(value, (int, float)):
         return _number_criterion("=", float(value))
-    m = _CRITERION.match(value)
-    op, operand = m.group(1) or "=", m.group(2)
-    x = parse_number_text(operand)
+    op, operand, bare = split_criterion(value)
+    x = criterion_number(operand, system)
     if x is not None:
         return _number_criterion(op, x)
     if operand.upper() in ("TRUE", "FALSE"):
         return _boolean_criterion(op, operand.upper() == "TRUE")
     if operand.upper() in ERROR_CODES:
         return _error_criterion(op, ERROR_CODES[operand.upper()])
-    return _text_criterion(op, operand, bare=m.group(1) is None)
+    return _text_criterion(op, operand, bare, database)
+
+
+def split_criterion(text: str) -> tuple[str, str, bool]:
+    """(operator, operand, bare): ">=5" is (">=", "5", False), "abc" is ("=", "abc", True)."""
+    m = _CRITERION.match(text)
+    return m.group(1) or "=", m.group(2), m.group(1) is None
+
+
+def criterion_number(operand: str, system: DateSystem) -> float | None:
+    """The number a criterion's text (after its operator) stands for: a
+    number, or a date or time as its serial; None for other text."""
+    x = parse_number_text(operand)
+    if x is None and operand == operand.strip():
+        dated = parse_date_time(operand, system)
+        x = None if dated is None else dated[0]
+    return x
 
 
 def criterion_values(a: Arr) -> np.ndarray:
@@ -184,20 +210,6 @@ def criterion_values(a: Arr) -> np.ndarray:
         out[idx] = (float(x[idx]) if kk == NUM else s[idx] if kk == STR else bool(x[idx]) if kk == BOOL
                     else None if kk == BLANK else error_from_code(kk))
     return out
-
-
-# --- the older interface (SUMIF): one criterion value at a time ---------------------------------
-
-def criterion_mask(criterion, kind: np.ndarray, num: np.ndarray, text: np.ndarray) -> np.ndarray:
-    """Which cells of a range meet one criterion (a float, bool, str, ExcelError
-    or None for an empty cell)."""
-    return parse_criterion(criterion).test(kind, num, text)
-
-
-def python_criteria(a: Arr) -> np.ndarray:
-    """Criterion values per element as Python objects (float/str/bool, None
-    for an empty cell -- the number 0 -- and an ExcelError for an error)."""
-    return criterion_values(a)
 
 
 # --- ranges ------------------------------------------------------------------------------------
@@ -236,9 +248,27 @@ def resized(ref: RefVal, h: int, w: int) -> RefVal:
     return out
 
 
-def _at(arr: np.ndarray, idx: tuple) -> np.ndarray:
-    """arr's element at batch index idx (size-1 batch dimensions broadcast)."""
-    return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
+class Hit:
+    """The cells of a range that meet a call's criteria: a mask over the
+    range, or their flat positions in reading order (from the index)."""
+
+    __slots__ = ("mask", "rows")
+
+    def __init__(self, mask: np.ndarray | None = None, rows: np.ndarray | None = None):
+        self.mask, self.rows = mask, rows
+
+    @property
+    def count(self) -> int:
+        return int(self.rows.size) if self.rows is not None else int(np.count_nonzero(self.mask))
+
+    def take(self, a: np.ndarray) -> np.ndarray:
+        """a's cells (shape (h, w) like the range) that meet the criteria, in reading order."""
+        return a.ravel()[self.rows] if self.rows is not None else a[self.mask]
+
+
+# a batch of at least this many results over batch-invariant ranges reads
+# them through criteria_index.RangeIndex (tests set it to compare the paths)
+INDEX_MIN_RESULTS = 32
 
 
 class Matches:
@@ -249,10 +279,12 @@ class Matches:
     sizes differ or one is not a reference, #VALUE!).  The result has shape
     `shape` = batch + (h, w), where (h, w) is the criteria's own array shape
     (1 x 1 unless a criterion is an array, as in COUNTIF(A:A, {"a","b"})).
-    `each()` yields (result index, batch index, mask over the range, whether
-    the unseen empty cells of whole columns meet every criterion); `unseen`
-    is their number.  Masks are cached per distinct criterion, so a block of
-    cells that repeats a few criteria reads each range once per criterion.
+    `each()` yields (result index, batch index, `Hit`, whether the unseen
+    empty cells of whole columns meet every criterion); `unseen` is their
+    number.  Masks are cached per distinct criterion, so a block of cells
+    that repeats a few criteria reads each range once per criterion; a big
+    block over ranges that are the same for all its cells goes through an
+    index (criteria_index.py): a look-up per cell instead of a scan.
     """
 
     def __init__(self, ctx, ranges: list[RefVal], values: list[Arr], crits: list[np.ndarray]):
@@ -266,7 +298,18 @@ class Matches:
         batch = np.broadcast_shapes(*(v.shape[:nd] for v in values), *(c.shape[:nd] for c in crits))
         self.shape = batch + self.hw
         self.unseen = unseen_cells(ranges[0])
+        self.system = system_of(ctx)
         self._cache: dict = {}
+        self.index = None
+        invariant = all(all(d == 1 for d in v.shape[:nd]) for v in values)
+        if invariant and int(np.prod(self.shape)) >= INDEX_MIN_RESULTS:
+            from .criteria_index import RangeIndex
+            flat = [(v.kinds().reshape(v.shape[nd:]), v.num.reshape(v.shape[nd:]),
+                     None if v.obj is None else v.obj.reshape(v.shape[nd:])) for v in values]
+            places = [(r.sheet.name if hasattr(r.sheet, "name") else id(r.sheet), _plain(r.r), _plain(r.c))
+                      for r in ranges]
+            same_as = [places.index(p) for p in places]
+            self.index = RangeIndex(flat, same_as, self.system)
 
     @classmethod
     def of(cls, ctx, ranges: list, criteria: list[Arr]) -> "Matches | None":
@@ -281,16 +324,22 @@ class Matches:
 
     def each(self):
         nd = len(self.shape) - 2
-        for idx in np.ndindex(self.shape):
-            b, (i, j) = idx[:nd], idx[nd:]
+        # each criterion's value per result element, in the order ndindex visits them
+        per_element = [np.broadcast_to(c, self.shape).ravel().tolist() for c in self.crits]
+        for n, idx in enumerate(np.ndindex(self.shape)):
+            b = idx[:nd]
+            chosen = [values[n] for values in per_element]
+            if self.index is not None:
+                rows = self.index.select(chosen)
+                if rows is not None:
+                    yield idx, b, Hit(rows=rows), False       # plain criteria never meet empty cells
+                    continue
             mask, blank = None, True
-            for k, (val, crit) in enumerate(zip(self.values, self.crits)):
-                ch, cw = crit.shape[-2:]
-                c = _at(crit[..., i if ch > 1 else 0, j if cw > 1 else 0], b)
+            for k, (val, c) in enumerate(zip(self.values, chosen)):
                 m, cb = self._mask(k, val, b, c)
                 mask = m if mask is None else (mask & m)
                 blank = blank and cb
-            yield idx, b, mask, blank
+            yield idx, b, Hit(mask=mask), blank
 
     def _mask(self, k: int, val: Arr, b: tuple, c) -> tuple[np.ndarray, bool]:
         nd = len(b)
@@ -298,12 +347,16 @@ class Matches:
         key = (k, pos, type(c).__name__, c if not isinstance(c, ExcelError) else c.code)
         hit = self._cache.get(key)
         if hit is None:
-            crit = parse_criterion(c)
+            crit = parse_criterion(c, system=self.system)
             kind = val.kinds()[pos] if val.kind is not None else np.full(val.shape[nd:], NUM, np.uint8)
             text = val.obj[pos] if val.obj is not None else np.empty(val.shape[nd:], object)
             hit = (crit.test(kind, val.num[pos], text), crit.blank)
             self._cache[key] = hit
         return hit
+
+
+def _plain(x):
+    return int(x) if np.ndim(x) == 0 else int(np.asarray(x).ravel()[0])
 
 
 def _stretches(hw, hws) -> bool:
@@ -338,15 +391,25 @@ def conditional_numbers(ctx, target, ranges: list, criteria: list[Arr]):
         return None
     tgt = ctx.deref(refs[0])
     tkind = tgt.kinds()
+    flat: dict = {}
+
+    answered: dict = {}
 
     def items():
-        for idx, b, mask, _ in matches.each():
+        for idx, b, hit, _ in matches.each():
             pos = tuple(i if tgt.shape[d] > 1 else 0 for d, i in enumerate(b))
-            kind = tkind[pos]
-            num = tgt.num[pos]
-            sel = mask & (kind == NUM)
-            bad = mask & (kind >= ERR_BASE)
-            err = int(kind[bad].flat[0]) if bad.any() else 0
-            yield idx, num[sel], err
+            # the index hands out one rows array per distinct criteria: read the target once for it
+            key = (pos, id(hit.rows)) if hit.rows is not None else None
+            if key is not None and key in answered:
+                yield (idx,) + answered[key][1:]
+                continue
+            if pos not in flat:                 # the target read once per distinct rectangle
+                flat[pos] = (np.ascontiguousarray(tkind[pos]), np.ascontiguousarray(tgt.num[pos]))
+            kind, num = (hit.take(a) for a in flat[pos])
+            bad = kind >= ERR_BASE
+            item = (idx, num[kind == NUM], int(kind[bad][0]) if bad.any() else 0)
+            if key is not None:
+                answered[key] = (hit.rows,) + item[1:]      # keeps rows alive: its id stays unique
+            yield item
 
     return matches.shape, items()

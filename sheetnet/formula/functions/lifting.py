@@ -149,15 +149,16 @@ def _build(results: list, shape: tuple[int, ...]) -> Arr:
 
 
 def lift_numpy(numpy_fn, params: tuple[Param, ...]):
-    """The batch form of a vectorised numpy function of float arrays."""
-    if any(p.type not in ("number", "integer", "strict_number") for p in params):
-        raise ValueError("a numpy form takes number and integer parameters only")
+    """The batch form of a vectorised numpy function of float arrays
+    (boolean parameters arrive as 0.0/1.0)."""
+    if any(p.type not in ("number", "integer", "strict_number", "boolean") for p in params):
+        raise ValueError("a numpy form takes number, integer and boolean parameters only")
 
     def impl(ctx, *args: Arr) -> Arr:
         arrays, err = [], None
         for a, p in zip(align_all(*args), params):
             x, e = coerce(a, p.type)
-            arrays.append(x)
+            arrays.append(x.astype(np.float64) if p.type == "boolean" else x)
             err = first_error(err, e)
         arrays += [None if p.default is None else np.asarray(p.default, dtype=np.float64)
                    for p in params[len(args):]]
