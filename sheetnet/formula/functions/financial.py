@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import math
 
-from ...errors import ExcelError
 from .registry import Category, elementwise
 from .workbook_dates import NUM_ERROR
 
 FINANCIAL = Category.FINANCIAL
-DIV0_ERROR = ExcelError("#DIV/0!")
 
 
 def _when(t: float) -> float:

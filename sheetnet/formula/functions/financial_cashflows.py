@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ...errors import ExcelError, error_from_code
+from ...errors import ExcelError
 from ...store import NUM
 from ..values import E_DIV0, Arr, numbers, numeric_result, seq_sum
 from .aggregate import collect

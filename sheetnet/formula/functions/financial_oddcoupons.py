@@ -27,8 +27,7 @@ def _quasi_coupons(first: Day, settlement: Day, months: int) -> float:
     """Whole quasi-coupon periods from settlement to the first coupon, on the
     schedule of the first coupon's day of month (month ends kept)."""
     month_end = first.month_end
-    if not month_end and first.m != 2 and 28 < first.d < Day.of(first.y, first.m, 1, first.system).add_months(
-            0, True).d:
+    if not month_end and first.m != 2 and first.d > 28:     # a 29th or 30th short of the month end
         month_end = settlement.month_end
     start = settlement.add_months(0, month_end)
     count = 1.0 if settlement < start else 0.0
