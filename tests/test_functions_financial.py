@@ -161,3 +161,20 @@ def test_npv_torch_form_gives_exact_gradients_of_the_rate():
     value.sum().backward()
     expected = sum(-(i + 1) * v / 1.07 ** (i + 2) for i, v in enumerate([10.0, 20.0, 30.0]))
     assert r.grad.item() == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("formula, documented", [
+    ("VDB(2400,300,3650,0,1)", 1.32), ("VDB(2400,300,120,6,18)", 396.31), ("VDB(2400,300,120,6,18,1.5)", 311.81),
+    ("VDB(2400,300,10,0,0.875,1.5)", 315.0), ("DDB(2400,300,10,10)", 22.12),
+    ("DURATION(DATE(2018,7,1),DATE(2048,1,1),0.08,0.09,2,1)", 10.9191453),
+    ("MDURATION(DATE(2008,1,1),DATE(2016,1,1),0.08,0.09,2,1)", 5.73567),
+    ("PRICEDISC(DATE(2008,2,16),DATE(2008,3,1),0.0525,100,2)", 99.79583333),
+    ("YIELDDISC(DATE(2008,2,16),DATE(2008,3,1),99.795,100,2)", 0.052823),
+    ("PRICEMAT(DATE(2008,2,15),DATE(2008,4,13),DATE(2007,11,11),0.061,0.061,0)", 99.98449888),
+    ("YIELDMAT(DATE(2008,3,15),DATE(2008,11,3),DATE(2007,11,8),0.0625,100.0123,0)", 0.060954),
+    ("RECEIVED(DATE(2008,2,15),DATE(2008,5,15),1000000,0.0575,2)", 1014584.654)])
+def test_functions_no_reference_workbook_uses_give_excels_documented_examples(formula, documented):
+    """Microsoft's examples, to the digits its documentation prints."""
+    value, = _eval_all([formula])
+    digits = len(str(documented).split(".")[1]) if "." in str(documented) else 0
+    assert value == pytest.approx(documented, abs=0.6 * 10 ** -digits)
