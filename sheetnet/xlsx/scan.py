@@ -1204,6 +1204,11 @@ def _assemble(xml: bytes, parts: list[_Part]) -> SheetScan:
             out[name][fa:fb] = getattr(p, name)
         out["f_cell"][fa:fb] += a
         c_span[a:b, 0], c_span[a:b, 1], v_span[a:b, 0], v_span[a:b, 1] = p.c_start, p.c_stop, p.v_start, p.v_stop
+        # copied: dropped now, so that a big sheet's texts are decoded without
+        # a second copy of every per-cell array alive (peak memory)
+        for name in ("rows", "cols", "types", "styles", "cm", "has_value", "numbers", "c_start", "c_stop", "v_start", "v_stop",
+                     "f_cell", "f_kind", "f_si", "f_ca"):
+            setattr(p, name, None)
 
     implicit = np.flatnonzero(out["rows"] < 0)
     if implicit.size:               # cells without r: the number of their <row>
