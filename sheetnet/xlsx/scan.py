@@ -40,6 +40,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+# np.unique asks np.ma.is_masked (numpy >= 2.3), and numpy imports numpy.ma
+# lazily on that first call: tens of milliseconds in the middle of the first
+# workbook read.  Imported here with the scanner instead.
+import numpy.ma  # noqa: F401  (imported for its side effect)
 
 # cell type codes (the `t` attribute of <c>)
 T_NUMBER, T_SHARED_STRING, T_FORMULA_STRING, T_BOOL, T_ERROR, T_INLINE_STRING, T_DATE = range(7)
