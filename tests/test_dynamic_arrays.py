@@ -204,3 +204,50 @@ def test_whole_rows_and_columns_are_their_full_size():
     assert [e.value("s", (3, c)) for c in (0, 2, 3, 16383)] == [1, 3, 0, 0]
     assert e.value("s", "B2") == 1048576 * 10 + 16384
     assert e.value("t", "A1") == 2 * (1 + 2 + 3) + 5 + 6 + 1048576 * 10 + 16384 + 3   # E2, E3 and the spilled E4
+
+
+_RICH_PARTS = {
+    "xl/metadata.xml": '<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:xlrd="http://schemas.microsoft.com/office/spreadsheetml/2017/richdata"><metadataTypes count="1">'
+    '<metadataType name="XLRICHVALUE"/></metadataTypes><futureMetadata name="XLRICHVALUE" count="2">'
+    '<bk><extLst><ext uri="{3e2802c4-a4d2-4d8b-9148-e3be6c30e623}"><xlrd:rvb i="0"/></ext></extLst></bk>'
+    '<bk><extLst><ext uri="{3e2802c4-a4d2-4d8b-9148-e3be6c30e623}"><xlrd:rvb i="1"/></ext></extLst></bk>'
+    '</futureMetadata><valueMetadata count="2"><bk><rc t="1" v="0"/></bk><bk><rc t="1" v="1"/></bk>'
+    '</valueMetadata></metadata>',
+    "xl/richData/rdrichvalue.xml": '<rvData xmlns="http://schemas.microsoft.com/office/spreadsheetml/2017/richdata" '
+    'count="2"><rv s="0"><v>13</v><v>0</v></rv><rv s="0"><v>8</v><v>0</v></rv></rvData>',
+    "xl/richData/rdrichvaluestructure.xml": '<rvStructures xmlns="http://schemas.microsoft.com/office/spreadsheetml/'
+    '2017/richdata" count="1"><s t="_error"><k n="errorType" t="i"/><k n="subType" t="i"/></s></rvStructures>',
+}
+_RICH_RELS = {"sheetMetadata": "metadata.xml", "rdRichValue": "richData/rdrichvalue.xml",
+              "rdRichValueStructure": "richData/rdrichvaluestructure.xml"}
+
+
+def test_errors_stored_as_rich_values_read_as_excel_shows_them(tmp_path):
+    """Excel writes #CALC! and #SPILL! as <v>#VALUE!</v> plus a vm index into
+    rich-value metadata; the reader follows it (ERROR.TYPE 14 and 9, as
+    Excel's ERROR.TYPE.xlsx), and a cell without vm stays #VALUE!."""
+    b, s = _book()
+    for r in (1, 2, 3):
+        s.set_value(f"A{r}", ExcelError("#VALUE!"))
+        s.set_formula(f"B{r}", f"=ERROR.TYPE(A{r})")
+    path = tmp_path / "rich.xlsx"
+    write_workbook(b, path)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for r, vm in ((1, 1), (2, 2)):
+        sheet = sheet.replace(f'<c r="A{r}" t="e">', f'<c r="A{r}" t="e" vm="{vm}">')
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    extra = "".join(f'<Relationship Id="rIdx{k}" Type="http://schemas.microsoft.com/office/2017/06/relationships/{t}" '
+                    f'Target="{target}"/>' for k, (t, target) in enumerate(_RICH_RELS.items()))
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", extra + "</Relationships>").encode()
+    parts.update({name: text.encode() for name, text in _RICH_PARTS.items()})
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    e = Engine(read_workbook(str(path))).recalc()
+    assert [e.value("s", f"A{r}") for r in (1, 2, 3)] == [ExcelError("#CALC!"), ExcelError("#SPILL!"),
+                                                          ExcelError("#VALUE!")]
+    assert [e.value("s", f"B{r}") for r in (1, 2, 3)] == [14, 9, 3]
