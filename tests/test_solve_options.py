@@ -205,12 +205,14 @@ def test_bound_constraint_on_a_changing_cell(tmp_path, capsys):
     assert row["cell"] == "fit!F1" and row["relation"] == "<=" and row["status"] == "Binding"
 
 
-def test_general_constraint_on_a_formula_cell(tmp_path, capsys):
-    """a + b >= 4 (F3 is a formula): SLSQP; the answer lies on a + b = 4 and
-    matches the equality-constrained least squares (a KKT system)."""
+@pytest.mark.parametrize("gradients", [[], ["--finite-differences"]])
+def test_general_constraint_on_a_formula_cell(gradients, tmp_path, capsys):
+    """a + b >= 4 (F3 is a formula): SLSQP, with the replay's Jacobian or
+    finite differences; the answer lies on a + b = 4 and matches the
+    equality-constrained least squares (a KKT system)."""
     book, x, y = _line_fit({"solver_num": "1", "solver_lhs1": "fit!$F$3", "solver_rel1": "3",
                             "solver_rhs1": "4"}, objective="=SUMXMY2(B2:B21,C2:C21)")
-    code, out, _ = _solve_json(capsys, _file(book, tmp_path), "--out", str(tmp_path / "o.xlsx"))
+    code, out, _ = _solve_json(capsys, _file(book, tmp_path), "--out", str(tmp_path / "o.xlsx"), *gradients)
     assert code == 0 and out["method"] == "slsqp"
     X = np.column_stack([x, np.ones_like(x)])
     kkt = np.block([[2 * X.T @ X, np.ones((2, 1))], [np.ones((1, 2)), np.zeros((1, 1))]])
