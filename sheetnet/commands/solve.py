@@ -38,6 +38,7 @@ def _run(args) -> int:
     from ..lessons.solver_limits import excel_limit_problems
     from ..solver import problem_from_book, solve
     from ..solver.constraints import read_constraints
+    from ..solver.defaults import DEFAULT_MAX_ITER
     from ..solver.report import answer_report, report_rows, report_sheet_name, sheet_xml
     from ..xlsx.patch import write_patched
     from ..xlsx.reader import read_workbook
@@ -64,7 +65,8 @@ def _run(args) -> int:
               + (f", {len(constraints)} constraint(s)" if constraints else ""))
     for line in notes:
         print(f"sheetnet: note: {line}", file=sys.stderr)
-    with Progress(f"solving {problem.model.sheet}", enabled=None if not args.json else False) as bar:
+    steps = (args.max_iter or DEFAULT_MAX_ITER["adam"]) if args.method == "adam" else None   # adam: a known length
+    with Progress(f"solving {problem.model.sheet}", total=steps, enabled=None if not args.json else False) as bar:
         result = solve(problem, method=args.method, max_iterations=args.max_iter, tol=args.tol, seed=args.seed,
                        device=args.device, lr=args.lr, progress=bar, exact=not args.finite_differences,
                        on_plan=_say_plan)
