@@ -34,7 +34,8 @@ movielens_emb sheet, in one run:
 
     python scripts/bench_solve.py --ratings 1000 10000 100000 [--device cuda] [--cli] [--json]
 
-Both sides run with one torch thread (the solver's setting).  Timings on a
+Both sides run with one torch thread and one BLAS thread (the solver's
+setting).  Timings on a
 shared machine are noisy: run it several times and compare the ratios.
 """
 
@@ -173,6 +174,7 @@ class _Clock:
 def run_scale(n_ratings: int, device: str, repeats: int, cli: bool, folder: str) -> dict:
     import torch
     from scipy.optimize import minimize
+    from threadpoolctl import threadpool_limits
     from sheetnet.check import check_file
     from sheetnet.solver import problem_from_book, solve
     from sheetnet.solver.autodiff import TorchReplay
@@ -197,13 +199,14 @@ def run_scale(n_ratings: int, device: str, repeats: int, cli: bool, folder: str)
     sheet_eval = _per_call(replay.objective, x0, repeats)
     row.update(floor_eval_ms=floor_eval * 1e3, sheetnet_eval_ms=sheet_eval * 1e3, eval_ratio=sheet_eval / floor_eval)
 
-    t = time.perf_counter()
-    best = minimize(floor, x0, jac=True, method="L-BFGS-B", options={"maxiter": 15000, "maxfun": 30000})
-    floor_seconds = time.perf_counter() - t
+    with threadpool_limits(limits=1):               # as `solve` runs scipy: one BLAS thread
+        t = time.perf_counter()
+        best = minimize(floor, x0, jac=True, method="L-BFGS-B", options={"maxiter": 15000, "maxfun": 30000})
+        floor_seconds = time.perf_counter() - t
+        control = minimize(lambda x: floor(x, control=True), x0, jac=True, method="L-BFGS-B",
+                           options={"maxiter": 15000, "maxfun": 30000})
     f_star = float(best.fun)
     row.update(floor_optimum=f_star, floor_iterations=int(best.nit), floor_seconds=floor_seconds)
-    control = minimize(lambda x: floor(x, control=True), x0, jac=True, method="L-BFGS-B",
-                       options={"maxiter": 15000, "maxfun": 30000})
     row.update(control_optimum=float(control.fun), control_iterations=int(control.nit),
                control_gap=float(control.fun) - f_star)
 
