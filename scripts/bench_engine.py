@@ -1,22 +1,28 @@
 #!/usr/bin/env python3
-"""Benchmark sheetnet's engine on an embedding-style collaborative-filtering
-sheet (the lesson's movielens_emb, scaled up), against LibreOffice Calc
-headless and a plain numpy computation of the same numbers (the floor).
+"""Benchmark sheetnet's engine against its peers on an embedding-style
+collaborative-filtering sheet (the lesson's movielens_emb, scaled up).
 
 Per rating row: MATCH for the user and the movie index, 2 x 5 OFFSET
 look-ups into the factor tables, a SUMPRODUCT prediction and a squared
 error; one RMSE cell.  That is 14 formula cells a row: 1.4 million at
-100,000 ratings.
+100,000 ratings.  The file is written either with shared formulas (as Excel
+writes a filled block) or with every cell's formula in full (as LibreOffice,
+openpyxl, XlsxWriter and pandas write them): --formulas shared|per-cell.
 
-    python scripts/bench_engine.py --rows 100000          # table
-    python scripts/bench_engine.py --rows 100000 --json   # one JSON object
+Tools, each measured in a fresh process, `--repeat` times (best of N):
+  sheetnet     read_workbook + Engine (plan) = load; recalc() = first calculation
+  ironcalc     load_from_xlsx = load; evaluate() = first calculation
+  formualizer  load_workbook = load; evaluate_all() = first calculation
+  libreoffice  loadComponentFromURL = load; calculateAll() = first calculation
+               (soffice started beforehand, not timed)
+For every tool: end to end = load + first calculation; recalculation after
+an edit = setting one rating (Q3) and recalculating; peak resident memory of
+the process that calculates; the RMSE (AG3) before and after the edit, which
+must agree between the tools.  IronCalc and formualizer are optional (`pip
+install -e ".[bench]"`); a missing tool is skipped with its reason.
 
-Reported, all from this one run:
-  sheetnet_recalc_s          recalculating the loaded, planned workbook (best of 3)
-  sheetnet_check_s           `sheetnet check` end to end: read, plan, evaluate, compare
-  libreoffice_recalc_s       LibreOffice's calculateAll() on the loaded file
-  libreoffice_load_recalc_s  LibreOffice's load + calculateAll()
-  numpy_floor_s              the same numbers in plain numpy (best of 5)
+    python scripts/bench_engine.py --rows 10000 100000 --formulas per-cell shared --repeat 3
+    python scripts/bench_engine.py --rows 1000 --json
 """
 
 from __future__ import annotations
@@ -24,20 +30,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
 
-from sheetnet.book import Book
-from sheetnet.check import check_file
-from sheetnet.engine import Engine
-from sheetnet.refs import col_letters
-from sheetnet.xlsx.reader import read_workbook
-from sheetnet.xlsx.writer import write_workbook
-
 FACTORS = 5
+TOOLS = ("sheetnet", "ironcalc", "formualizer", "libreoffice")
+EDIT = (2, 16)              # Q3: the first rating
+RMSE = (2, 32)              # AG3
+NEW_RATING = 0.5
 
 
 def make_data(rows: int, seed: int = 0):
@@ -55,7 +60,8 @@ def make_data(rows: int, seed: int = 0):
     return user_ids, movie_ids, u, m, user_ids[ru], movie_ids[rm], ratings
 
 
-def build_book(data) -> tuple[Book, int]:
+def build_book(data):
+    from sheetnet.book import Book
     user_ids, movie_ids, u, m, r_user, r_movie, ratings = data
     nu, nm, n = len(user_ids), len(movie_ids), len(ratings)
     book = Book()
@@ -78,107 +84,228 @@ def build_book(data) -> tuple[Book, int]:
     s.fill(f"AE3:AE{last}", "=(AD3-Q3)^2")
     s.set_value("AG2", "RMSE")
     s.set_formula("AG3", f"=SQRT(AVERAGE(AE3:AE{last}))")
-    assert col_letters(30) == "AE"
     return book, 14 * n + 1
 
 
-def numpy_floor(data) -> float:
+def numpy_rmse(data, first_rating=None) -> float:
     user_ids, movie_ids, u, m, r_user, r_movie, ratings = data
-    ui = np.searchsorted(user_ids, r_user)
-    mi = np.searchsorted(movie_ids, r_movie)
-    pred = np.einsum("ij,ij->i", u[ui], m[mi])
+    if first_rating is not None:
+        ratings = ratings.copy()
+        ratings[0] = first_rating
+    pred = np.einsum("ij,ij->i", u[np.searchsorted(user_ids, r_user)], m[np.searchsorted(movie_ids, r_movie)])
     return float(np.sqrt(np.mean((pred - ratings) ** 2)))
 
 
-def best_of(k: int, fn):
-    times, result = [], None
-    for _ in range(k):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), result
+# --- one measurement, in its own process ------------------------------------------
+
+def _peak_mb() -> float:
+    """This process's peak resident memory.  VmHWM, not ru_maxrss: Linux keeps
+    ru_maxrss across exec, so a child would report its parent's peak."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(rows: int, with_libreoffice: bool) -> dict:
-    data = make_data(rows)
-    book, formula_cells = build_book(data)
-    folder = tempfile.mkdtemp(prefix="sheetnet-bench-")
-    path = os.path.join(folder, f"bench_emb_{rows}.xlsx")
-    t = time.perf_counter()
-    write_workbook(book, path)
-    build_s = time.perf_counter() - t
-
+def measure_sheetnet(path: str) -> dict:
+    from sheetnet.engine import Engine
+    from sheetnet.xlsx.reader import read_workbook
+    t0 = time.perf_counter()
     engine = Engine(read_workbook(path))
-    recalc_s, _ = best_of(3, engine.recalc)
-    rmse_sheetnet = engine.value("emb", "AG3")
-    floor_s, rmse_numpy = best_of(5, lambda: numpy_floor(data))
-    t = time.perf_counter()
-    report = check_file(path)
-    check_s = time.perf_counter() - t
+    t1 = time.perf_counter()
+    engine.recalc()
+    t2 = time.perf_counter()
+    before = engine.value("emb", RMSE)
+    t3 = time.perf_counter()
+    engine.set_value("emb", EDIT, NEW_RATING)
+    engine.recalc()
+    t4 = time.perf_counter()
+    return {"load_s": t1 - t0, "calc_s": t2 - t1, "edit_recalc_s": t4 - t3, "rmse": before,
+            "rmse_after_edit": engine.value("emb", RMSE), "peak_mb": _peak_mb()}
 
-    out = {
-        "rows": rows,
-        "formula_cells": formula_cells,
-        "file_mb": os.path.getsize(path) / 2**20,
-        "build_and_write_s": build_s,
-        "sheetnet_recalc_s": recalc_s,
-        "sheetnet_check_s": check_s,
-        "sheetnet_check_ok": report.ok,
-        "sheetnet_check_compared": report.total("compared"),
-        "numpy_floor_s": floor_s,
-        "rmse_sheetnet": rmse_sheetnet,
-        "rmse_numpy": rmse_numpy,
-        "libreoffice_recalc_s": None,
-        "libreoffice_load_recalc_s": None,
-    }
-    if with_libreoffice:
-        from sheetnet.libreoffice import available, recalculate
+
+def measure_ironcalc(path: str) -> dict:
+    import ironcalc
+    t0 = time.perf_counter()
+    model = ironcalc.load_from_xlsx(path)
+    t1 = time.perf_counter()
+    model.evaluate()
+    t2 = time.perf_counter()
+    before = model.get_cell_value(0, RMSE[0] + 1, RMSE[1] + 1)
+    t3 = time.perf_counter()
+    model.update_cell_with_number(0, EDIT[0] + 1, EDIT[1] + 1, NEW_RATING)
+    model.evaluate()
+    t4 = time.perf_counter()
+    return {"load_s": t1 - t0, "calc_s": t2 - t1, "edit_recalc_s": t4 - t3, "rmse": before,
+            "rmse_after_edit": model.get_cell_value(0, RMSE[0] + 1, RMSE[1] + 1), "peak_mb": _peak_mb()}
+
+
+def measure_formualizer(path: str) -> dict:
+    import formualizer
+    t0 = time.perf_counter()
+    wb = formualizer.load_workbook(path)
+    t1 = time.perf_counter()
+    wb.evaluate_all()
+    t2 = time.perf_counter()
+    before = wb.evaluate_cell("emb", RMSE[0] + 1, RMSE[1] + 1)
+    t3 = time.perf_counter()
+    wb.set_value("emb", EDIT[0] + 1, EDIT[1] + 1, NEW_RATING)
+    wb.evaluate_all()
+    t4 = time.perf_counter()
+    return {"load_s": t1 - t0, "calc_s": t2 - t1, "edit_recalc_s": t4 - t3, "rmse": before,
+            "rmse_after_edit": wb.evaluate_cell("emb", RMSE[0] + 1, RMSE[1] + 1), "peak_mb": _peak_mb()}
+
+
+def measure_libreoffice(path: str) -> dict:
+    from sheetnet.libreoffice import recalculate
+    r = recalculate(path, timeout=3600, bench={
+        "edit": [0, EDIT[0], EDIT[1], NEW_RATING], "probe": [[0, RMSE[0], RMSE[1]]], "read": False,
+        "measure_memory": True})
+    return {"load_s": r.load_s, "calc_s": r.recalc_s, "edit_recalc_s": r.edit_recalc_s,
+            "rmse": r.probed_before[0] if r.probed_before else None,
+            "rmse_after_edit": r.probed[0] if r.probed else None, "peak_mb": r.office_peak_mb}
+
+
+MEASURE = {"sheetnet": measure_sheetnet, "ironcalc": measure_ironcalc, "formualizer": measure_formualizer,
+           "libreoffice": measure_libreoffice}
+
+
+def unavailable(tool: str) -> str | None:
+    """Why a tool cannot be measured here, or None."""
+    if tool in ("ironcalc", "formualizer"):
+        try:
+            __import__(tool)
+        except ImportError:
+            return f"{tool} is not installed (pip install -e \".[bench]\")"
+    if tool == "libreoffice":
+        from sheetnet.libreoffice import available
         ok, why = available()
-        if ok:
-            lo = recalculate(path)
-            out["libreoffice_load_s"] = lo.load_s
-            out["libreoffice_recalc_s"] = lo.recalc_s
-            out["libreoffice_load_recalc_s"] = lo.load_s + lo.recalc_s
-            out["rmse_libreoffice"] = lo.value("emb", 2, 32)
-        else:
-            out["libreoffice_unavailable"] = why
-    if out["libreoffice_recalc_s"]:
-        out["ratio_libreoffice_recalc_over_sheetnet_recalc"] = out["libreoffice_recalc_s"] / recalc_s
-        out["ratio_sheetnet_check_over_libreoffice_load_recalc"] = check_s / out["libreoffice_load_recalc_s"]
-    out["ratio_sheetnet_recalc_over_numpy_floor"] = recalc_s / floor_s
-    os.unlink(path)
-    os.rmdir(folder)
+        return None if ok else why
+    return None
+
+
+def run_tool(tool: str, path: str, timeout: float) -> dict:
+    """One measurement in a fresh Python process (so peak memory is its own)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--measure", tool, path]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:g} s"}
+    if out.returncode != 0:
+        tail = (out.stderr or out.stdout).strip().splitlines()[-1:] or ["no output"]
+        return {"error": f"exit {out.returncode}: {tail[0]}"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- the benchmark ----------------------------------------------------------------------
+
+def write_file(rows: int, formulas: str, folder: str, data) -> tuple[str, int]:
+    """The benchmark workbook, written by a child process (so the tools'
+    runs do not share the memory this process would keep)."""
+    path = os.path.join(folder, f"bench_emb_{rows}_{formulas}.xlsx")
+    cmd = [sys.executable, os.path.abspath(__file__), "--write", str(rows), formulas, path]
+    subprocess.run(cmd, check=True)
+    return path, 14 * rows + 1
+
+
+def _write(rows: int, formulas: str, path: str) -> None:
+    from sheetnet.xlsx.writer import write_workbook
+    book, _ = build_book(make_data(rows))
+    write_workbook(book, path, shared_formulas=formulas == "shared")
+
+
+def bench(rows: int, formulas: str, tools, repeat: int, timeout: float) -> dict:
+    data = make_data(rows)
+    folder = tempfile.mkdtemp(prefix="sheetnet-bench-")
+    t = time.perf_counter()
+    path, cells = write_file(rows, formulas, folder, data)
+    out = {"rows": rows, "formulas": formulas, "formula_cells": cells, "file_mb": os.path.getsize(path) / 2**20,
+           "write_s": time.perf_counter() - t, "repeat": repeat,
+           "rmse_numpy": numpy_rmse(data), "rmse_numpy_after_edit": numpy_rmse(data, NEW_RATING), "tools": {}}
+    try:
+        for tool in tools:
+            why = unavailable(tool)
+            if why:
+                out["tools"][tool] = {"skipped": why}
+                continue
+            runs = [run_tool(tool, path, timeout) for _ in range(repeat)]
+            good = [r for r in runs if "error" not in r]
+            if not good:
+                out["tools"][tool] = {"error": runs[0]["error"]}
+                continue
+            best = {k: min(r[k] for r in good if r.get(k) is not None)
+                    for k in ("load_s", "calc_s", "edit_recalc_s") if any(r.get(k) is not None for r in good)}
+            best["end_to_end_s"] = min(r["load_s"] + r["calc_s"] for r in good)
+            peaks = [r["peak_mb"] for r in good if r.get("peak_mb") is not None]
+            best["peak_mb"] = max(peaks) if peaks else None
+            best["rmse"] = good[0].get("rmse")
+            best["rmse_after_edit"] = good[0].get("rmse_after_edit")
+            best["runs"] = len(good)
+            out["tools"][tool] = best
+    finally:
+        os.unlink(path)
+        os.rmdir(folder)
+    sn = out["tools"].get("sheetnet", {})
+    for tool, r in out["tools"].items():
+        if tool == "sheetnet" or "end_to_end_s" not in r or "end_to_end_s" not in sn:
+            continue
+        r["ratio_end_to_end_over_sheetnet"] = r["end_to_end_s"] / sn["end_to_end_s"]
+        if r.get("edit_recalc_s") and sn.get("edit_recalc_s"):
+            r["ratio_edit_recalc_over_sheetnet"] = r["edit_recalc_s"] / sn["edit_recalc_s"]
     return out
+
+
+def print_table(results) -> None:
+    for r in results:
+        print(f"\n{r['rows']:,} ratings, {r['formulas']} formulas, {r['formula_cells']:,} formula cells, "
+              f"{r['file_mb']:.1f} MB (best of {r['repeat']})")
+        print(f"  {'tool':<12} {'load s':>8} {'calc s':>8} {'end-to-end':>11} {'x sheetnet':>10} "
+              f"{'edit+recalc':>12} {'x sheetnet':>10} {'peak MB':>8}  RMSE / after edit")
+        for tool, t in r["tools"].items():
+            if "skipped" in t or "error" in t:
+                print(f"  {tool:<12} {t.get('skipped') or t.get('error')}")
+                continue
+
+            def f(key, fmt="{:8.3f}"):
+                return fmt.format(t[key]) if t.get(key) is not None else f"{'-':>8}"
+            print(f"  {tool:<12} {f('load_s')} {f('calc_s')} {f('end_to_end_s', '{:11.3f}')} "
+                  f"{f('ratio_end_to_end_over_sheetnet', '{:9.1f}x')} {f('edit_recalc_s', '{:12.4f}')} "
+                  f"{f('ratio_edit_recalc_over_sheetnet', '{:9.0f}x')} {f('peak_mb', '{:8.0f}')}  "
+                  f"{t.get('rmse')} / {t.get('rmse_after_edit')}")
+        print(f"  numpy RMSE {r['rmse_numpy']!r} / {r['rmse_numpy_after_edit']!r}")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, nargs="+", default=[1000, 10000, 100000],
-                    help="rating rows per benchmark sheet (default: 1000 10000 100000)")
-    ap.add_argument("--json", action="store_true", help="print one JSON object (a list when several --rows)")
-    ap.add_argument("--no-libreoffice", action="store_true", help="skip the LibreOffice measurement")
+    ap.add_argument("--rows", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--formulas", nargs="+", choices=("shared", "per-cell"), default=["shared", "per-cell"])
+    ap.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
+    ap.add_argument("--repeat", type=int, default=3, help="fresh-process runs per tool; the best is reported")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds allowed for one run of one tool")
+    ap.add_argument("--json", action="store_true", help="print one JSON list")
+    ap.add_argument("--measure", nargs=2, metavar=("TOOL", "PATH"), help=argparse.SUPPRESS)
+    ap.add_argument("--write", nargs=3, metavar=("ROWS", "FORMULAS", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.write:
+        _write(int(args.write[0]), args.write[1], args.write[2])
+        return 0
+    if args.measure:
+        tool, path = args.measure
+        print(json.dumps(MEASURE[tool](path)))
+        return 0
     results = []
     for rows in args.rows:
-        print(f"benchmark: {rows:,} rows ...", file=sys.stderr)
-        results.append(run(rows, not args.no_libreoffice))
+        for formulas in args.formulas:
+            print(f"benchmark: {rows:,} rows, {formulas} formulas ...", file=sys.stderr)
+            results.append(bench(rows, formulas, args.tools, args.repeat, args.timeout))
     if args.json:
-        print(json.dumps(results[0] if len(results) == 1 else results, indent=1))
-        return 0
-    for r in results:
-        print(f"\n{r['rows']:,} ratings, {r['formula_cells']:,} formula cells, {r['file_mb']:.1f} MB")
-        print(f"  sheetnet recalc (planned)      {r['sheetnet_recalc_s'] * 1e3:10.1f} ms")
-        print(f"  numpy floor                    {r['numpy_floor_s'] * 1e3:10.1f} ms"
-              f"   sheetnet/numpy = {r['ratio_sheetnet_recalc_over_numpy_floor']:.1f}x")
-        if r["libreoffice_recalc_s"]:
-            print(f"  LibreOffice calculateAll()     {r['libreoffice_recalc_s'] * 1e3:10.1f} ms"
-                  f"   LibreOffice/sheetnet = {r['ratio_libreoffice_recalc_over_sheetnet_recalc']:.1f}x")
-            print(f"  LibreOffice load + recalc      {r['libreoffice_load_recalc_s']:10.2f} s")
-        print(f"  sheetnet check end to end      {r['sheetnet_check_s']:10.2f} s"
-              + (f"   check/LibreOffice = {r['ratio_sheetnet_check_over_libreoffice_load_recalc']:.2f}x"
-                 if r["libreoffice_recalc_s"] else ""))
-        print(f"  RMSE sheetnet {r['rmse_sheetnet']!r}  numpy {r['rmse_numpy']!r}"
-              + (f"  LibreOffice {r.get('rmse_libreoffice')!r}" if r.get("rmse_libreoffice") is not None else ""))
+        print(json.dumps(results, indent=1))
+    else:
+        print_table(results)
     return 0
 
 

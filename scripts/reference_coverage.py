@@ -12,7 +12,8 @@ function category: the comparison `sheetnet check` makes (rtol 1e-9, atol
 
 --write-expectations rewrites tests/reference_expectations/<CATEGORY>.txt for
 the categories run (the cells tests/test_reference_workbooks.py excuses):
-every failing cell with its reason, reasons already written kept.
+every failing cell with its reason, reasons written by hand kept;
+--prune-expectations only removes the lines whose cells match now.
 
 Per category, over formula cells that carry a cached value:
   matched      computed and equal to Excel's cached value
@@ -37,8 +38,8 @@ from collections import Counter, defaultdict
 from sheetnet.check import format_value
 from pathlib import Path
 
-from sheetnet.refbooks import (check_book, formula_text, read_expectations, reference_books, shared_dir,
-                               write_expectations)
+from sheetnet.refbooks import (check_book, formula_text, prune_expectations, read_expectations, reference_books,
+                               shared_dir, write_expectations)
 
 EXPECTATIONS = Path(__file__).resolve().parents[1] / "tests" / "reference_expectations"
 
@@ -184,11 +185,17 @@ def main(argv=None) -> int:
                     help="mismatch examples listed per category (default 5)")
     ap.add_argument("--write-expectations", action="store_true",
                     help="rewrite tests/reference_expectations/<CATEGORY>.txt for the categories run")
+    ap.add_argument("--prune-expectations", action="store_true",
+                    help="only remove the lines of tests/reference_expectations/<CATEGORY>.txt whose cells match now")
     ap.add_argument("--whole-file-above", type=int, default=200, metavar="N",
                     help="with --write-expectations: a workbook with more failing cells is one '*' line")
     args = ap.parse_args(argv)
     results: dict = {}
     out = run(set(args.category) if args.category else None, args.examples, results)
+    if args.prune_expectations:
+        for category, category_results in sorted(results.items()):
+            path = EXPECTATIONS / f"{category}.txt"
+            print(f"{path}: {prune_expectations(path, category_results)} stale line(s) removed", file=sys.stderr)
     if args.write_expectations:
         for category, category_results in sorted(results.items()):
             path = EXPECTATIONS / f"{category}.txt"

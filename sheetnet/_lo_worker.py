@@ -257,8 +257,47 @@ def read_sheet(sheet):
     return rows, error_ranges, end.EndColumn
 
 
-def recalc_file(uno, desktop, path):
+def office_peak_kb(pipe):
+    """Peak resident memory (VmHWM, kB) of the soffice processes serving
+    `pipe` (found by their command line), for benchmarks; None if unknown."""
+    total, found = 0, False
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if pipe.encode() not in f.read():
+                    continue
+            with open("/proc/%s/status" % pid) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1])
+                        found = True
+        except (OSError, ValueError):
+            continue
+    return total if found else None
+
+
+def edit_and_recalc(doc, job):
+    """For benchmarks: read job["probe"] cells, set one number (job["edit"] =
+    [sheet, row, col, value], 0-based), recalculate what depends on it and
+    read the probes again.  Returns (seconds, values before, values after)."""
+    sheets = doc.getSheets()
+    before = [sheets.getByIndex(si).getCellByPosition(c, r).getValue() for si, r, c in job.get("probe", [])]
+    seconds = None
+    if job.get("edit"):
+        si, row, col, value = job["edit"]
+        t0 = time.perf_counter()
+        sheets.getByIndex(si).getCellByPosition(col, row).setValue(value)
+        doc.calculate()
+        seconds = time.perf_counter() - t0
+    probed = [sheets.getByIndex(si).getCellByPosition(c, r).getValue() for si, r, c in job.get("probe", [])]
+    return seconds, before, probed
+
+
+def recalc_file(uno, desktop, path, job=None):
     """Load, recalculate and read one file; return the JSON-ready dict."""
+    job = job or {}
     result = {"ok": False, "path": path}
     url = uno.systemPathToFileUrl(os.path.abspath(path))
     args = (
@@ -285,11 +324,13 @@ def recalc_file(uno, desktop, path):
         t0 = time.perf_counter()
         doc.calculateAll()
         recalc_s = time.perf_counter() - t0
+        if job.get("edit") or job.get("probe"):
+            result["edit_recalc_s"], result["probed_before"], result["probed"] = edit_and_recalc(doc, job)
 
         t0 = time.perf_counter()
         container = doc.getSheets()
         read = []
-        for i in range(container.getCount()):
+        for i in range(container.getCount() if job.get("read", True) else 0):
             sheet = container.getByIndex(i)
             read.append((sheet,) + read_sheet(sheet))
         # Every value is read before error codes are fetched, since the bulk
@@ -358,7 +399,9 @@ def main(argv):
     desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
     for job in request["jobs"]:
         try:
-            result = recalc_file(uno, desktop, job["path"])
+            result = recalc_file(uno, desktop, job["path"], job)
+            if result.get("ok") and job.get("measure_memory"):
+                result["office_peak_kb"] = office_peak_kb(request["pipe"])
         except Exception as exc:  # e.g. soffice died: DisposedException
             result = {"ok": False, "path": job["path"],
                       "error": "LibreOffice failed while processing it: " + _one_line(exc)}

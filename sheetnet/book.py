@@ -13,6 +13,7 @@ carried) live in one ValueGrid per sheet.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from .errors import UserError
 from .formula.ast import Node, StructRef
 from .formula.parser import parse
 from .formula.render import structured_text
-from .refs import Area, cell_name, is_cell_name, parse_area, parse_cell, split_sheet
+from .refs import MAX_COLS, MAX_ROWS, Area, cell_name, is_cell_name, parse_area, parse_cell, split_sheet
 from .store import ValueGrid
 
 
@@ -181,10 +182,12 @@ class SolverModel:
     @classmethod
     def from_names(cls, sheet: str, names: dict[str, str]) -> "SolverModel":
         def number(key: str, default: float) -> float:
+            """A numeric option; missing, text, NaN or infinite ones take Excel's default."""
             try:
-                return float(names[key])
+                value = float(names[key])
             except (KeyError, ValueError):
                 return default
+            return value if math.isfinite(value) else default
 
         problems = []
         opt = names.get("solver_opt")
@@ -258,7 +261,7 @@ class Sheet:
 
     def __init__(self, name: str):
         self.name = name
-        self.values = ValueGrid()
+        self.values = ValueGrid(label=f"sheet {name!r}")
         self.groups: list[FormulaGroup] = []
         self._owner: np.ndarray | None = None   # see _owner_grid
         # presentation, used by the xlsx writer
@@ -267,6 +270,7 @@ class Sheet:
         self.notes: dict[tuple[int, int], str] = {}
         self.freeze: tuple[int, int] | None = None
         self.charts: list[object] = []
+        self.color_scales: list[object] = []      # sheetnet.style.ColorScale, in priority order
         self.hidden = False
         # what a read file held that sheetnet cannot calculate: {"data table": cells, ...}
         self.unsupported_features: dict[str, int] = {}
@@ -367,10 +371,18 @@ class Sheet:
         self.values.set(row, col, None)
         self._index_group(group)
 
+    def _inside(self, area: Area, what: str) -> Area:
+        """An area written to must lie in Excel's grid (A1:XFD1048576)."""
+        if not (0 <= area.r0 <= area.r1 < MAX_ROWS and 0 <= area.c0 <= area.c1 < MAX_COLS):
+            raise UserError(f"sheet {self.name!r}: {what} would span rows {area.r0 + 1:,}-{area.r1 + 1:,} and columns "
+                            f"{area.c0 + 1:,}-{area.c1 + 1:,}, outside Excel's grid of {MAX_ROWS:,} rows x "
+                            f"{MAX_COLS:,} columns (A1:XFD1048576)")
+        return area
+
     def fill(self, area: str | Area, text: str) -> FormulaGroup:
         """Fill `text` (as written in the area's top-left cell) over the area,
         references shifting the way Excel's fill handle shifts them."""
-        area = parse_area(area) if isinstance(area, str) else area
+        area = self._inside(parse_area(area) if isinstance(area, str) else area, "a filled formula")
         self._detach_area(area)
         rr, cc = np.mgrid[area.r0:area.r1 + 1, area.c0:area.c1 + 1]
         group = FormulaGroup(_strip_eq(text), rr.ravel().astype(np.int32), cc.ravel().astype(np.int32))
@@ -381,7 +393,7 @@ class Sheet:
 
     def set_array_formula(self, area: str | Area, text: str) -> FormulaGroup:
         """A legacy (Ctrl+Shift+Enter) array formula spilling over `area`."""
-        area = parse_area(area) if isinstance(area, str) else area
+        area = self._inside(parse_area(area) if isinstance(area, str) else area, "an array formula")
         self._detach_area(area)
         group = FormulaGroup(_strip_eq(text), np.array([area.r0], np.int32),
                              np.array([area.c0], np.int32), array=area)
@@ -410,7 +422,7 @@ class Sheet:
 
     def style(self, area: str | Area, style) -> None:
         """Paint a style (sheetnet.style.Style) over an area; later paint wins."""
-        area = parse_area(area) if isinstance(area, str) else area
+        area = self._inside(parse_area(area) if isinstance(area, str) else area, "a style")
         self.values.ensure(area.r1 + 1, area.c1 + 1)
         self.styles.append((area, style))
 
@@ -443,7 +455,8 @@ class Sheet:
         arr = np.asarray(block, dtype=object if not hasattr(block, "dtype") else None)
         if arr.ndim == 1:
             arr = arr[None, :]
-        self._detach_area(Area(row, col, row + arr.shape[0] - 1, col + arr.shape[1] - 1))
+        area = self._inside(Area(row, col, row + arr.shape[0] - 1, col + arr.shape[1] - 1), "a block of values")
+        self._detach_area(area)
         self.values.set_block(row, col, arr)
 
     def value(self, ref: str | tuple[int, int]):
@@ -474,6 +487,8 @@ class Book:
         return f"<Book {self.path or '(new)'}: {[s.name for s in self.sheets]}>"
 
     def add_sheet(self, name: str) -> Sheet:
+        if not isinstance(name, str) or not name:
+            raise UserError(f"a sheet needs a name (got {name!r})")
         if self.find_sheet(name) is not None:
             raise UserError(f"a sheet named {name!r} already exists")
         sheet = Sheet(name)

@@ -32,6 +32,7 @@ class Mismatch:
     computed: object
     abs_err: float | None = None
     rel_err: float | None = None
+    note: str | None = None       # why, when the numbers alone do not say
 
 
 @dataclass
@@ -76,6 +77,8 @@ class FileReport:
         mismatched = [asdict(m) for s in self.sheets for m in s.mismatched][:MAX_LISTED]
         for m in mismatched:
             m["cached"], m["computed"] = _jsonable(m["cached"]), _jsonable(m["computed"])
+            if m["note"] is None:
+                del m["note"]
         return {
             "path": self.path,
             "ok": self.ok,
@@ -92,6 +95,7 @@ class FileReport:
             "rtol": self.rtol,
             "atol": self.atol,
             "seconds": self.seconds,
+            "unparsed": [{"sheet": s, "cell": c, "error": e} for s, c, e in self.unparsed],
             "sheets": [{k: v for k, v in asdict(s).items() if k != "mismatched"} for s in self.sheets],
         }
 
@@ -206,9 +210,11 @@ def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol, outcom
     rep.compared = int(use.sum())
     same_kind = k == ck
     close = np.zeros(len(rr), dtype=bool)
-    num = same_kind & (ck == NUM)
-    with np.errstate(all="ignore"):
-        close[num] = np.abs(x[num] - cn[num]) <= atol + rtol * np.abs(cn[num])
+    # A cell cannot hold infinity or NaN (Excel shows #NUM!): a cached one --
+    # 1e309 in the file -- is itself the finding, whatever was computed.
+    finite = np.isfinite(cn) & np.isfinite(x)
+    num = same_kind & (ck == NUM) & finite
+    close[num] = np.abs(x[num] - cn[num]) <= atol + rtol * np.abs(cn[num])
     boolean = same_kind & (ck == BOOL)
     close[boolean] = x[boolean] == cn[boolean]
     err = same_kind & (ck >= ERR_BASE)
@@ -225,7 +231,11 @@ def _compare_sheet(sheet, engine, rr, cc, ck, cn, co, frozen, rtol, atol, outcom
         computed = _decode(k[i], x[i], o[i])
         details[i] = f"mismatched: Excel {format_value(cached)}, sheetnet {format_value(computed)}"
         m = Mismatch(sheet.name, cell_name(int(rr[i]), int(cc[i])), cached, computed)
-        if ck[i] == NUM and k[i] == NUM:
+        if ck[i] == NUM and not np.isfinite(cn[i]):
+            m.note = "the file stores a number no cell can hold"
+        elif k[i] == NUM and not np.isfinite(x[i]):
+            m.note = "computed a number no cell can hold"
+        elif ck[i] == NUM and k[i] == NUM:
             m.abs_err = float(abs(x[i] - cn[i]))
             m.rel_err = float(m.abs_err / abs(cn[i])) if cn[i] != 0 else float("inf")
         items.append(m)
@@ -283,7 +293,8 @@ def format_report(rep: FileReport, worst: int = 5) -> str:
         lines.append(f"  {no_cache} formula cell(s) carry no cached value and were not compared")
     for s in rep.sheets:
         for m in s.mismatched[:worst]:
-            detail = f" (abs {m.abs_err:.3g}, rel {m.rel_err:.3g})" if m.abs_err is not None else ""
+            detail = f" (abs {m.abs_err:.3g}, rel {m.rel_err:.3g})" if m.abs_err is not None else \
+                f" ({m.note})" if m.note else ""
             lines.append(f"  MISMATCH {m.sheet}!{m.cell}: cached {format_value(m.cached)}, "
                          f"computed {format_value(m.computed)}{detail}")
         if s.mismatched_count > worst:

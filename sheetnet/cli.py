@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import signal
 import sys
 import textwrap
 
-from . import __version__
+from . import __version__, limits, validate
 from .errors import UserError
 
 DESCRIPTION = """\
@@ -52,6 +55,39 @@ def _check(args) -> int:
     return 2 if failed_inputs or incomplete else 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a bad option ending as the one line every sheetnet error
+    is (`sheetnet: error: ...`, exit 2) instead of usage text and a message."""
+
+    def error(self, message):
+        # "argument --lr: must be > 0 (got -1)" reads as sheetnet's other messages: "--lr -1: must be > 0"
+        m = re.fullmatch(r"argument (\S+?)(?:/\S+)?: (.*) \(got (.*)\)", message, re.S)
+        if m:
+            message = f"{m.group(1)} {m.group(3)}: {m.group(2)}"
+        command = self.prog.removeprefix("sheetnet").strip()
+        self.exit(2, f"sheetnet: error: {command + ': ' if command else ''}{message} (see {self.prog} --help)\n")
+
+
+def _size(text: str) -> int:
+    try:
+        return limits.parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    """--max-memory on the program and on every (sub)command, so it may be
+    written before or after the command name."""
+    parser.add_argument("--max-memory", type=_size, default=argparse.SUPPRESS, metavar="SIZE",
+                        help="memory this command may use (default 2G, or $SHEETNET_MAX_MEMORY): work "
+                             "estimated to need more is refused with one line, e.g. a sheet whose cells lie "
+                             "far apart; 512M, 4G, 16G ...")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                _add_common_options(sub)
+
+
 def _list_functions(as_json: bool) -> int:
     """The functions sheetnet calculates, by Excel's categories."""
     from .formula.functions import by_category
@@ -72,8 +108,8 @@ def _list_functions(as_json: bool) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sheetnet", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineParser(prog="sheetnet", description=DESCRIPTION,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"sheetnet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -91,11 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list-functions", action="store_true",
                    help="print the Excel functions sheetnet calculates, by category (with --json: one object)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
-    p.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
-    p.add_argument("--atol", type=float, default=1e-12, help="absolute tolerance (default 1e-12)")
-    p.add_argument("--worst", type=int, default=5, metavar="N", help="mismatches shown per sheet (default 5)")
+    p.add_argument("--rtol", type=validate.float_range(0, None), default=1e-9,
+                   help="relative tolerance (default 1e-9)")
+    p.add_argument("--atol", type=validate.float_range(0, None), default=1e-12,
+                   help="absolute tolerance (default 1e-12)")
+    p.add_argument("--worst", type=validate.int_range(0, None), default=5, metavar="N",
+                   help="mismatches shown per sheet (default 5)")
     p.set_defaults(run=_check)
     _register_commands(sub)
+    _add_common_options(parser)
     return parser
 
 
@@ -109,22 +149,66 @@ def _register_commands(sub) -> None:
         importlib.import_module(f"{commands.__name__}.{info.name}").register(sub)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every clean-up on the way out runs
+    (a half-written output's temporary file is removed)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+INTERNAL_ERROR = 70     # a bug in sheetnet (EX_SOFTWARE): the only exit that is not a user's problem
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:          # a bad option (one line already printed), --help, --version
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    limits.set_budget(getattr(args, "max_memory", None))
+    previous = signal.signal(signal.SIGTERM, _terminate) if _in_main_thread() else None
     try:
-        return args.run(args)
+        with limits.memory_cap(), limits.deep_recursion():
+            return args.run(args)
     except UserError as exc:
         print(f"sheetnet: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Terminated:
+        print("sheetnet: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("sheetnet: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except MemoryError as exc:
+        # an allocation past the budget that no estimate foresaw (the estimates
+        # name the file, sheet and cell; this names the command)
+        print(f"sheetnet: error: {args.command}: ran out of memory ({exc or 'an allocation failed'}); the "
+              f"memory budget is {limits.format_bytes(limits.budget())}, raise it with --max-memory",
+              file=sys.stderr)
+        return 2
+    except Exception as exc:
+        # Last resort: a bug.  The fuzz suite counts these and expects none.
+        if os.environ.get("SHEETNET_DEBUG"):
+            raise
+        print(f"sheetnet: internal error: {type(exc).__name__}: {exc} (a bug in sheetnet; "
+              f"SHEETNET_DEBUG=1 shows where)", file=sys.stderr)
+        return INTERNAL_ERROR
+    finally:
+        limits.set_budget(None)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _in_main_thread() -> bool:
+    import threading
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":

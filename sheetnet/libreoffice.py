@@ -97,6 +97,13 @@ class Recalculated:
     read_s: float
     #: sheet name -> {(row, col): LibreOffice error code}, 0-based.
     error_codes: dict[str, dict[tuple[int, int], int]] = field(default_factory=dict, repr=False)
+    #: benchmark runs (``bench=``): seconds to set one number and recalculate,
+    #: the probed cells' values before and after the edit, and soffice's peak
+    #: resident memory (MB)
+    edit_recalc_s: float | None = None
+    probed_before: list = field(default_factory=list)
+    probed: list = field(default_factory=list)
+    office_peak_mb: float | None = None
 
     def value(self, sheet: str, row: int, col: int) -> object:
         """Value at 0-based (row, col) of ``sheet``; None beyond the used area.
@@ -229,20 +236,23 @@ def _to_result(path: str, data: dict) -> Recalculated:
             sheet_codes[(r, c)] = code
         sheets[sheet["name"]] = rows
         codes[sheet["name"]] = sheet_codes
+    peak = data.get("office_peak_kb")
     return Recalculated(path=path, sheets=sheets, load_s=data["load_s"],
                         recalc_s=data["recalc_s"], read_s=data["read_s"],
-                        error_codes=codes)
+                        error_codes=codes, edit_recalc_s=data.get("edit_recalc_s"),
+                        probed_before=data.get("probed_before", []), probed=data.get("probed", []),
+                        office_peak_mb=None if peak is None else peak / 1024)
 
 
 # --------------------------------------------------------------------- API --
 
-def recalculate(path: str | os.PathLike, *, timeout: float = 600) -> Recalculated:
+def recalculate(path: str | os.PathLike, *, timeout: float = 600, bench: dict | None = None) -> Recalculated:
     """Recalculate one workbook with LibreOffice; see :func:`recalculate_many`."""
-    return recalculate_many([path], timeout=timeout)[0]
+    return recalculate_many([path], timeout=timeout, bench=bench)[0]
 
 
 def recalculate_many(paths: Iterable[str | os.PathLike], *,
-                     timeout: float = 600) -> list[Recalculated]:
+                     timeout: float = 600, bench: dict | None = None) -> list[Recalculated]:
     """Recalculate several workbooks with ONE LibreOffice start, in order.
 
     ``timeout`` bounds the whole call (start-up included).  Raises
@@ -267,7 +277,9 @@ def recalculate_many(paths: Iterable[str | os.PathLike], *,
     connected = workdir / "connected"
     soffice_log = workdir / "soffice.log"
     worker_log = workdir / "worker.log"
-    jobs = [{"path": os.path.abspath(p), "out": str(workdir / f"out-{i}.json")}
+    # bench: {"edit": [sheet, row, col, value], "probe": [[sheet, row, col], ...],
+    # "read": False, "measure_memory": True} -- for scripts/bench_engine.py
+    jobs = [{"path": os.path.abspath(p), "out": str(workdir / f"out-{i}.json"), **(bench or {})}
             for i, p in enumerate(paths)]
     request = workdir / "request.json"
     request.write_text(json.dumps({

@@ -208,7 +208,7 @@ def quoted_ref(sheet: str, cell: str) -> str:
 
 def write_expectations(path: Path, results: list, previous: Expectations, whole_file_above: int) -> int:
     """Rewrite a category's expectation file from check results: every
-    failing cell with its reason (a reason already written is kept), a
+    failing cell with its reason (a reason written by hand is kept), a
     workbook with more than `whole_file_above` failing cells as one '*' line.
     Returns the number of lines written."""
     lines = [f"# {path.stem}: formula cells that do not match Excel's cached values yet, and why.",
@@ -221,11 +221,11 @@ def write_expectations(path: Path, results: list, previous: Expectations, whole_
         if not failing:
             continue
         if len(failing) > whole_file_above:
-            reason = previous.files.get(name) or _summary(failing.values())
+            reason = _kept(previous.files.get(name)) or _summary(failing.values())
             lines.append(f"{name}  *  {reason}")
             continue
         for (sheet, cell), verdict in sorted(failing.items(), key=lambda kv: (kv[0][0], _cell_key(kv[0][1]))):
-            reason = previous.cells.get((name, sheet, cell)) or _short_reason(verdict)
+            reason = _kept(previous.cells.get((name, sheet, cell))) or _short_reason(verdict)
             lines.append(f"{name}  {quoted_ref(sheet, cell)}  {reason}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -233,6 +233,15 @@ def write_expectations(path: Path, results: list, previous: Expectations, whole_
 
 
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+_GENERATED = ("unsupported", "mismatched", "error", "no cached value")
+
+
+def _kept(reason: str | None) -> str | None:
+    """A reason written by hand is kept; a generated one (it starts like a
+    verdict) is written afresh, so it says why the cell fails now."""
+    return None if reason is None or reason.startswith(_GENERATED) else reason
 
 
 def _summary(verdicts) -> str:
@@ -261,3 +270,32 @@ def _short_reason(verdict: str) -> str:
 def _cell_key(cell: str):
     m = re.match(r"([A-Z]+)(\d+)", cell)
     return (int(m.group(2)), len(m.group(1)), m.group(1))
+
+
+def prune_expectations(path: Path, results: list) -> int:
+    """Remove the lines of an expectation file whose cells match now (or no
+    longer exist), keeping every other line as it is; a '*' line goes when
+    its workbook has no failing cell left.  Returns the lines removed."""
+    if not path.exists():
+        return 0
+    failing = {r.book.name: {k for k, v in r.outcomes.items() if is_problem(v)} for r in results}
+    kept, removed = [], 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = _EXPECTATION.match(line.strip())
+        if m is None or m.group(1) not in failing:
+            kept.append(line)
+            continue
+        file, ref = m.group(1), m.group(2)
+        if ref == WHOLE_FILE:
+            stale = not failing[file]
+        else:
+            sheet, cell = ref.rsplit("!", 1)
+            if sheet.startswith("'"):
+                sheet = sheet[1:-1].replace("''", "'")
+            stale = (sheet, cell) not in failing[file]
+        if stale:
+            removed += 1
+        else:
+            kept.append(line)
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return removed

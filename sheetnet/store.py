@@ -15,7 +15,9 @@ import math
 
 import numpy as np
 
+from . import limits
 from .errors import ERROR_CODES, ExcelError, error_from_code
+from .refs import MAX_COLS, MAX_ROWS
 
 BLANK, NUM, STR, BOOL = 0, 1, 2, 3
 
@@ -54,9 +56,10 @@ def decode(kind: int, num: float, obj) -> object:
 class ValueGrid:
     """A rectangle of cell values starting at A1, growing on demand."""
 
-    __slots__ = ("num", "kind", "obj")
+    __slots__ = ("num", "kind", "obj", "label")
 
-    def __init__(self, rows: int = 0, cols: int = 0):
+    def __init__(self, rows: int = 0, cols: int = 0, label: str = "a sheet"):
+        self.label = label          # for messages: "sheet 'dotprod'"
         self.num = np.zeros((rows, cols), dtype=np.float64)
         self.kind = np.zeros((rows, cols), dtype=np.uint8)
         self.obj = np.empty((rows, cols), dtype=object)
@@ -67,22 +70,26 @@ class ValueGrid:
 
     def copy(self) -> "ValueGrid":
         out = ValueGrid.__new__(ValueGrid)
-        out.num, out.kind, out.obj = self.num.copy(), self.kind.copy(), self.obj.copy()
+        out.num, out.kind, out.obj, out.label = self.num.copy(), self.kind.copy(), self.obj.copy(), self.label
         return out
 
     def ensure(self, rows: int, cols: int) -> None:
         """Grow (never shrink) to at least rows x cols, doubling to keep
-        repeated single-cell writes cheap."""
+        repeated single-cell writes cheap -- but never doubling past Excel's
+        grid (one spare row and column beyond it, which the engine reads as
+        blank)."""
         r0, c0 = self.num.shape
         if rows <= r0 and cols <= c0:
             return
-        nr = max(rows, r0 if rows <= r0 else max(rows, 2 * r0))
-        nc = max(cols, c0 if cols <= c0 else max(cols, 2 * c0))
+        nr = max(rows, r0 if rows <= r0 else min(max(rows, 2 * r0), MAX_ROWS + 1))
+        nc = max(cols, c0 if cols <= c0 else min(max(cols, 2 * c0), MAX_COLS + 1))
         self.resize(nr, nc)
 
     def resize(self, rows: int, cols: int) -> None:
-        """Exactly rows x cols (cells outside are dropped)."""
+        """Exactly rows x cols (cells outside are dropped).  The memory that
+        takes is checked against the budget first."""
         r0, c0 = self.num.shape
+        limits.require_cells(rows * cols, f"{self.label}: a grid of {rows:,} x {cols:,} cells", bytes_per_cell=17 * 2)
         keep_r, keep_c = min(rows, r0), min(cols, c0)
         num = np.zeros((rows, cols), dtype=np.float64)
         kind = np.zeros((rows, cols), dtype=np.uint8)

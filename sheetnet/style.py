@@ -18,6 +18,15 @@ class Style:
     wrap: bool = False
 
 
+@dataclass(frozen=True)
+class ColorScale:
+    """A two-colour scale conditional format: each cell of `areas` coloured
+    from `low` (at the areas' smallest number) to `high` (at their largest),
+    as Excel's "Color Scales" menu writes it.  Colours are "RRGGBB"."""
+    areas: tuple                      # Areas sharing one scale (one min and max over all of them)
+    low: str = "FCFCFF"
+    high: str = "F8696B"
+
 
 # The house styles the lesson builders share.
 HEADER = Style(bold=True, fill="D9E1F2", align="center", border=True)

@@ -56,6 +56,8 @@ def test_the_quantities_the_issue_names_are_there():
         + [f"{s}.{q}" for s in ("basic", "momentum", "rmsprop", "adam", "adam_ann") for q in ("parameters", "error")],
         "entropy": ["softmax", "safe_softmax", "sigmoid", "bce_base10", "bce_natural", "nll_onehot_vs_lookup",
                     "ce_base10", "ce_natural", "ln10_factor"],
+        "conv": ["conv1", "conv2", "dropout_mask", "dropout_kept", "maxpool", "maxpool_after_dropout", "dense",
+                 "dense_dropout", "realised_dropout_rate"],
     }
     for lesson, quantities in wanted.items():
         for q in quantities:

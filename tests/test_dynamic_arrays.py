@@ -189,3 +189,18 @@ def test_reference_workbooks_in_the_new_syntax(name):
               "REDUCE", "SCAN", "BYROW", "BYCOL", "MAKEARRAY", "ISOMITTED"}
     assert not syntax & set(report.unsupported)
     assert report.total("compared") >= report.total("cells") - sum(report.unsupported.values())
+
+
+def test_whole_rows_and_columns_are_their_full_size():
+    b = Book()
+    s = b.add_sheet("s")
+    s.set_values("A1", [[1, 2, 3]])
+    s.set_values("E2", [[5], [6]])
+    s.spill("A4", "=1:1")                        # 16,384 cells: the row's blanks read as 0
+    s.set_formula("B2", "=ROWS(E:E)*10+COLUMNS(1:1)")
+    b.add_sheet("t").set_formula("A1", "=SUM(s!A:XFD)+COUNTA(s!E:E)")  # a whole sheet: its used part is read
+    e = Engine(b).recalc()
+    assert s.groups[0].array.a1 == "A4:XFD4"
+    assert [e.value("s", (3, c)) for c in (0, 2, 3, 16383)] == [1, 3, 0, 0]
+    assert e.value("s", "B2") == 1048576 * 10 + 16384
+    assert e.value("t", "A1") == 2 * (1 + 2 + 3) + 5 + 6 + 1048576 * 10 + 16384 + 3   # E2, E3 and the spilled E4

@@ -277,7 +277,7 @@ def test_build_command_writes_a_deterministic_workbook(tmp_path, capsys):
     (["--classes", "cat"], "at least two class names"),
     (["--images", "0"], "--images must be at least 1 (got 0)"),
     (["--images", "-2"], "--images must be at least 1 (got -2)"),
-    (["--seed", "-1"], "--seed must be 0 or more"),
+    (["--seed", "-1"], "--seed -1: must be from 0 to"),
     (["--images", "5000"], "--images must be at most 1000"),
     (["--images", "1000", "--classes", ",".join(f"c{k}" for k in range(21))], "at most 20,000"),
 ])

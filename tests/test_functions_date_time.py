@@ -158,3 +158,97 @@ def test_a_1904_workbook_is_read_and_computed_in_the_1904_system(tmp_path):
     wb.save(tmp_path / "mac.xlsx")
     e = Engine(read_workbook(str(tmp_path / "mac.xlsx"))).recalc()
     assert (e.value("s", "A1"), e.value("s", "A2")) == (1.0, 1904.0)
+
+
+def _date(serial: int) -> datetime.date:
+    return datetime.date(1899, 12, 30) + datetime.timedelta(days=serial)
+
+
+_modern = st.integers(7000, 2958465 - 7000)      # 1919..9980: months and weeks away from 1900
+
+
+@given(st.lists(_modern, min_size=1, max_size=10))
+@SETTINGS
+def test_weekdays_and_iso_weeks_follow_the_calendar(serials):
+    n = len(serials)
+    got = _column([f"WEEKDAY(A{i})" for i in range(1, n + 1)] + [f"WEEKDAY(A{i},2)" for i in range(1, n + 1)]
+                  + [f"ISOWEEKNUM(A{i})" for i in range(1, n + 1)] + [f"WEEKNUM(A{i},21)" for i in range(1, n + 1)],
+                  serials)
+    days = [_date(s) for s in serials]
+    assert got[:n] == [float(d.isoweekday() % 7 + 1) for d in days]
+    assert got[n:2 * n] == [float(d.isoweekday()) for d in days]
+    assert got[2 * n:3 * n] == got[3 * n:] == [float(d.isocalendar()[1]) for d in days]
+
+
+@given(_modern, st.integers(-60, 60), st.integers(1, 17).filter(lambda k: k <= 7 or k >= 11))
+@SETTINGS
+def test_networkdays_and_workday_agree_with_counting_days(start, days, weekend):
+    mask = {k: {(k + 4) % 7, (k + 5) % 7} for k in range(1, 8)} | {k: {(k - 5) % 7} for k in range(11, 18)}
+    holiday = start + 3
+    formulas = [f"WORKDAY.INTL({start},{days},{weekend},{holiday})",
+                f"NETWORKDAYS.INTL({start},{start + days},{weekend},{holiday})"]
+    end, count = _column(formulas, [None, None])
+    working = [d for d in range(min(start, start + days), max(start, start + days) + 1)
+               if _date(d).weekday() not in mask[weekend] and d != holiday]
+    assert count == (len(working) if days >= 0 else -len(working))
+    step, d, left = (1 if days > 0 else -1), start, abs(days)
+    while left:
+        d += step
+        if _date(d).weekday() not in mask[weekend] and d != holiday:
+            left -= 1
+    assert end == float(d)
+
+
+@given(_modern, st.integers(-200, 200))
+@SETTINGS
+def test_edate_and_eomonth_move_by_calendar_months(start, months):
+    edate, eomonth = _column([f"EDATE({start},{months})", f"EOMONTH({start},{months})"], [None, None])
+    d = _date(start)
+    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+    last = (datetime.date(y + (m == 11), (m + 1) % 12 + 1, 1) - datetime.timedelta(days=1)).day
+    assert _date(int(edate)) == datetime.date(y, m + 1, min(d.day, last))
+    assert _date(int(eomonth)) == datetime.date(y, m + 1, last)
+
+
+@given(_modern, _modern)
+@SETTINGS
+def test_day_counts(a, b):
+    got = _column([f"DAYS({b},{a})", f'DATEDIF({min(a, b)},{max(a, b)},"D")', f"YEARFRAC({a},{b},3)",
+                   f"YEARFRAC({a},{b},2)", f"DAYS360({a},{b},TRUE)", f'DATEDIF({min(a, b)},{max(a, b)},"M")'],
+                  [None] * 6)
+    assert got[:4] == [float(b - a), float(abs(b - a)), abs(b - a) / 365, abs(b - a) / 360]
+    d1, d2 = _date(a), _date(b)
+    assert got[4] == (d2.year - d1.year) * 360 + (d2.month - d1.month) * 30 + min(d2.day, 30) - min(d1.day, 30)
+    lo, hi = sorted((d1, d2))
+    assert got[5] == (hi.year - lo.year) * 12 + hi.month - lo.month - (hi.day < lo.day)
+
+
+def test_yearfrac_actual_and_us_bases_as_excel():
+    got = _column(["YEARFRAC(DATE(2024,1,31),DATE(2024,2,29),0)", "YEARFRAC(DATE(2023,3,3),DATE(2024,2,28),1)",
+                   "YEARFRAC(DATE(2022,2,2),DATE(2024,2,29),1)", "YEARFRAC(1,2,5)", "YEARFRAC(TRUE,2)",
+                   "DAYS360(DATE(2024,2,29),DATE(2025,2,28))"], [None] * 6)
+    assert got == [29 / 360, 362 / 365, 757 / (1096 / 3), NUM, ExcelError("#VALUE!"), 358.0]
+
+
+def test_date_and_time_text():
+    got = _column(['DATEVALUE("2024-02-29 06:00")', 'DATEVALUE("6:00")', 'TIMEVALUE("24:00")', 'TIMEVALUE("6:30 PM")',
+                   'TIMEVALUE("2024-01-01")', "DATEVALUE(45000)"], [None] * 6)
+    assert got == [45351.0, ExcelError("#VALUE!"), 0.0, 0.7708333333333334, 0.0, ExcelError("#VALUE!")]
+
+
+def test_today_and_now_are_volatile_and_agree():
+    from sheetnet.formula.functions import FUNCTIONS
+    assert FUNCTIONS["TODAY"].volatile and FUNCTIONS["NOW"].volatile
+    today, now = _column(["TODAY()", "NOW()"], [None, None])
+    assert today == float(int(now)) or now - today < 1.0001
+    assert _date(int(today)) in (datetime.date.today(), datetime.date.today() - datetime.timedelta(days=1))
+
+
+def test_holidays_can_differ_from_cell_to_cell():
+    book = Book()
+    s = book.add_sheet("s")
+    for r, v in enumerate([45293, 45294, 45295, None, None], 1):        # Tue..Thu 2-4 Jan 2024
+        s.set_value(f"A{r}", v)
+    s.fill("B1:B3", "WORKDAY(45292,1,A1:A2)")                            # from Monday 1 Jan 2024
+    e = Engine(book).recalc()
+    assert [e.value("s", f"B{r}") for r in (1, 2, 3)] == [45295.0, 45293.0, 45293.0]

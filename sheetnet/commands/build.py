@@ -7,19 +7,29 @@ import os
 import sys
 import time
 
+from .. import validate
 from ..errors import UserError
 from ..lessons import all_lessons
 from ..lessons.solver_limits import EXCEL_MAX_CHANGING, EXCEL_MAX_CONSTRAINTS, apply_excel_limits
 
 
+def _inputs(args) -> list[str]:
+    """Every file named on the command line (ratings, a workbook to rebuild
+    ...): the output must not be one of them."""
+    return [v for k, v in vars(args).items() if k != "out" and isinstance(v, str) and os.path.isfile(v)]
+
+
 def _write(lesson, args) -> int:
     from ..xlsx.writer import write_workbook
     out = args.out or lesson.default_out
-    folder = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(folder):     # before building: a big book takes a while
-        raise UserError(f"{out}: the folder {folder} does not exist")
+    for name, (lo, hi) in _ranges(args):
+        validate.ordered_pair((lo, hi), name)
+    validate.output_file(out, (".xlsx",), _inputs(args))     # before building: a big book takes a while
     t0 = time.perf_counter()
-    built = lesson.build(args)
+    try:
+        built = lesson.build(args)
+    except UserError as exc:           # say which lesson's options led there
+        raise type(exc)(f"build {lesson.name}: {exc}") from None
     t1 = time.perf_counter()
     try:
         limits = apply_excel_limits(built.book, refuse=getattr(args, "solver_limit", False))
@@ -66,6 +76,7 @@ def register(subparsers) -> None:
         lp = lessons.add_parser(name, help=lesson.help, description=lesson.description,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
         lesson.add_arguments(lp)
+        _checked_types(lp)
         lp.add_argument("--out", metavar="PATH", help=f"output file (default {lesson.default_out})")
         lp.add_argument("--solver-limit", action="store_true",
                         help=f"refuse (exit 2) a Solver model past Excel's built-in Solver limits "
@@ -78,3 +89,21 @@ def register(subparsers) -> None:
     every.add_argument("--out", metavar="DIR", help="output folder (default workbooks)")
     every.set_defaults(run=_build_all)
     p.set_defaults(run=lambda args: (p.print_help(file=sys.stderr), 2)[1])
+
+
+def _checked_types(parser: argparse.ArgumentParser) -> None:
+    """The rules every lesson's options follow, applied where the command line
+    is parsed: a number is finite (no inf, no nan) and a seed is a whole
+    number from 0 to 2**32 - 1."""
+    for action in parser._actions:
+        if action.dest == "seed":
+            action.type = validate.seed
+        elif action.type is float:
+            action.type = validate.finite_float
+
+
+def _ranges(args):
+    """(option, (lo, hi)) for the LO HI options given (e.g. --sigmoid-range)."""
+    for key, value in vars(args).items():
+        if key.endswith("_range") and isinstance(value, (list, tuple)) and len(value) == 2:
+            yield "--" + key.replace("_", "-"), value

@@ -5,6 +5,7 @@ them: a table per epoch, a CSV, a PNG plot and the macro-free workbook."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import math
@@ -13,11 +14,16 @@ import sys
 
 import numpy as np
 
+from .. import validate
 from ..errors import UserError
 from ..userfiles import decimal_point, read_text, separator_name, separator_of, split_rows
 
 DEFAULT_OUT = "optimize_out"
 MAX_WORKBOOK_CELLS = 300_000
+OUTPUTS = ("optimize.csv", "optimize.png", "graddesc.xlsx")
+# matplotlib works out axis limits and ticks with differences and multiples of
+# the values shown; past this magnitude they overflow, so such runs get no plot
+PLOT_LIMIT = 1e100
 
 
 def read_xy_csv(path: str) -> tuple[np.ndarray, np.ndarray]:
@@ -121,8 +127,7 @@ def format_table(runs, epochs: int) -> str:
 
 
 def write_csv(runs, path: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", newline="") as fh:
+    with open(path, "w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["optimizer", "epoch", "a", "b", "error", "lr", "status"])
         for opt, r in runs.items():
@@ -130,7 +135,14 @@ def write_csv(runs, path: str) -> None:
                 w.writerow([opt, rec.epoch, repr(rec.a), repr(rec.b), repr(rec.error), repr(rec.lr), "ok"])
             if r.diverged_at is not None:
                 w.writerow([opt, r.diverged_at, "", "", "", "", "diverged"])
-    os.replace(tmp, path)
+
+
+def too_large_to_plot(runs, x, y) -> float | None:
+    """The largest magnitude a plot would show, when it is past PLOT_LIMIT."""
+    values = [v for r in runs.values() for rec in r.records for v in (rec.a, rec.b, rec.error)]
+    values += [float(np.max(np.abs(x))), float(np.max(np.abs(y)))]
+    largest = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
+    return largest if largest > PLOT_LIMIT else None
 
 
 def write_png(runs, x, y, path: str, title: str) -> None:
@@ -182,69 +194,52 @@ def write_png(runs, x, y, path: str, title: str) -> None:
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp)
+    fig.savefig(path, format="png")
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 # --- the command ------------------------------------------------------------------------------
 
 def _run(args) -> int:
-    from ..lessons.graddesc import WARMUP_PASSES, lesson_data, make_workbook, parse_lr, parse_optimizers
-    from ..lessons.graddesc.inputs import MAX_EPOCHS
-    if args.epochs < 0:
-        raise UserError(f"--epochs {args.epochs}: must be 0 or more")
-    if args.epochs > 100_000:
-        raise UserError(f"--epochs {args.epochs}: at most 100000")
-    if args.eps is not None and not (math.isfinite(args.eps) and args.eps >= 0):
-        raise UserError(f"--eps {args.eps}: must be a finite number >= 0")
+    from ..lessons.graddesc import lesson_data, parse_lr, parse_optimizers
+    from ..xlsx.package import atomic_output
     optimizers = parse_optimizers(args.optimizers)
     lrs = parse_lr(args.lr, optimizers)
+    out = validate.output_folder(args.out, OUTPUTS, inputs=(args.data,))
     if args.data:
         x, y = read_xy_csv(args.data)
         source = f"{args.data} ({x.size} points)"
     else:
         x, y = lesson_data()
         source = "the lesson's 29 points (y = 2x + 30)"
-    out = args.out
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise UserError(f"--out {out}: exists and is not a folder")
-    parent = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(parent):
-        raise UserError(f"--out {out}: the folder {parent} does not exist")
     variants = dict(copy_updated=args.copy_updated or None, rmsprop_current=args.rmsprop_current or None,
                     bias_correction=args.bias_correction or None, eps=args.eps)
     runs = run_all(x, y, optimizers, args.epochs, lrs, warmup=not args.no_warmup, **variants)
     os.makedirs(out, exist_ok=True)
     notes = []
-    csv_path = os.path.join(out, "optimize.csv")
-    write_csv(runs, csv_path)
-    written = [csv_path]
-    png_path = os.path.join(out, "optimize.png")
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        notes.append("PNG not written: matplotlib is not installed (pip install 'sheetnet[plot]')")
-    else:
-        write_png(runs, x, y, png_path, f"sheetnet optimize: {source}")
-        written.append(png_path)
-    book_path = os.path.join(out, "graddesc.xlsx")
-    cells = x.size * 16 * sum(args.epochs + 1 + WARMUP_PASSES[o] for o in optimizers)
-    if args.no_workbook:
-        pass
-    elif any(v for v in variants.values()) or args.no_warmup:
-        notes.append("workbook not written: it follows the lesson's rules, and variant flags were given")
-    elif args.epochs > MAX_EPOCHS or cells > MAX_WORKBOOK_CELLS:
-        notes.append(f"workbook not written: {args.epochs} epochs x {x.size} points is about {cells:,} "
-                     f"formula cells (the limit is {MAX_WORKBOOK_CELLS:,} cells and {MAX_EPOCHS} epochs)")
-    else:
-        from ..xlsx.writer import write_workbook
-        gen = (2.0, 30.0) if not args.data else None
-        note = f"data: {source}"
-        built = make_workbook(x, y, args.epochs, optimizers, lrs, data_note=note, generator=gen)
-        write_workbook(built.book, book_path)
-        written.append(book_path)
+    # every output goes to a temporary beside it and takes its name only when
+    # all were written: a failure (or Ctrl-C) leaves none of them half-done
+    staged = contextlib.ExitStack()
+    with staged:
+        written = []
+
+        def stage(name):
+            path = os.path.join(out, name)
+            written.append(path)
+            return staged.enter_context(atomic_output(path))
+
+        write_csv(runs, stage("optimize.csv"))
+        huge = too_large_to_plot(runs, x, y)
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            notes.append("PNG not written: matplotlib is not installed (pip install 'sheetnet[plot]')")
+        else:
+            if huge is not None:
+                notes.append(f"PNG not written: values as large as {huge:.3g} cannot be plotted")
+            else:
+                write_png(runs, x, y, stage("optimize.png"), f"sheetnet optimize: {source}")
+        _stage_workbook(args, x, y, optimizers, lrs, variants, source, stage, notes)
     if args.json:
         print(json.dumps(to_json(runs), indent=1, allow_nan=False))
     else:
@@ -255,6 +250,25 @@ def _run(args) -> int:
     for n in notes:
         print(f"sheetnet: note: {n}", file=sys.stderr)
     return 0
+
+
+def _stage_workbook(args, x, y, optimizers, lrs, variants, source, stage, notes) -> None:
+    """The lesson's workbook for this run, when the run follows the lesson's rules and is small enough."""
+    from ..lessons.graddesc import WARMUP_PASSES as warmup_total, make_workbook
+    from ..lessons.graddesc.inputs import MAX_EPOCHS as max_epochs
+    cells = x.size * 16 * sum(args.epochs + 1 + warmup_total[o] for o in optimizers)
+    if args.no_workbook:
+        return
+    if any(v for v in variants.values()) or args.no_warmup:
+        notes.append("workbook not written: it follows the lesson's rules, and variant flags were given")
+    elif args.epochs > max_epochs or cells > MAX_WORKBOOK_CELLS:
+        notes.append(f"workbook not written: {args.epochs} epochs x {x.size} points is about {cells:,} "
+                     f"formula cells (the limit is {MAX_WORKBOOK_CELLS:,} cells and {max_epochs} epochs)")
+    else:
+        from ..xlsx.writer import write_workbook
+        gen = (2.0, 30.0) if not args.data else None
+        built = make_workbook(x, y, args.epochs, optimizers, lrs, data_note=f"data: {source}", generator=gen)
+        write_workbook(built.book, stage("graddesc.xlsx"))
 
 
 def register(subparsers) -> None:
@@ -272,7 +286,8 @@ def register(subparsers) -> None:
             "stops being a finite number is reported as diverged, with the epoch."))
     p.add_argument("--optimizers", default=None, metavar="LIST",
                    help=f"comma-separated, from {','.join(OPTIMIZERS)} (default all)")
-    p.add_argument("--epochs", type=int, default=10, metavar="N", help="epochs after reset (default 10)")
+    p.add_argument("--epochs", type=validate.int_range(0, 100_000), default=10, metavar="N",
+                   help="epochs after reset (default 10, at most 100000)")
     p.add_argument("--lr", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
                    help="learning rates, e.g. --lr adam=0.1 sgd=2e-4 (a bare VALUE sets all); defaults are the "
                         "lesson's: sgd 1e-4, momentum 1e-4, rmsprop 0.02, adam 1, adam_ann 1")
@@ -288,5 +303,6 @@ def register(subparsers) -> None:
                    help="copy back the last row's updated parameters between epochs")
     v.add_argument("--rmsprop-current", action="store_true", help="RMSProp divides by the current row's average")
     v.add_argument("--bias-correction", action="store_true", help="Adam with bias correction")
-    v.add_argument("--eps", type=float, default=None, help="Adam: add EPS to the square root")
+    v.add_argument("--eps", type=validate.float_range(0, None), default=None,
+                   help="Adam: add EPS to the square root")
     p.set_defaults(run=_run)

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 
+from .. import validate
 from ..errors import UserError
 
 
@@ -49,8 +50,13 @@ def _run(args) -> int:
         if value is not None and not value > 0:
             raise UserError(f"{option} must be positive (got {value:g})")
     out = args.file if args.in_place else (args.out or _default_out(args.file))
-    if not args.in_place and os.path.abspath(out) == os.path.abspath(args.file):
+    if not args.in_place and validate.same_file(out, args.file):
         raise UserError(f"{out}: that is the input file; pass --in-place to overwrite it")
+    # the copy keeps the input's content type (and VBA project): its suffix must say the same
+    suffix = os.path.splitext(args.file)[1].lower()
+    suffixes = (suffix,) if suffix in (".xlsx", ".xlsm") else (".xlsx", ".xlsm")
+    validate.output_file(out, suffixes, () if args.in_place else (args.file,),
+                         option="--in-place" if args.in_place else "--out")
     if args.device != "cpu":
         from ..devices import resolve_device
         resolve_device(args.device)          # no CUDA here: one clear line before any work
@@ -125,13 +131,13 @@ def register(subparsers) -> None:
     p.add_argument("--max-iter", type=int, metavar="N",
                    help=f"iterations at most (default {DEFAULT_MAX_ITER['lbfgs']} for lbfgs; for adam the "
                         f"length of the one-cycle schedule, {DEFAULT_MAX_ITER['adam']})")
-    p.add_argument("--tol", type=float, metavar="T",
+    p.add_argument("--tol", type=validate.finite_float, metavar="T",
                    help=f"stop when an iteration lowers the objective by less than T x max(|objective|, 1) "
                         f"(lbfgs: scipy's ftol, default {DEFAULT_TOL['lbfgs']:.2g}; adam: over the last "
                         f"{ADAM_WINDOW} steps, default {DEFAULT_TOL['adam']:g})")
-    p.add_argument("--lr", type=float, metavar="LR",
+    p.add_argument("--lr", type=validate.finite_float, metavar="LR",
                    help=f"adam: the peak learning rate of the one cycle (default {DEFAULT_ADAM_LR})")
-    p.add_argument("--seed", type=int, metavar="S",
+    p.add_argument("--seed", type=validate.seed, metavar="S",
                    help="start from random changing cells, uniform in [0, 1) from seed S (as the lesson's "
                         "RAND() start; Excel Solver's random seed), instead of the values in the file")
     p.add_argument("--device", default="cpu", metavar="DEV",

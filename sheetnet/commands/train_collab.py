@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 
+from .. import limits, validate
 from ..errors import UserError
 
 DEFAULT_BATCH = 64
@@ -65,25 +66,19 @@ def read_ratings(path: str) -> Ratings:
 
 # --------------------------------------------------------------------------- the command
 
-def _check_args(args) -> None:
-    if args.factors < 1:
-        raise UserError(f"--factors {args.factors}: must be at least 1")
-    if args.epochs < 1:
-        raise UserError(f"--epochs {args.epochs}: must be at least 1")
-    if not (args.lr > 0 and math.isfinite(args.lr)):
-        raise UserError(f"--lr {args.lr}: must be a positive number")
-    if not (args.wd >= 0 and math.isfinite(args.wd)):
-        raise UserError(f"--wd {args.wd}: must be zero or positive")
-    if args.threads < 0:
-        raise UserError(f"--threads {args.threads}: must be at least 1 (0: the default)")
-    if args.batch_size < 1:
-        raise UserError(f"--batch-size {args.batch_size}: must be at least 1")
-    if not 0 < args.valid_pct < 1:
-        raise UserError(f"--valid-pct {args.valid_pct}: must be between 0 and 1 (e.g. 0.2)")
+def _check_args(args, torch, dtype) -> None:
+    """What argparse's types cannot see alone (ranges are checked there)."""
     if args.y_range is not None:
-        lo, hi = args.y_range
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise UserError(f"--y-range {lo:g} {hi:g}: needs LO < HI")
+        validate.ordered_pair(args.y_range, "--y-range")
+    # AdamW multiplies the weights by 1 - lr * wd in the model's dtype: both must fit it
+    largest = float(torch.finfo(dtype).max) / 10
+    if args.lr * max(1.0, args.wd) > largest:
+        raise UserError(f"--lr {args.lr:g} (with --wd {args.wd:g}): too large for {str(dtype).split('.')[-1]} "
+                        f"arithmetic (lr, and lr x wd, must stay below {largest:.3g})")
+
+
+class Diverged(UserError):
+    """Training produced a loss that is not a finite number."""
 
 
 def split(n: int, valid_pct: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -99,10 +94,10 @@ def split(n: int, valid_pct: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def run(args) -> int:
     from ..devices import require_torch, resolve_device, resolve_dtype
 
-    _check_args(args)
     torch = require_torch()
     device = resolve_device(args.device)
     dtype = resolve_dtype(args.dtype)
+    _check_args(args, torch, dtype)
     threads_before = torch.get_num_threads()
     # One CPU thread by default: a step touches a 64 x 40 batch, so more threads only add
     # synchronisation (measured on a busy 2-core machine: 1.6 ms a step with 1 thread, 34 ms with 2).
@@ -127,6 +122,10 @@ def _train(args, torch, device, dtype) -> int:
         return (torch.as_tensor(data.users[rows], device=device), torch.as_tensor(data.items[rows], device=device),
                 torch.as_tensor(data.ratings[rows], device=device).to(dtype))
 
+    # the embeddings, their gradients and AdamW's two moments, in the model's dtype
+    weights = (len(data.user_ids) + len(data.item_ids)) * (args.factors + 1)
+    limits.require(4 * weights * torch.finfo(dtype).bits // 8,
+                   f"--factors {args.factors}: the model's {weights:,} weights with their gradients and optimiser state")
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     y_range = None if args.y_range is None else tuple(args.y_range)
@@ -154,6 +153,9 @@ def _train(args, torch, device, dtype) -> int:
             bar.update(1)
 
         def on_epoch(res):
+            if not (math.isfinite(res.train_mse) and math.isfinite(res.valid_mse)):
+                raise Diverged(f"{args.ratings}: training diverged at epoch {res.epoch} (train MSE {res.train_mse:g}, "
+                               f"valid MSE {res.valid_mse:g}); try a smaller --lr than {args.lr:g}")
             bar.note = f"epoch {res.epoch}: valid mse {res.valid_mse:.4f}"
             if not args.json:
                 if bar.enabled:
@@ -196,21 +198,26 @@ def register(subparsers) -> None:
                     "scripts/make_synthetic_movielens.py writes a MovieLens-shaped file. The lesson reached a "
                     "validation MSE of 0.813 on MovieLens 100k with the defaults.")
     p.add_argument("--ratings", required=True, metavar="FILE", help="ratings.csv or u.data")
-    p.add_argument("--factors", type=int, default=40, help="embedding size (default 40)")
-    p.add_argument("--epochs", type=int, default=5, help="epochs (default 5)")
-    p.add_argument("--lr", type=float, default=5e-3, help="peak learning rate of the one-cycle schedule (default 5e-3)")
-    p.add_argument("--wd", type=float, default=0.1, help="decoupled weight decay (AdamW; default 0.1)")
-    p.add_argument("--y-range", type=float, nargs=2, default=(0.0, 5.5), metavar=("LO", "HI"),
+    p.add_argument("--factors", type=validate.int_range(1, None), default=40,
+                   help="embedding size (default 40)")
+    p.add_argument("--epochs", type=validate.int_range(1, 100_000), default=5, help="epochs (default 5)")
+    p.add_argument("--lr", type=validate.float_range(0, None, open_lo=True), default=5e-3,
+                   help="peak learning rate of the one-cycle schedule (default 5e-3)")
+    p.add_argument("--wd", type=validate.float_range(0, None), default=0.1,
+                   help="decoupled weight decay (AdamW; default 0.1)")
+    p.add_argument("--y-range", type=validate.finite_float, nargs=2, default=(0.0, 5.5), metavar=("LO", "HI"),
                    help="squeeze predictions into (LO, HI) with a sigmoid (default 0 5.5)")
     p.add_argument("--no-y-range", dest="y_range", action="store_const", const=None,
                    help="plain dot product + biases, no sigmoid")
-    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH,
+    p.add_argument("--batch-size", type=validate.int_range(1, None), default=DEFAULT_BATCH,
                    help=f"ratings per step (default {DEFAULT_BATCH}, the lesson's)")
-    p.add_argument("--valid-pct", type=float, default=0.2, help="share of ratings held out (default 0.2)")
-    p.add_argument("--seed", type=int, default=42, help="seed of the split, the initial weights and the batches")
+    p.add_argument("--valid-pct", type=validate.float_range(0, 1, open_lo=True, open_hi=True),
+                   default=0.2, help="share of ratings held out (default 0.2)")
+    p.add_argument("--seed", type=validate.seed, default=42,
+                   help="seed of the split, the initial weights and the batches (0 to 2**32 - 1)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
     p.add_argument("--dtype", default="float32", help="float32 (default, as trained in practice) or float64")
-    p.add_argument("--threads", type=int, default=0,
+    p.add_argument("--threads", type=validate.int_range(0, 1024), default=0,
                    help="torch CPU threads (default 1: the model's steps are too small to share)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.set_defaults(run=run)

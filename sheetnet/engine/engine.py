@@ -17,14 +17,15 @@ progress is a cycle.
 
 from __future__ import annotations
 
-import sys
-import numpy as np
-
-from ..book import Book
-from ..errors import CircularReferenceError, FormulaSyntaxError, UserError
+import re
 from dataclasses import replace
 
-from ..formula.ast import AreaRef, ErrorLit, Name, Node, Ref3D
+import numpy as np
+
+from .. import limits
+from ..book import Book
+from ..errors import CircularReferenceError, FormulaSyntaxError, UserError
+from ..formula.ast import AreaRef, ErrorLit, Name, Node, Ref3D, walk
 from ..formula.closures import Lambda
 from ..formula.batch import Batch, NotVectorizable, RefVal, deref, intersect
 from ..formula.evaluator import Evaluator
@@ -32,10 +33,13 @@ from ..formula.parser import parse
 from ..formula.values import Arr
 from ..refs import MAX_COLS, MAX_ROWS, Area, cell_name, parse_cell
 from ..store import BLANK, BOOL, NUM, ValueGrid
-from .plan import Block, Unit, cell_order, make_blocks, read_region, reference_reads, strongly_connected
+from .plan import (Block, Unit, cell_order, make_blocks, read_region, reading_order, reference_reads,
+                   strongly_connected, tree_depth)
 from .scalar import Fallback, compile_block
 
 READY, PENDING, IN_BLOCK, IN_CELL = 0, 1, 2, 3
+# Excel's markers of newer functions, which it does not show (outside text literals)
+_PREFIXES = re.compile(r'("[^"]*")|_xlfn\.|_xlws\.', re.IGNORECASE)
 _UNCOMPILED = object()
 _ERR_NA = 22
 E_SPILL = 24
@@ -67,7 +71,8 @@ class Engine:
         unsupported="cached" does the same for cells whose formula uses a
         function sheetnet lacks or cannot be parsed (else they are #NAME?)."""
         self.book = book
-        self.rng = np.random.default_rng(seed)
+        self._seed = seed
+        self._rng = None            # made on first use: numpy.random takes a while to import
         self.volatile_mode = volatile
         self.unsupported_mode = unsupported
         self.evaluator = Evaluator(self)
@@ -81,15 +86,38 @@ class Engine:
         self.unsupported_counts: dict[str, int] = {}
         self.parse_failures: list = []
         self._name_trees: dict = {}
+        self._name_depths: dict = {}     # (name, sheet) -> levels its formula adds when evaluated
         self._scalar: dict = {}          # block id -> compiled scalar function (or None)
         self._plan()
 
+    @property
+    def rng(self) -> np.random.Generator:
+        """The random numbers RAND and RANDBETWEEN draw (seeded)."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self._seed)
+        return self._rng
+
     # --- planning -----------------------------------------------------------------
+
+    @property
+    def iteration(self) -> tuple[int, float] | None:
+        """(maximum iterations, maximum change) when the workbook enables
+        iterative calculation (Excel's File > Options > Formulas), else None:
+        then circular references are refused."""
+        props = self.book.calc_props
+        if props.get("calcPr.iterate") not in ("1", "true"):
+            return None
+        try:
+            return int(props.get("calcPr.iterateCount", "100")), float(props.get("calcPr.iterateDelta", "0.001"))
+        except ValueError:
+            return 100, 0.001
 
     def _plan(self) -> None:
         book = self.book
         self.parse_failures = []
         self._scalar = {}
+        self._edits = None              # None: the next recalc is a full one
+        self._dyn_boxes: dict = {}      # block id -> {sheet: [r0, c0, r1, c1]} read through OFFSET/INDIRECT
         self.sheets = [SheetState(i, s.name, s.values) for i, s in enumerate(book.sheets)]
         self._by_name = {s.name.casefold(): s for s in self.sheets}
         names = [s.name for s in book.sheets]
@@ -97,6 +125,7 @@ class Engine:
         if self.parse_failures and self.unsupported_mode != "cached":
             sheet, (r, c), why = self.parse_failures[0]
             raise FormulaSyntaxError(f"{sheet}!{cell_name(r, c)}: {why}")
+        self._check_depths(names)
         self._size_grids()
         for s in self.sheets:
             s.owner = np.full(s.vals.num.shape, -1, dtype=np.int32)
@@ -121,8 +150,13 @@ class Engine:
                 u.preds.update(self.blocks[p].unit for p in self.blocks[bid].preds)
             u.preds.discard(uid)
             if u.cellwise:
-                u.order = cell_order([self.blocks[i] for i in u.blocks], names, self._name_tree_for_plan,
-                                     self._expander)
+                unit_blocks = [self.blocks[i] for i in u.blocks]
+                try:
+                    u.order = cell_order(unit_blocks, names, self._name_tree_for_plan, self._expander)
+                except CircularReferenceError:
+                    if self.iteration is None:
+                        raise
+                    u.iterative, u.order = True, reading_order(unit_blocks)
         # formula cells start PENDING at every recalc; cells keeping their cached
         # value (volatile / unsupported in check mode) are READY from the start
         for s in self.sheets:
@@ -146,14 +180,37 @@ class Engine:
             return True
         return b.volatile and self.volatile_mode == "cached"
 
+    def _check_depths(self, names) -> None:
+        """Evaluation recurses once per level of a formula's tree (and of the
+        defined names it uses): refuse what is deeper than sheetnet's limit
+        (far beyond anything Excel lets a formula reach on its own)."""
+        # every level of a tree costs its text a character: with the names'
+        # texts together that short, nothing can be too deep
+        names_text = sum(len(n.refers_to) for n in self.book.names)
+        for b in self.blocks:
+            if b.tree is None or len(b.text) + names_text <= limits.MAX_DEPTH:
+                continue
+            sheet = names[b.sheet]
+            depth = tree_depth(b.tree, lambda n, s=sheet: self._name_depth(n.name, n.sheet or s))
+            if depth > limits.MAX_DEPTH:
+                raise FormulaSyntaxError(f"{b.where(names)}: the formula, with the defined names it uses, nests "
+                                         f"{depth:,} levels deep; sheetnet evaluates at most {limits.MAX_DEPTH:,}")
+
     def _size_grids(self) -> None:
         """Grow each sheet's grid to hold every cell and every statically
-        referenced cell, so blocks read slices without bounds checks."""
+        referenced cell, so blocks read slices without bounds checks.  The
+        memory that takes is checked against the budget first."""
         need = {s.index: list(s.vals.num.shape) for s in self.sheets}
+        why: dict[int, str] = {}       # sheet -> the cell (and reference) that asks for the most
         for b in self.blocks:
-            rr, cc = b.footprint()
             n = need[b.sheet]
-            n[0], n[1] = max(n[0], int(rr.max()) + 1), max(n[1], int(cc.max()) + 1)
+            if b.array is not None:
+                r1, c1 = b.array.r1, b.array.c1
+            else:
+                r1, c1 = int(b.rows.max()), int(b.cols.max())
+            if r1 >= n[0] or c1 >= n[1]:
+                n[0], n[1] = max(n[0], r1 + 1), max(n[1], c1 + 1)
+                why[b.sheet] = f"{b.where([s.name for s in self.sheets])} is at {cell_name(r1, c1)}"
         names = [s.name for s in self.sheets]
         self._regions = {}
         for b in self.blocks:
@@ -169,14 +226,20 @@ class Engine:
                 r0, c0, r1, c1 = read_region(ref, rmin, rmax, cmin, cmax)
                 regions.append((target, r0, c0, r1, c1))
                 n = need[target]
-                if r1 is not None:
-                    n[0] = max(n[0], r1 + 1)
-                if c1 is not None:
-                    n[1] = max(n[1], c1 + 1)
+                if (r1 is not None and r1 >= n[0]) or (c1 is not None and c1 >= n[1]):
+                    if r1 is not None:
+                        n[0] = max(n[0], r1 + 1)
+                    if c1 is not None:
+                        n[1] = max(n[1], c1 + 1)
+                    corner = cell_name(r1 if r1 is not None else 0, c1 if c1 is not None else 0)
+                    why[target] = f"{b.where(names)} reads as far as {corner}"
             self._regions[b.id] = regions
         for s in self.sheets:
             rows, cols = need[s.index]
             if rows > s.vals.num.shape[0] or cols > s.vals.num.shape[1]:
+                limits.require_cells((rows + 1) * (cols + 1) - s.vals.num.size,
+                                     f"sheet {s.name!r}: {why.get(s.index, 'its cells')}, so its grid of "
+                                     f"{rows:,} x {cols:,} cells")
                 s.vals.ensure(rows + 1, cols + 1)
 
     def _static_reads(self, names) -> None:
@@ -261,19 +324,75 @@ class Engine:
     def name_tree(self, name: str, sheet: str) -> Node | None:
         """The parsed formula of a defined name as seen from `sheet` (local names win)."""
         key = (name.casefold(), sheet.casefold())
-        if key not in self._name_trees:
-            dn = self.book.lookup_name(name, sheet)
-            tree = None
-            if dn is not None:
-                try:
-                    tree = parse(dn.refers_to, (0, 0))
-                except FormulaSyntaxError:
-                    tree = ErrorLit("#NAME?")
-            self._name_trees[key] = tree
+        if key not in self._name_depths:
+            self._resolve_names(name, sheet)
         return self._name_trees[key]
+
+    def _name_depth(self, name: str, sheet: str) -> int:
+        key = (name.casefold(), sheet.casefold())
+        if key not in self._name_depths:
+            self._resolve_names(name, sheet)
+        return self._name_depths[key]
+
+    def _parse_name(self, name: str, sheet: str) -> Node | None:
+        dn = self.book.lookup_name(name, sheet)
+        if dn is None:
+            return None
+        try:
+            return parse(dn.refers_to, (0, 0))
+        except FormulaSyntaxError:
+            return ErrorLit("#NAME?")
+
+    def _resolve_names(self, name: str, sheet: str) -> None:
+        """Parse a name and every name its formula uses, depth first in one loop
+        (a chain of names can be long), recording the depth each adds.  Names
+        that refer to each other in a loop are a circular reference."""
+        def used(tree):                 # the names a formula uses, seen from `sheet`
+            return iter([] if tree is None else
+                        [(n.name, n.sheet or sheet) for n in walk(tree) if isinstance(n, Name)])
+
+        root = (name.casefold(), sheet.casefold())
+        self._name_trees[root] = self._parse_name(name, sheet)
+        path, stack = [name], [(root, used(self._name_trees[root]))]
+        on_path = {root}
+        while stack:
+            key, todo = stack[-1]
+            for child, child_sheet in todo:
+                ckey = (child.casefold(), child_sheet.casefold())
+                if ckey in on_path:
+                    loop = path[[k for k, _ in stack].index(ckey):] + [child]
+                    raise CircularReferenceError("circular reference: defined names refer to each other in a "
+                                                 "loop: " + " -> ".join(loop))
+                if ckey in self._name_depths:
+                    continue
+                self._name_trees[ckey] = self._parse_name(child, child_sheet)
+                on_path.add(ckey)
+                path.append(child)
+                stack.append((ckey, used(self._name_trees[ckey])))
+                break
+            else:
+                stack.pop()
+                path.pop()
+                on_path.discard(key)
+                tree = self._name_trees[key]
+                self._name_depths[key] = 0 if tree is None else tree_depth(
+                    tree, lambda n: self._name_depths[(n.name.casefold(), (n.sheet or sheet).casefold())])
 
     def _name_tree_for_plan(self, node: Name, sheet: str) -> Node | None:
         return self.name_tree(node.name, node.sheet or sheet)
+
+    def formula_text(self, sheet: SheetState, r: int, c: int) -> str | None:
+        """The formula of a cell as Excel shows it ("=SIN(1/16)", no _xlfn.
+        prefixes), None when the cell holds none (FORMULATEXT)."""
+        owner = sheet.owner
+        if not (0 <= r < owner.shape[0] and 0 <= c < owner.shape[1]) or owner[r, c] < 0:
+            return None
+        b = self.blocks[int(owner[r, c])]
+        if b.tree is None:
+            return "=" + b.text
+        from ..formula.render import render
+        text = render(b.tree, (int(b.array.r0), int(b.array.c0)) if b.array is not None else (r, c))
+        return "=" + _PREFIXES.sub(lambda m: m.group(1) or "", text)
 
     def sheet_state(self, name: str) -> SheetState | None:
         return self._by_name.get(name.casefold())
@@ -296,25 +415,75 @@ class Engine:
                 return self
             self._plan()
 
+    def _dirty_units(self) -> set[int] | None:
+        """After edits to constants: the units that read an edited cell
+        (statically, or through OFFSET/INDIRECT in the last calculation), the
+        volatile ones, and every unit downstream of those; None when the
+        whole workbook must be calculated."""
+        if self._edits is None or self.record_dynamic:
+            return None
+        edits = self._edits
+        dirty = set()
+        for b in self.blocks:
+            if self._keeps_cached(b) or b.unit in dirty:
+                continue
+            if b.volatile:
+                dirty.add(b.unit)
+                continue
+            rects = list(self._regions.get(b.id, ()))
+            rects += [(t, *box) for t, box in self._dyn_boxes.get(b.id, {}).items()]
+            for (t, r0, c0, r1, c1) in rects:
+                r0 = 0 if r0 is None else r0
+                c0 = 0 if c0 is None else c0
+                r1 = MAX_ROWS if r1 is None else r1
+                c1 = MAX_COLS if c1 is None else c1
+                if any(t == et and r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1
+                       for et, er0, ec0, er1, ec1 in edits):
+                    dirty.add(b.unit)
+                    break
+        succ: dict[int, list[int]] = {}
+        for uid, u in enumerate(self.units):
+            for p in u.preds:
+                succ.setdefault(p, []).append(uid)
+        todo = list(dirty)
+        while todo:
+            for nxt in succ.get(todo.pop(), ()):
+                if nxt not in dirty:
+                    dirty.add(nxt)
+                    todo.append(nxt)
+        return dirty
+
     def _recalc_once(self) -> "Engine":
-        for s in self.sheets:
-            s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
-        self._unit_done = [False] * len(self.units)
+        dirty = self._dirty_units()
+        if dirty is None:
+            self._dyn_boxes = {}
+            for s in self.sheets:
+                s.state = s.formula_mask.astype(np.uint8)     # PENDING == 1
+            self._unit_done = [False] * len(self.units)
+        else:                           # only what the edits reach
+            for s in self.sheets:
+                s.state = np.zeros(s.formula_mask.shape, np.uint8)
+            self._unit_done = [uid not in dirty for uid in range(len(self.units))]
+            for uid in dirty:
+                for bid in self.units[uid].blocks:
+                    b = self.blocks[bid]
+                    rr, cc = b.footprint()
+                    s = self.sheets[b.sheet]
+                    s.state[rr, cc] = s.formula_mask[rr, cc]
+                    self._dyn_boxes.pop(bid, None)
         self._running: set[int] = set()
+        self._iterating: set[int] = set()
         self.dynamic_reads = {}
         self.eval_log = []
         self._cell_stack: list[tuple[int, int, int]] = []
         for b in self._frozen:
             self._unit_done[b.unit] = self._unit_done[b.unit] or len(self.units[b.unit].blocks) == 1
         self.unsupported_counts = {}
-        limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(limit, 20000))
-        try:
+        with limits.deep_recursion():
             for uid in range(len(self.units)):
                 if not self._unit_done[uid]:
                     self._eval_unit(uid)
-        finally:
-            sys.setrecursionlimit(limit)
+        self._edits = []                # from now on, edits are tracked for the next recalc
         return self
 
     def _eval_unit(self, uid: int) -> None:
@@ -326,7 +495,9 @@ class Engine:
                 self._eval_unit(p)
         self._running.add(uid)
         try:
-            if unit.cellwise:
+            if unit.iterative:
+                self._iterate(unit)
+            elif unit.cellwise:
                 for bid, pos in unit.order:
                     b = self.blocks[bid]
                     s = self.sheets[b.sheet]
@@ -339,6 +510,34 @@ class Engine:
         finally:
             self._running.discard(uid)
         self._unit_done[uid] = True
+
+    def _iterate(self, unit: Unit) -> None:
+        """Excel's iterative calculation of cells that depend on themselves:
+        from their current values (the file's, or the last calculation's),
+        recalculate them in reading order, reads inside the cycle taking the
+        latest values, until no value changes by more than the maximum
+        change or the maximum number of iterations is reached."""
+        count, delta = self.iteration
+        cells = []
+        for bid, pos in unit.order:
+            b = self.blocks[bid]
+            s = self.sheets[b.sheet]
+            cells.append((b, pos, s, int(b.rows[pos]), int(b.cols[pos])))
+            s.state[b.rows[pos], b.cols[pos]] = READY
+        self._iterating.add(self.blocks[unit.order[0][0]].unit)
+        try:
+            for _ in range(max(count, 1)):
+                change = 0.0
+                for b, pos, s, r, c in cells:
+                    old = s.vals.num[r, c]
+                    s.state[r, c] = PENDING
+                    self._eval_cell(b, pos)
+                    if s.vals.kind[r, c] == NUM:
+                        change = max(change, abs(s.vals.num[r, c] - old))
+                if change < delta:
+                    break
+        finally:
+            self._iterating.discard(self.blocks[unit.order[0][0]].unit)
 
     def _eval_block(self, b: Block) -> None:
         s = self.sheets[b.sheet]
@@ -357,6 +556,9 @@ class Engine:
         try:
             result = self.evaluator.value(b.tree, batch, False)
             value = self._cell_value(result, batch)
+        except (MemoryError, limits.MemoryBudgetError) as exc:
+            s.state[region] = PENDING
+            raise self._out_of_memory(exc, b) from None
         except (NotVectorizable, _BlockCycle) as exc:
             if isinstance(exc, _BlockCycle) and exc.block_id != b.id:
                 s.state[region] = PENDING
@@ -410,6 +612,9 @@ class Engine:
         outer, self._current_block = self._current_block, b.id
         try:
             value = self._cell_value(self.evaluator.value(b.tree, batch, False), batch)
+        except (MemoryError, limits.MemoryBudgetError) as exc:
+            s.state[r, c] = PENDING
+            raise self._out_of_memory(exc, b, pos) from None
         except BaseException:
             s.state[r, c] = PENDING
             raise
@@ -437,13 +642,15 @@ class Engine:
         outer, self._current_block = self._current_block, b.id
         try:
             result = self.evaluator.value(b.tree, batch, True)
+            if isinstance(result, RefVal):
+                result = deref(result, batch, self)
+            elif not isinstance(result, Arr):
+                result = self._cell_value(result, batch)
+        except (MemoryError, limits.MemoryBudgetError) as exc:
+            raise self._out_of_memory(exc, b) from None
         finally:
             self.checking_reads = saved
             self._current_block = outer
-        if isinstance(result, RefVal):
-            result = deref(result, batch, self)
-        elif not isinstance(result, Arr):
-            result = self._cell_value(result, batch)
         h, w = result.hw
         if b.dynamic:
             self._spill(b, s, result, region)
@@ -465,6 +672,21 @@ class Engine:
         s.state[region] = READY
         if self.record_dynamic:
             self.eval_log.append((b.id, -1))
+
+    def _out_of_memory(self, exc, b: Block, pos: int = 0) -> limits.MemoryBudgetError:
+        """Running out of memory while evaluating a cell, as one line naming
+        the cell (the innermost one, when cells pull each other in)."""
+        if getattr(exc, "cell", None):
+            return exc
+        where = b.where([s.name for s in self.sheets], pos)
+        if isinstance(exc, limits.MemoryBudgetError):
+            err = limits.MemoryBudgetError(f"{where}: {exc}")
+        else:
+            err = limits.MemoryBudgetError(
+                f"{where}: evaluating it needs more memory than sheetnet may use ({exc or 'out of memory'}; "
+                f"the memory budget is {limits.format_bytes(limits.budget())}, raise it with --max-memory)")
+        err.cell = where
+        return err
 
     def _spill(self, b: Block, s: SheetState, result: Arr, region) -> None:
         """A dynamic array's result written from its anchor.  Cells it needs
@@ -547,8 +769,16 @@ class Engine:
         c0 = max(int(c.min()), 0)
         r1 = min(int(r.max()) + ref.h, R)
         c1 = min(int(c.max()) + ref.w, C)
-        if self.record_dynamic and ref.dynamic and self._current_block is not None:
-            self.dynamic_reads.setdefault(self._current_block, []).append((s.index, r0, c0, r1 - 1, c1 - 1))
+        if ref.dynamic and self._current_block is not None:
+            if self.record_dynamic:
+                self.dynamic_reads.setdefault(self._current_block, []).append((s.index, r0, c0, r1 - 1, c1 - 1))
+            # what the block read, beyond the grid too (for the next incremental recalc)
+            top, left = int(r.min()), int(c.min())
+            bottom, right = int(r.max()) + ref.h - 1, int(c.max()) + ref.w - 1
+            boxes = self._dyn_boxes.setdefault(self._current_block, {})
+            box = boxes.get(s.index)
+            boxes[s.index] = [top, left, bottom, right] if box is None else \
+                [min(box[0], top), min(box[1], left), max(box[2], bottom), max(box[3], right)]
         if r0 >= r1 or c0 >= c1:
             return
         box = st[r0:r1, c0:c1]
@@ -558,9 +788,12 @@ class Engine:
             cells = np.argwhere(box != READY) + (r0, c0)
         else:
             shape = np.broadcast_shapes(r.shape, c.shape)
-            rr = (np.broadcast_to(r, shape)[..., None, None] + np.arange(ref.h)[:, None]).ravel()
-            cc = (np.broadcast_to(c, shape)[..., None, None] + np.arange(ref.w)[None, :]).ravel()
-            rr, cc = np.broadcast_arrays(rr, cc)
+            copies = int(np.prod(shape))
+            limits.require_cells(copies * ref.h * ref.w, f"reading {ref.h:,} x {ref.w:,} cells"
+                                 + (f" for each of {copies:,} cells" if copies > 1 else ""), bytes_per_cell=40)
+            rr = np.broadcast_to(r, shape)[..., None, None] + np.arange(ref.h)[:, None]
+            cc = np.broadcast_to(c, shape)[..., None, None] + np.arange(ref.w)[None, :]
+            rr, cc = (x.ravel() for x in np.broadcast_arrays(rr, cc))
             ok = (rr >= 0) & (cc >= 0) & (rr < R) & (cc < C)
             rr, cc = rr[ok], cc[ok]
             waiting = st[rr, cc] != READY
@@ -575,6 +808,8 @@ class Engine:
             if code == IN_BLOCK:
                 raise _BlockCycle(bid)
             if code == IN_CELL:
+                if self.blocks[bid].unit in self._iterating:
+                    continue            # iterative calculation: the cell's latest value
                 raise CircularReferenceError("circular reference: " + self._cycle_text(s.index, rr_, cc_))
             self._pull(bid, rr_, cc_)
 
@@ -633,6 +868,7 @@ class Engine:
             raise UserError(f"{sheet}!{cell_name(row, col)} holds a formula, not a constant")
         s.vals.set(row, col, value)
         self._grow_state(s)
+        self._edited(s.index, row, col, row, col)
 
     def set_numbers(self, sheet: str, area: str, block: np.ndarray) -> None:
         """Overwrite a rectangle of constants with numbers (the Solver's inner loop)."""
@@ -643,9 +879,18 @@ class Engine:
         self._grow_state(s)
         if (s.owner[a.r0:a.r1 + 1, a.c0:a.c1 + 1] >= 0).any():
             raise UserError(f"{sheet}!{area} contains formulas; only constants can be set")
+        self._edited(s.index, a.r0, a.c0, a.r1, a.c1)
         s.vals.num[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = np.asarray(block, dtype=np.float64).reshape(a.height, a.width)
         s.vals.kind[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = NUM
         s.vals.obj[a.r0:a.r1 + 1, a.c0:a.c1 + 1] = None
+
+    def _edited(self, sheet: int, r0: int, c0: int, r1: int, c1: int) -> None:
+        """Remember a changed rectangle of constants: the next recalc only
+        calculates what depends on it."""
+        if self._edits is not None:
+            self._edits.append((sheet, r0, c0, r1, c1))
+            if len(self._edits) > 256:      # many scattered edits: a full recalculation is simpler
+                self._edits = None
 
     def _grow_state(self, s: SheetState) -> None:
         R, C = s.vals.num.shape

@@ -13,7 +13,7 @@ round-trips; ``render`` never has to invent any.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Node:
@@ -155,9 +155,39 @@ class Percent(Node):
 
 @dataclass(frozen=True, slots=True)
 class Binary(Node):
+    """An operator between two operands.  Chains such as A1+A2+...+A2000 are
+    deep on the left (operators associate to the left); hashing and
+    comparing walk that spine in a loop, not by recursion, so Excel's
+    longest formulas never reach Python's recursion limit."""
+
     op: str             # + - * / ^ & = <> < > <= >= : (range) " " (intersection) , (union)
     left: Node
     right: Node
+    _hash: int | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        if self._hash is not None:
+            return self._hash
+        spine = [self]
+        while type(spine[-1].left) is Binary and spine[-1].left._hash is None:
+            spine.append(spine[-1].left)
+        for node in reversed(spine):
+            object.__setattr__(node, "_hash", hash(("Binary", node.op, hash(node.left), hash(node.right))))
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        if type(other) is not Binary:
+            return NotImplemented
+        a, b = self, other
+        while True:
+            if a is b:
+                return True
+            if a.op != b.op or (a._hash is not None and b._hash is not None and a._hash != b._hash) \
+                    or a.right != b.right:
+                return False
+            if type(a.left) is not Binary or type(b.left) is not Binary:
+                return a.left == b.left
+            a, b = a.left, b.left
 
 
 @dataclass(frozen=True, slots=True)

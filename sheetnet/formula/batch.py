@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import limits
 from ..refs import MAX_COLS, MAX_ROWS
 from ..store import NUM, STR
 from .values import E_REF, E_VALUE, Arr, error, with_errors
@@ -136,6 +137,9 @@ def deref(ref: RefVal, batch: Batch, engine) -> Arr:
     grid = ref.sheet.vals
     R, C = grid.num.shape
     nd = batch.ndim
+    if not (_uniform(ref.r) and _uniform(ref.c)) and np.size(ref.r) == 1 and np.size(ref.c) == 1:
+        ref = RefVal(ref.sheet, int(np.asarray(ref.r).flat[0]), int(np.asarray(ref.c).flat[0]), h, w,
+                     ref.dynamic, ref.affine)         # one rectangle for the whole batch
     if _uniform(ref.r) and _uniform(ref.c):
         r, c = int(ref.r), int(ref.c)
         if r < 0 or c < 0 or r + h > MAX_ROWS or c + w > MAX_COLS:
@@ -143,11 +147,39 @@ def deref(ref: RefVal, batch: Batch, engine) -> Arr:
         if r + h <= R and c + w <= C:
             return _finish(grid, (slice(r, r + h), slice(c, c + w)), grid.num[r:r + h, c:c + w],
                            grid.kind[r:r + h, c:c + w], grid.obj[r:r + h, c:c + w], (1,) * nd + (h, w))
+        return _past_the_grid(grid, r, c, h, w, nd)
     if ref.affine and batch.rect is not None and not ref.dynamic:
         view = _window_view(ref, batch, grid)
         if view is not None:
             return view
     return _gather(ref, batch, grid)
+
+
+# A rectangle reaching past the cells a sheet holds (A:A, 1:1 are 1,048,576
+# rows and 16,384 columns) is read at its full size, the cells beyond the grid
+# empty, up to this many cells; a bigger one (A:Z, a whole sheet: 17 billion
+# cells) reads as the part inside the grid -- all that aggregates, look-ups
+# and criteria see anyway -- and is never materialised.
+FULL_SIZE_CELLS = 1 << 24
+
+
+def _past_the_grid(grid, r: int, c: int, h: int, w: int, nd: int) -> Arr:
+    R, C = grid.num.shape
+    inside_h, inside_w = max(min(R - r, h), 0), max(min(C - c, w), 0)
+    if h * w > FULL_SIZE_CELLS:
+        h, w = max(inside_h, 1), max(inside_w, 1)
+    num = np.zeros((h, w))
+    kind = np.zeros((h, w), np.uint8)
+    obj = None
+    if inside_h and inside_w:
+        part = (slice(r, r + inside_h), slice(c, c + inside_w))
+        num[:inside_h, :inside_w] = grid.num[part]
+        kind[:inside_h, :inside_w] = grid.kind[part]
+        if (grid.kind[part] == STR).any():
+            obj = np.empty((h, w), object)
+            obj[:inside_h, :inside_w] = grid.obj[part]
+    shape = (1,) * nd + (h, w)
+    return Arr(num.reshape(shape), kind.reshape(shape), None if obj is None else obj.reshape(shape))
 
 
 def _finish(grid, region, num, kind, obj, shape) -> Arr:
@@ -206,6 +238,13 @@ def _gather(ref: RefVal, batch: Batch, grid) -> Arr:
         r = r.reshape((1,) * batch.ndim)
         c = c.reshape((1,) * batch.ndim)
     R, C = grid.num.shape
+    copies = int(np.prod(np.broadcast_shapes(r.shape, c.shape)))
+    if copies * h * w > FULL_SIZE_CELLS and (int(r.min()) + h > R or int(c.min()) + w > C):
+        # whole rows or columns per cell: the parts inside the grid (see FULL_SIZE_CELLS)
+        h = max(min(h, R - int(r.min())), 1)
+        w = max(min(w, C - int(c.min())), 1)
+    limits.require_cells(copies * h * w, f"reading {h:,} x {w:,} cells" + (f" for each of {copies:,} cells"
+                                                                        if copies > 1 else ""), bytes_per_cell=40)
     rmin, rmax, cmin, cmax = int(r.min()), int(r.max()) + h - 1, int(c.min()), int(c.max()) + w - 1
     r4 = r[..., None, None] + np.arange(h)[:, None]
     c4 = c[..., None, None] + np.arange(w)[None, :]

@@ -20,7 +20,7 @@ from .ast import (Apply, AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLi
 from .batch import Batch, NotVectorizable, RefVal, deref, intersect
 from .closures import OMITTED, Lambda, param_key
 from .functions import FUNCTIONS, Context
-from .values import (E_CALC, E_NAME, E_NULL, E_REF, E_VALUE, Arr, arithmetic, compare, concat, error,
+from .values import (E_CALC, E_NA, E_NAME, E_NULL, E_REF, E_VALUE, Arr, arithmetic, compare, concat, error,
                      negate, percent, scalar)
 
 # Functions that accept a 3-D reference (Sheet1:Sheet3!A1): it counts as one
@@ -128,15 +128,15 @@ class Evaluator:
         sheet = self._sheet(node.sheet, batch)
         if sheet is None:
             return error(E_REF, (1,) * batch.ndim + (1, 1))
-        if node.r1 is None:           # whole columns: rows clipped to the used grid
-            r1, r2 = 0, max(sheet.vals.num.shape[0], 1) - 1
+        if node.r1 is None:           # whole columns: all 1,048,576 rows (see batch.FULL_SIZE_CELLS)
+            r1, r2 = 0, MAX_ROWS - 1
             r1_abs = r2_abs = True
         else:
             r1 = node.r1 if node.r1_abs else batch.rows + node.r1
             r2 = node.r2 if node.r2_abs else batch.rows + node.r2
             r1_abs, r2_abs = node.r1_abs, node.r2_abs
-        if node.c1 is None:           # whole rows
-            c1, c2 = 0, max(sheet.vals.num.shape[1], 1) - 1
+        if node.c1 is None:           # whole rows: all 16,384 columns
+            c1, c2 = 0, MAX_COLS - 1
             c1_abs = c2_abs = True
         else:
             c1 = node.c1 if node.c1_abs else batch.cols + node.c1
@@ -296,13 +296,29 @@ class Evaluator:
             if isinstance(a, Missing) and spec.param(i).type == "text":
                 # an omitted text argument is the empty text: SUBSTITUTE(A1,"x",), CONCATENATE(A1,,B1)
                 args.append(scalar("", batch.ndim + 2))
+            elif isinstance(a, Missing) and spec.param(i).type == "strict_number":
+                # the Analysis ToolPak's functions answer an empty argument with #N/A
+                args.append(error(E_NA, (1,) * batch.ndim + (1, 1)))
             elif mode == "v":
                 args.append(self.operand(a, batch, arr))
             elif mode == "a":
-                args.append(self.array(a, batch))
+                # an omitted array argument (MMULT(,)) is #VALUE!, not 0
+                args.append(error(E_VALUE, (1,) * batch.ndim + (1, 1)) if isinstance(a, Missing)
+                            else self.array(a, batch))
+            elif mode == "p" and isinstance(a, (CellRef, AreaRef)):
+                args.append(self._position(a, batch, arr))
             else:   # "x" (reference or value, as given) and "p" (position only)
                 args.append(self.value(a, batch, arr))
         return spec.impl(ctx, *args)
+
+    def _position(self, node, batch: Batch, arr: bool):
+        """A reference whose cells are not read (ROW's, CELL("col", ...)'s):
+        nothing is pulled in, so a formula may name its own cell."""
+        saved, self.engine.checking_reads = self.engine.checking_reads, False
+        try:
+            return self.value(node, batch, arr)
+        finally:
+            self.engine.checking_reads = saved
 
     def _apply(self, node: Apply, batch: Batch, arr):
         return self.apply(self.value(node.callee, batch, arr), node.args, batch, arr)

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from ..errors import FormulaSyntaxError
+from ..limits import MAX_FORMULA_CHARS, MAX_NESTING, deep_recursion
 from ..refs import MAX_COLS, MAX_ROWS, col_index
 from .ast import (BINARY_POWER, PERCENT_POWER, SINGLE_POWER, SPILL_POWER, TABLE_ITEMS, UNARY_POWER,
                   Apply, AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLit, External, Missing,
@@ -136,7 +137,25 @@ def _plain_reference(m: re.Match, sheet: str | None, anchor: tuple[int, int]) ->
     return Name(m.group("qname"), sheet)
 
 
-def tokenize(text: str, anchor: tuple[int, int] = (0, 0)) -> list[_Token]:
+_DIGITS = re.compile(r"\d+")
+
+
+def _note_rows(m: re.Match, node, rows: list) -> None:
+    """Record where the row numbers of a reference token are in the text
+    (start, end, absolute): the digits of its cell, area or row-range part."""
+    if node is None or isinstance(node, Name) or isinstance(node, ErrorLit):
+        return
+    for group in ("cell", "area", "rows"):
+        if m.group(group):
+            base = m.start(group)
+            for d in _DIGITS.finditer(m.group(group)):
+                rows.append((base + d.start(), base + d.end(), d.start() > 0 and m.group(group)[d.start() - 1] == "$"))
+            return
+
+
+def tokenize(text: str, anchor: tuple[int, int] = (0, 0), rows: list | None = None) -> list[_Token]:
+    """Tokens of formula text.  `rows`, when given, receives (start, end,
+    absolute) for the row number of every cell, area and row reference."""
     tokens: list[_Token] = []
     pos, end = 0, len(text)
     book = None                # "[1]" just read: the next reference is into that workbook
@@ -158,7 +177,8 @@ def tokenize(text: str, anchor: tuple[int, int] = (0, 0)) -> list[_Token]:
             continue
         m = _TOKEN_RE.match(text, pos)
         if m is None:
-            raise FormulaSyntaxError(f"unexpected {text[pos]!r} at position {pos + 1} in ={text}")
+            shown = text if len(text) <= 200 else text[:200] + "..."
+            raise FormulaSyntaxError(f"unexpected {text[pos]!r} at position {pos + 1} in ={shown}")
         kind = m.lastgroup
         value = m.group(kind)
         after = m.end()
@@ -173,6 +193,8 @@ def tokenize(text: str, anchor: tuple[int, int] = (0, 0)) -> list[_Token]:
             tokens.append(_Token(ERR, value.upper(), pos))
         elif kind in ("ref", "qsheet", "sheet", "sheet2", "area", "cell", "cols", "rows", "referr", "qname"):
             node = _reference(m, anchor)
+            if rows is not None:
+                _note_rows(m, node, rows)
             if book is not None:
                 if node is None or (isinstance(node, Name) and node.sheet is None):
                     raise FormulaSyntaxError(f"expected a sheet reference after [{book}] at position {pos + 1} "
@@ -334,10 +356,42 @@ def _resolve_spaces(tokens: list[_Token]) -> list[_Token]:
     return out
 
 
+def _check_length(text: str) -> None:
+    if len(text) > MAX_FORMULA_CHARS:
+        raise FormulaSyntaxError(f"the formula is {len(text):,} characters long; Excel allows at most "
+                                 f"{MAX_FORMULA_CHARS:,}")
+
+
+def _check_nesting(tokens: list[_Token]) -> None:
+    """Excel's nesting limit, checked before parsing so that the parser's
+    recursion stays shallow: at most 64 levels of nested functions (and as
+    many of parentheses)."""
+    calls = parens = 0
+    open_calls: list[bool] = []          # for each open '(': whether it opened a function call
+    for tok in tokens:
+        if tok.kind == FUNC or tok.is_op("("):
+            is_call = tok.kind == FUNC
+            open_calls.append(is_call)
+            calls += is_call
+            parens += not is_call
+            if calls > MAX_NESTING or parens > MAX_NESTING:
+                what = "functions" if calls > MAX_NESTING else "parentheses"
+                raise FormulaSyntaxError(f"more than {MAX_NESTING} levels of nested {what} at position "
+                                         f"{tok.pos + 1}; Excel allows at most {MAX_NESTING}")
+        elif tok.is_op(")") and open_calls:
+            if open_calls.pop():
+                calls -= 1
+            else:
+                parens -= 1
+
+
 class _Parser:
-    def __init__(self, text: str, anchor: tuple[int, int]):
+    def __init__(self, text: str, anchor: tuple[int, int], rows: list | None = None):
         self.text = text
-        self.tokens = tokenize(text, anchor)
+        _check_length(text)
+        self.tokens = tokenize(text, anchor, rows)
+        if text.count("(") > MAX_NESTING:     # else it cannot nest that deep
+            _check_nesting(self.tokens)
         self.i = 0
 
     def peek(self) -> _Token:
@@ -350,7 +404,8 @@ class _Parser:
 
     def fail(self, tok: _Token, what: str):
         where = f"at position {tok.pos + 1}" if tok.kind != EOF else "at the end"
-        raise FormulaSyntaxError(f"{what} {where} in ={self.text}")
+        shown = self.text if len(self.text) <= 200 else self.text[:200] + "..."
+        raise FormulaSyntaxError(f"{what} {where} in ={shown}")
 
     def expect(self, op: str):
         tok = self.take()
@@ -408,7 +463,13 @@ class _Parser:
         if kind == FUNC:
             return self.call(tok.value)
         if tok.is_op("-", "+"):
-            return Unary(tok.value, self.expr(UNARY_POWER))
+            signs = [tok.value]              # a run of signs (--A1) is read in a loop, not by recursion
+            while self.peek().is_op("-", "+"):
+                signs.append(self.take().value)
+            node = self.expr(UNARY_POWER)
+            for sign in reversed(signs):
+                node = Unary(sign, node)
+            return node
         if tok.is_op("@"):                   # implicit intersection, stored as _xlfn.SINGLE
             return Call("SINGLE", (self.expr(SINGLE_POWER),), "_xlfn.")
         if tok.is_op("("):
@@ -475,6 +536,15 @@ class _Parser:
         self.fail(tok, "array constants hold only numbers, text, TRUE/FALSE and errors")
 
 
+def reference_rows(text: str) -> list[tuple[int, int, bool]]:
+    """Where the row numbers of the references in formula text are: (start,
+    end, absolute) spans of the digits, in text order.  Raises
+    FormulaSyntaxError when the text does not parse."""
+    rows: list = []
+    _Parser(text, (0, 0), rows).parse()
+    return rows
+
+
 def parse(text: str, anchor: tuple[int, int] = (0, 0)) -> Node:
     """Parse formula text (with or without the leading '=') written in the
     cell at `anchor` (0-based row, col)."""
@@ -483,7 +553,16 @@ def parse(text: str, anchor: tuple[int, int] = (0, 0)) -> Node:
 
 @lru_cache(maxsize=65536)
 def _parse_cached(text: str, anchor: tuple[int, int]) -> Node:
-    return _Parser(text, anchor).parse()
+    if len(text) <= _SHALLOW:
+        return _Parser(text, anchor).parse()
+    with deep_recursion():
+        return _Parser(text, anchor).parse()
+
+
+# The parser takes at most ~8 frames per level of nesting (precedence
+# climbing, then a call or parenthesis); a formula this short cannot nest
+# deep enough to come near Python's default recursion limit.
+_SHALLOW = 200
 
 
 

@@ -167,8 +167,15 @@ def _render(node: Node, refs, form: _FileForm | None = None, bound: frozenset = 
         return node.op + _render(node.operand, refs, form, bound)
     if t is Percent:
         return _render(node.operand, refs, form, bound) + "%"
-    if t is Binary:
-        return _render(node.left, refs, form, bound) + node.op + _render(node.right, refs, form, bound)
+    if t is Binary:                         # a left-deep chain in a loop: A1+A2+...+A2000
+        spine = [node]
+        while type(spine[-1].left) is Binary:
+            spine.append(spine[-1].left)
+        parts = [_render(spine[-1].left, refs, form, bound)]
+        for n in reversed(spine):
+            parts.append(n.op)
+            parts.append(_render(n.right, refs, form, bound))
+        return "".join(parts)
     if t is Paren:
         return "(" + _render(node.expr, refs, form, bound) + ")"
     if t is ArrayLit:

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import ERR_BASE, ERROR_CODES
 from ..store import BLANK, BOOL, NUM, STR
+from ..datetext import parse_date_time
 from . import crmath
 
 E_DIV0 = ERROR_CODES["#DIV/0!"]
@@ -101,10 +102,22 @@ def booleans(mask: np.ndarray) -> Arr:
 
 # --- coercion ---------------------------------------------------------------
 
+_CURRENCY = "$€£¥"
+
+
 def parse_number_text(text: str) -> float | None:
-    """Excel's reading of text as a number ("3", " 1,000 ", "50%", "1E3");
-    None when it is not one (then arithmetic on it is #VALUE!)."""
+    """Excel's reading of text as a number ("3", " 1,000 ", "50%", "1E3",
+    "$10", "€100"); None when it is not one."""
     t = text.strip()
+    if not t:
+        return None
+    sign = ""
+    if t[0] in "+-" and len(t) > 1 and t[1] in _CURRENCY:
+        sign, t = t[0], t[1:]
+    if t[0] in _CURRENCY:
+        t = sign + t[1:].strip()
+    elif t[-1] in _CURRENCY:
+        t = sign + t[:-1].strip()
     if not t:
         return None
     scale = 1.0
@@ -118,6 +131,17 @@ def parse_number_text(text: str) -> float | None:
     if not math.isfinite(x) or t.lower() in ("inf", "nan", "infinity", "+inf", "-inf"):
         return None
     return x * scale
+
+
+def parse_value_text(text: str) -> float | None:
+    """Text as arithmetic reads it: a number (parse_number_text), else a date
+    or a time ("2024-01-10", "14:30": sheetnet/datetext.py) as a serial of the
+    1900 date system; None when it is neither (then it is #VALUE!)."""
+    x = parse_number_text(text)
+    if x is not None or text != text.strip():
+        return x          # Excel reads " 2024-01-10 " as no date (while " 10 " is 10)
+    parsed = parse_date_time(text)
+    return None if parsed is None else parsed[0]
 
 
 def numbers(a: Arr) -> tuple[np.ndarray, np.ndarray | None]:
@@ -135,7 +159,7 @@ def numbers(a: Arr) -> tuple[np.ndarray, np.ndarray | None]:
             num = np.array(num, dtype=np.float64, copy=True)
             err = np.zeros(k.shape, dtype=np.uint8)
             for idx in zip(*np.nonzero(is_text)):
-                x = parse_number_text(a.obj[idx])
+                x = parse_value_text(a.obj[idx])
                 if x is None:
                     err[idx] = E_VALUE
                 else:
@@ -208,6 +232,17 @@ def align(a: Arr, b: Arr) -> tuple[Arr, Arr]:
         return a, b
     h, w = max(ha, hb), max(wa, wb)
     return pad(a, h, w), pad(b, h, w)
+
+
+def align_all(*arrs: Arr) -> list[Arr]:
+    """`align` for any number of arrays: all padded to the largest (h, w)
+    (a dimension of 1 stretches; elements beyond an array's size are #N/A)."""
+    sizes = {a.hw for a in arrs}
+    if len(sizes) <= 1:
+        return list(arrs)
+    h = max(hw[0] for hw in sizes)
+    w = max(hw[1] for hw in sizes)
+    return [pad(a, h, w) for a in arrs]
 
 
 def pad(a: Arr, h: int, w: int) -> Arr:

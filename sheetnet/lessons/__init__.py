@@ -35,7 +35,7 @@ from ..refs import Area, absolute_ref, is_cell_name, parse_area, split_sheet
 
 #: Every lesson, in the order `build all` and `crosscheck` take them.  A new
 #: lesson's only line outside its own folder is its name here.
-LESSONS = ("collab", "graddesc", "entropy")
+LESSONS = ("collab", "graddesc", "entropy", "conv")
 
 # Excel's rule for defined names: a letter, "_" or "\" first, then letters,
 # digits, "_" and "."; never a cell address ("exp1") or R1C1 ("r", "c", "R1C1").

@@ -58,11 +58,10 @@ class Problem:
 
     def objective_value(self) -> float:
         s, r, c = self.objective
-        sheet = self.engine.sheets[s]
-        kind = sheet.vals.kind[r, c]
-        value = sheet.vals.get(r, c)
-        if not isinstance(value, float) or kind != 1:
-            raise UserError(f"{self.source}: the objective {self.objective_text} is {value!r}, not a number")
+        value = self.engine.sheets[s].vals.get(r, c)      # None (empty) beyond the sheet's used range too
+        if not isinstance(value, float):
+            shown = "empty" if value is None else repr(value)
+            raise UserError(f"{self.source}: the objective {self.objective_text} is {shown}, not a number")
         return value
 
     def evaluate(self, x: np.ndarray) -> float:
@@ -127,6 +126,7 @@ def problem_from_book(book: Book, sheet: str | None = None, source: str | None =
             r, c = np.argwhere(owner >= 0)[0]
             raise UserError(f"{source}: the Solver changing cells {text} include a formula "
                             f"({name}!{cell_name(area.r0 + int(r), area.c0 + int(c))}); they must be constants")
+        s.vals.ensure(area.r1 + 1, area.c1 + 1)     # blank changing cells past the used range start at 0
         variables.append(Variable(s.index, name, area))
     s = engine.sheet_state(obj_sheet)
     problem = Problem(engine, model, (s.index, obj_area.r0, obj_area.c0), f"{obj_sheet}!{obj_area.a1}",

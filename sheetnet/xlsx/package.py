@@ -6,6 +6,7 @@ download, a zip bomb -- ends as one UserError line naming the file.
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import tempfile
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from xml.etree import ElementTree as ET
 
 from ..errors import UserError
+from ..userfiles import require_regular_file
 
 # A real workbook's parts expand to a few hundred MB at most (the 100,000-row
 # benchmark sheet is ~100 MB of XML); anything far beyond is refused.
@@ -33,10 +35,7 @@ class Package:
         self.path = str(path)
         self.max_part, self.max_total = max_part, max_total
         self._read_total = 0
-        if not os.path.exists(self.path):
-            raise UserError(f"{self.path}: no such file")
-        if os.path.isdir(self.path):
-            raise UserError(f"{self.path}: is a folder, not a workbook")
+        require_regular_file(self.path, "a workbook")
         try:
             self.zip = zipfile.ZipFile(self.path)
         except zipfile.BadZipFile:
@@ -80,6 +79,12 @@ class Package:
         info = self.names.get(name)
         if info is None:
             raise UserError(f"{self.path}: the workbook has no part {name}")
+        if info.flag_bits & 0x1:
+            raise UserError(f"{self.path}: part {name} is encrypted; sheetnet reads unencrypted workbooks only")
+        if info.compress_type not in _READABLE_METHODS:
+            method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
+            raise UserError(f"{self.path}: part {name} is compressed with {method}, which sheetnet cannot read "
+                            f"(Excel writes Deflate; re-save the file with Excel or LibreOffice)")
         limit = min(info.file_size, self.max_part)
         try:
             with self.zip.open(info) as fh:
@@ -127,6 +132,20 @@ class Package:
         raise UserError(f"{self.path}: no workbook part found (is this an Excel file?)")
 
 
+# Compression methods Python's zipfile reads here (bzip2 and LZMA only when
+# Python was built with them); Excel itself writes Stored and Deflate only.
+_READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+_METHOD_NAMES = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 95: "xz", 98: "PPMd", 99: "AES encryption"}
+
+
+def _write_failure(path: str, exc: OSError) -> UserError:
+    reason = {errno.ENAMETOOLONG: "the name is too long", errno.EISDIR: "it is a folder",
+              errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+              errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on the device",
+              errno.ENOTDIR: "a part of the path is not a folder"}.get(exc.errno, exc.strerror or str(exc))
+    return UserError(f"{path}: cannot write it ({reason})")
+
+
 @contextmanager
 def atomic_output(path: str):
     """Yield a temporary file name beside `path`; on success it replaces
@@ -136,14 +155,22 @@ def atomic_output(path: str):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UserError(f"{path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".sheetnet-", suffix=os.path.splitext(path)[1], dir=folder)
+    if os.path.isdir(path):
+        raise UserError(f"{path}: cannot write it (it is a folder)")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".sheetnet-tmp-", suffix=os.path.splitext(path)[1][:16], dir=folder)
+    except OSError as exc:
+        raise _write_failure(path, exc) from None
     os.close(fd)
     try:
         yield tmp
         mask = os.umask(0)            # mkstemp makes files private (0600)
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise _write_failure(path, exc) from None
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

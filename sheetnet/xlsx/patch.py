@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -21,7 +20,7 @@ from ..refs import cell_name
 from ..store import BLANK, BOOL, NUM, STR
 from .append import appended_parts
 from .package import Package, atomic_output
-from .writer import number_xml
+from .writer import _xml_text, number_xml
 from .scan import T_BOOL, T_ERROR, T_FORMULA_STRING, T_NUMBER, scan_sheet_data
 
 _T_ATTR = re.compile(rb'\s+t="[^"]*"')
@@ -46,7 +45,7 @@ def _cell_bytes(original: bytes, kind: int, num: float, obj, prefix: bytes) -> b
     elif kind == STR:
         if not formula:
             raise UserError("a text constant cannot be patched into the file")
-        t, v = b' t="str"', escape(obj).encode("utf-8")
+        t, v = b' t="str"', _xml_text(obj).encode("utf-8")   # CHAR(1) is _x0001_, as Excel writes it
     else:
         return head + b">" + formula + b"</" + prefix + b"c>" if formula else head + b"/>"
     return head + t + b">" + formula + b"<" + prefix + b"v>" + v + b"</" + prefix + b"v></" + prefix + b"c>"

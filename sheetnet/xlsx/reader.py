@@ -14,8 +14,10 @@ import re
 
 import numpy as np
 
+from .. import limits
 from ..book import Book, FormulaGroup, Table, TableColumn
 from ..errors import ERROR_CODES, UserError
+from ..formula.shapes import group_by_shape
 from ..refs import cell_name, parse_area
 from ..store import BOOL, NUM, STR
 from .package import Package
@@ -23,9 +25,16 @@ from .scan import (F_ARRAY, F_DATATABLE, F_SHARED, T_BOOL, T_DATE, T_ERROR, T_FO
                    T_INLINE_STRING, T_NUMBER, T_SHARED_STRING, ScanError, parse_shared_strings,
                    scan_sheet_data)
 
-MAX_GRID_CELLS = 400_000_000      # a dense grid beyond this is refused, not attempted
+# Reading a worksheet's XML takes a few times its size in memory (the scan's
+# arrays, then the value grid): checked against the budget before anything
+# is read.  Measured: the 100,000-rating benchmark's 96 MiB of XML peak at 650 MB.
+READ_BYTES_PER_XML_BYTE = 3
 
 _WORKSHEET = "/worksheet"
+# sheets of other kinds hold no cells sheetnet calculates: charts, dialogs, Excel 4 macros
+_OTHER_SHEETS = ("/chartsheet", "/dialogsheet", "/macrosheet", "/xlMacrosheet", "/xlIntlMacrosheet")
+_MAIN_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                    "http://purl.oclc.org/ooxml/spreadsheetml/main")
 _TABLE = "/table"
 _SHARED_STRINGS = "/sharedStrings"
 _SHEET_METADATA = "/sheetMetadata"
@@ -54,12 +63,20 @@ def read_workbook(path: str) -> Book:
 def _read(pkg: Package) -> Book:
     book = Book(pkg.path)
     wb_part = pkg.workbook_part()
-    rels = pkg.relationships(wb_part)
     root = pkg.xml(wb_part)
+    if _local(root.tag) != "workbook" or root.tag.split("}")[0].lstrip("{") not in _MAIN_NAMESPACES:
+        raise UserError(f"{pkg.path}: {wb_part} is not a workbook (its root element is <{_local(root.tag)}>; "
+                        f"is this an Excel file?)")
+    rels = pkg.relationships(wb_part)
     book.has_vba = any(name.lower().endswith("vbaproject.bin") for name in pkg.names)
 
     sheets_el = [el for el in root.iter() if _local(el.tag) == "sheet"]
+    if not sheets_el:
+        raise UserError(f"{pkg.path}: the workbook lists no sheets (Excel needs at least one); is it damaged?")
     all_sheet_names = [el.get("name") for el in sheets_el]
+    parts = _sheet_parts(pkg, wb_part, sheets_el, rels)
+    _check_read_size(pkg, [part for part in parts.values() if part] +
+                     [t for rt, t in rels.values() if rt.endswith(_SHARED_STRINGS) and pkg.has(t)])
     for el in root.iter():
         tag = _local(el.tag)
         if tag in ("calcPr", "workbookPr"):
@@ -69,38 +86,84 @@ def _read(pkg: Package) -> Book:
     for rtype, target in rels.values():
         if rtype.endswith(_SHARED_STRINGS) and pkg.has(target):
             try:
-                shared = parse_shared_strings(pkg.read(target))
+                shared = [_xstring(t) for t in parse_shared_strings(pkg.read(target))]
             except ScanError as exc:
                 raise UserError(f"{pkg.path}: shared strings are damaged ({exc})") from None
 
     dynamic = _dynamic_array_metadata(pkg, rels)
-    for el in sheets_el:
-        name = el.get("name")
-        rel = rels.get(_attr(el, "id"))
-        if rel is None or not rel[0].endswith(_WORKSHEET) or not pkg.has(rel[1]):
+    for name, part in parts.items():
+        if part is None:
             continue            # chart sheets, macro sheets, dialog sheets: nothing to calculate
         sheet = book.add_sheet(name)
-        sheet.hidden = el.get("state") in ("hidden", "veryHidden")
-        book.parts[name] = rel[1]
+        sheet.hidden = sheets_el[all_sheet_names.index(name)].get("state") in ("hidden", "veryHidden")
+        book.parts[name] = part
         try:
-            scan = scan_sheet_data(pkg.read(rel[1]))
+            scan = scan_sheet_data(pkg.read(part))
         except ScanError as exc:
-            raise UserError(f"{pkg.path}: sheet {name!r} is damaged ({exc})") from None
+            raise UserError(f"{pkg.path}: sheet {name!r} ({part}) is damaged: {exc}") from None
         _load_cells(book, sheet, scan, shared, pkg.path, dynamic)
-        _load_tables(pkg, book, sheet, rel[1])
+        _load_tables(pkg, book, sheet, part)
 
     for el in root.iter():
         if _local(el.tag) != "definedName":
             continue
+        name = el.get("name")
+        if not name:
+            raise UserError(f"{pkg.path}: {wb_part} has a defined name without a name attribute (damaged?)")
         local = el.get("localSheetId")
         scope = None
         if local is not None:
+            if not (local.isascii() and local.isdigit()):
+                raise UserError(f"{pkg.path}: {wb_part}: the defined name {name!r} has localSheetId={local!r}, "
+                                f"not a sheet number (damaged?)")
             idx = int(local)
-            scope = all_sheet_names[idx] if 0 <= idx < len(all_sheet_names) else None
+            scope = all_sheet_names[idx] if idx < len(all_sheet_names) else None
             if scope is None:
                 continue
-        book.define_name(el.get("name"), (el.text or "").strip(), scope, el.get("hidden") in ("1", "true"))
+        book.define_name(name, (el.text or "").strip(), scope, el.get("hidden") in ("1", "true"))
     return book
+
+
+def _sheet_parts(pkg: Package, wb_part: str, sheets_el, rels) -> dict:
+    """Sheet name -> worksheet part (None for chart, dialog and macro sheets),
+    in workbook order.  A sheet the workbook lists but whose part cannot be
+    found is an error naming that sheet: checking the rest and saying OK
+    would hide it."""
+    out: dict = {}
+    seen: set = set()
+    for position, el in enumerate(sheets_el, start=1):
+        name = el.get("name")
+        if not name:
+            raise UserError(f"{pkg.path}: sheet {position} in {wb_part} has no name (damaged?)")
+        if name.casefold() in seen:
+            raise UserError(f"{pkg.path}: {wb_part} lists two sheets named {name!r} (damaged?)")
+        seen.add(name.casefold())
+        rid = _attr(el, "id")
+        if rid is None:
+            raise UserError(f"{pkg.path}: sheet {name!r} has no r:id, so its part cannot be found (damaged?)")
+        rel = rels.get(rid)
+        if rel is None:
+            why = "the workbook has no relationships part" if not rels else f"no relationship {rid!r}"
+            raise UserError(f"{pkg.path}: sheet {name!r} cannot be found ({why}; damaged?)")
+        rtype, target = rel
+        if rtype.endswith(_OTHER_SHEETS):
+            out[name] = None
+            continue
+        if not rtype.endswith(_WORKSHEET):
+            raise UserError(f"{pkg.path}: sheet {name!r} points to {target}, which is not a worksheet "
+                            f"({rtype.rsplit('/', 1)[-1]})")
+        if not pkg.has(target):
+            raise UserError(f"{pkg.path}: sheet {name!r} is listed in the workbook but its part {target} is "
+                            f"missing (damaged or truncated?)")
+        out[name] = target
+    return out
+
+
+def _check_read_size(pkg: Package, part_names) -> None:
+    """The parts about to be read, by their declared sizes, against the memory budget."""
+    xml_bytes = sum(pkg.names[p].file_size for p in set(part_names))
+    limits.require(xml_bytes * READ_BYTES_PER_XML_BYTE,
+                   f"{pkg.path}: its sheets expand to {limits.format_bytes(xml_bytes)} of XML; reading them")
 
 
 def _load_tables(pkg: Package, book: Book, sheet, part: str) -> None:
@@ -120,7 +183,7 @@ def _load_tables(pkg: Package, book: Book, sheet, part: str) -> None:
         for el in root.iter():
             if _local(el.tag) != "tableColumn":
                 continue
-            col = TableColumn(_unescape_name(el.get("name", "")), totals_function=el.get("totalsRowFunction"),
+            col = TableColumn(_xstring(el.get("name", "")), totals_function=el.get("totalsRowFunction"),
                               totals_label=el.get("totalsRowLabel"))
             for child in el:
                 tag = _local(child.tag)
@@ -135,9 +198,16 @@ def _load_tables(pkg: Package, book: Book, sheet, part: str) -> None:
         book.tables.append(Table(name, sheet.name, area, columns, header_rows, totals_rows, style))
 
 
-def _unescape_name(text: str) -> str:
-    """Table column names keep line breaks and the like as _xHHHH_."""
-    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+_XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _xstring(text: str) -> str:
+    """Text as OOXML stores it (ST_Xstring: cell text, table column names): a
+    character XML cannot hold, such as CHAR(1) or a line break in a name, is
+    written _x0001_, and a literal "_x0001_" _x005F_x0001_."""
+    if "_x" not in text:
+        return text
+    return _XSTRING_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _dynamic_array_metadata(pkg: Package, rels) -> set[int]:
@@ -177,19 +247,28 @@ def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, dynamic: 
     num = np.zeros(n, dtype=np.float64)
     obj = np.empty(n, dtype=object)
 
+    def refuse(mask, what):
+        i = int(np.flatnonzero(mask)[0])
+        raise UserError(f"{path}: {sheet.name}!{cell_name(int(scan.rows[i]), int(scan.cols[i]))} {what(i)} (damaged?)")
+
     numeric = has & (types == T_NUMBER)
     kind[numeric] = NUM
     num[numeric] = scan.numbers[numeric]
     bools = has & (types == T_BOOL)
+    if bools.any() and not np.isin(scan.numbers[bools], (0.0, 1.0)).all():
+        refuse(bools & ~np.isin(scan.numbers, (0.0, 1.0)),
+               lambda i: f"is a boolean cell holding {scan.numbers[i]:g}; a boolean is stored as 0 or 1")
     kind[bools] = BOOL
     num[bools] = scan.numbers[bools]
     sst = has & (types == T_SHARED_STRING)
     if sst.any():
-        idx = scan.numbers[sst].astype(np.int64)
-        if idx.min() < 0 or idx.max() >= len(shared):
-            raise UserError(f"{path}: sheet {sheet.name!r} refers to a shared string that does not exist")
+        index = scan.numbers
+        wrong = sst & ~((index >= 0) & (index < len(shared)) & (index == np.floor(index)))
+        if wrong.any():
+            refuse(wrong, lambda i: f"refers to shared string {scan.numbers[i]:g}, which does not exist "
+                                    f"(the file has {len(shared):,})")
         kind[sst] = STR
-        obj[sst] = np.array(shared, dtype=object)[idx]
+        obj[sst] = np.array(shared, dtype=object)[index[sst].astype(np.int64)]
     # a formula whose result is "" stores <v></v>: an empty string, not "no value"
     empty_text = (types == T_FORMULA_STRING) & ~has & (scan.v_span[:, 0] >= 0)
     kind[empty_text] = STR
@@ -197,21 +276,43 @@ def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, dynamic: 
     for i, text in scan.texts.items():
         t = types[i]
         if t in (T_FORMULA_STRING, T_INLINE_STRING, T_DATE):
-            kind[i], obj[i] = STR, text
+            kind[i], obj[i] = STR, _xstring(text)
         elif t == T_ERROR:
-            kind[i] = ERROR_CODES.get(text.strip().upper(), ERROR_CODES["#VALUE!"])
+            code = ERROR_CODES.get(text.strip().upper())
+            if code is None:
+                refuse(np.arange(n) == i, lambda i: f"holds the error value {text.strip()[:40]!r}, which is not "
+                                                    f"one of Excel's")
+            kind[i] = code
 
     formula_cells = np.zeros(n, dtype=bool)
     formula_cells[scan.f_cell] = True
+    # a constant too large for a double (1e309) is #NUM!, as a cell cannot hold
+    # infinity; a formula's cached infinity stays, for `check` to report
+    overflow = numeric & ~formula_cells & ~np.isfinite(num)
+    kind[overflow], num[overflow] = ERROR_CODES["#NUM!"], 0.0
     keep = (kind != 0) | formula_cells
     rows, cols = scan.rows[keep], scan.cols[keep]
-    if len(rows):
-        extent = (int(rows.max()) + 1) * (int(cols.max()) + 1)
-        if extent > MAX_GRID_CELLS:
-            raise UserError(f"{path}: sheet {sheet.name!r} spans {extent:,} cells "
-                            f"(too sparse for sheetnet's dense grid)")
+    _check_grid(sheet.name, scan, rows, cols, path)
     sheet.values.set_cells(rows, cols, kind[keep], num[keep], obj[keep])
     _load_formulas(sheet, scan, path, dynamic)
+
+
+def _check_grid(name: str, scan, rows, cols, path: str) -> None:
+    """The sheet's value grid spans A1 to its farthest cell (or array formula
+    range): its memory against the budget, before it is made."""
+    far_row = int(rows.max()) if len(rows) else 0
+    far_col = int(cols.max()) if len(cols) else 0
+    arrays = [i for i in np.flatnonzero(scan.f_kind == F_ARRAY).tolist() if scan.f_ref[i]]
+    for i in arrays:
+        try:
+            area = parse_area(scan.f_ref[i])
+        except ValueError:
+            continue
+        far_row, far_col = max(far_row, area.r1), max(far_col, area.c1)
+    cells = (far_row + 1) * (far_col + 1)
+    if len(rows) or arrays:
+        limits.require_cells(cells, f"{path}: sheet {name!r} reaches {cell_name(far_row, far_col)}: its grid of "
+                                    f"{far_row + 1:,} x {far_col + 1:,} cells")
 
 
 def _load_formulas(sheet, scan, path: str, dynamic: set[int] = frozenset()) -> None:
@@ -223,9 +324,10 @@ def _load_formulas(sheet, scan, path: str, dynamic: set[int] = frozenset()) -> N
     if nf == 0:
         return
     texts = scan.f_text
-    has_text = np.fromiter((bool(t) for t in texts), dtype=bool, count=nf)
+    has_text = np.fromiter(map(bool, texts), dtype=bool, count=nf)
+    normal = has_text & (scan.f_kind != F_SHARED) & (scan.f_kind != F_ARRAY) & (scan.f_kind != F_DATATABLE)
     masters: dict[int, tuple[int, str]] = {}
-    for j in np.flatnonzero(has_text).tolist():
+    for j in np.flatnonzero(has_text & ~normal).tolist():
         cell = int(scan.f_cell[j])
         kind = scan.f_kind[j]
         text = texts[j]
@@ -236,13 +338,24 @@ def _load_formulas(sheet, scan, path: str, dynamic: set[int] = frozenset()) -> N
                 area = parse_area(scan.f_ref[j] or "")
             except ValueError:
                 area = parse_area(cell_name(int(rows[cell]), int(cols[cell])))
+            if (area.r0, area.c0) != (int(rows[cell]), int(cols[cell])):
+                raise UserError(f"{path}: {sheet.name}!{cell_name(int(rows[cell]), int(cols[cell]))} holds an "
+                                f"array formula for {area.a1}, which does not start at that cell (damaged?)")
+            sheet.values.ensure(area.r1 + 1, area.c1 + 1)
             sheet.add_group(FormulaGroup(text, np.array([rows[cell]], np.int32),
                                          np.array([cols[cell]], np.int32), array=area,
                                          dynamic=int(scan.cm[cell]) in dynamic))
-        elif kind == F_DATATABLE:
-            _note(sheet, "data table (TABLE)", 1)
         else:
-            sheet.add_group(FormulaGroup(text, np.array([rows[cell]], np.int32), np.array([cols[cell]], np.int32)))
+            _note(sheet, "data table (TABLE)", 1)
+    # formulas written out in every cell: grouped by R1C1 shape before any is parsed
+    plain = np.flatnonzero(normal)
+    if len(plain):
+        cells = scan.f_cell[plain].astype(np.int64)
+        plain_texts = [texts[j] for j in plain.tolist()]
+        for members in group_by_shape(plain_texts, rows[cells], cols[cells]):
+            at = cells[members]
+            sheet.add_group(FormulaGroup(plain_texts[int(members[0])], rows[at].astype(np.int32),
+                                         cols[at].astype(np.int32)))
     datatables = (scan.f_kind == F_DATATABLE) & ~has_text
     if datatables.any():
         _note(sheet, "data table (TABLE)", int(datatables.sum()))

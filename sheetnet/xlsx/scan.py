@@ -900,22 +900,26 @@ def _unescape(text: str, attribute: bool = False) -> str:
     return text
 
 
+_DECODE_CHUNK = 1 << 17
+
+
 def _decode(xml: bytes, start: np.ndarray, stop: np.ndarray, attribute: bool = False) -> list[str]:
     """The texts (or attribute values) at [start, stop) of the document,
     decoded and un-escaped.
 
     Joined with NUL (which XML text cannot contain) so that decoding and
     un-escaping run once over all of them."""
-    if not len(start):
-        return []
-    pieces = [xml[s:e] for s, e in zip(start.tolist(), stop.tolist())]
-    try:
-        joined = b"\0".join(pieces).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScanError(f"text is not valid UTF-8 ({exc.reason})") from None
-    texts = _unescape(joined, attribute).split("\0")
-    if len(texts) != len(pieces):
-        raise ScanError("a NUL character in text (not allowed in XML)")
+    texts: list[str] = []
+    for a in range(0, len(start), _DECODE_CHUNK):      # a chunk at a time: bounded temporaries
+        pieces = [xml[s:e] for s, e in zip(start[a:a + _DECODE_CHUNK].tolist(), stop[a:a + _DECODE_CHUNK].tolist())]
+        try:
+            joined = b"\0".join(pieces).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScanError(f"text is not valid UTF-8 ({exc.reason})") from None
+        part = _unescape(joined, attribute).split("\0")
+        if len(part) != len(pieces):
+            raise ScanError("a NUL character in text (not allowed in XML)")
+        texts.extend(part)
     return texts
 
 
@@ -983,6 +987,8 @@ def _is_main_prefix(head: bytes, prefix: bytes) -> bool:
 def scan_sheet_data(xml: bytes) -> SheetScan:
     """Columnar view of the cells of a worksheet part (xl/worksheets/sheetN.xml)."""
     found = _element(xml, b"sheetData")
+    if found is None and _element(xml, b"worksheet") is None:
+        raise ScanError("it is not a worksheet (no <worksheet> element)")
     if found is None or found[1] == found[2]:
         return _assemble(xml, [])
     prefix, start, stop = found
@@ -1115,11 +1121,16 @@ def _single_children(ch, tags: _Tags, idx, c_last, what):
     return owner
 
 
+# What a number in <v> may look like: xsd:double's decimal form, ASCII digits
+# only, XML whitespace around it allowed.  Python's float() accepts more
+# ("1_000", Arabic-Indic digits, "nan", "infinity", Unicode spaces) -- values
+# no spreadsheet application writes.
+_DECIMAL = re.compile(r"[ \t\r\n]*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t\r\n]*")
+
+
 def _float(text: str):
-    try:
-        return float(text)
-    except ValueError:
-        return None
+    m = _DECIMAL.fullmatch(text)
+    return float(m.group(1)) if m else None
 
 
 _NUMBER = _Decoder(_numbers, _float, "number", attribute=False)
@@ -1199,6 +1210,11 @@ def _assemble(xml: bytes, parts: list[_Part]) -> SheetScan:
         row_base = np.cumsum([0] + [len(p.row_r) for p in parts])
         cell_row = np.concatenate([p.cell_row + b for p, b in zip(parts, row_base)])
         out["rows"][implicit] = _implicit_rows(np.concatenate([p.row_r for p in parts])).take(cell_row.take(implicit))
+    outside = (out["rows"] >= _MAX_ROW) | (out["cols"] >= _MAX_COL)
+    if outside.any():               # counted on from the last explicit r, past XFD or row 1,048,576
+        i = int(np.argmax(outside))
+        raise ScanError(f"a cell at row {int(out['rows'][i]) + 1:,}, column {int(out['cols'][i]) + 1:,} lies outside "
+                        f"Excel's grid (A1:XFD1048576), near byte {int(c_span[i, 0])}")
 
     def joined(name, base, attribute=False):
         index = np.concatenate([getattr(p, name)[0] + b for p, b in zip(parts, base)] or [np.zeros(0, np.int64)])
@@ -1259,6 +1275,7 @@ def parse_shared_strings(xml: bytes) -> list[str]:
     tags = _Tags(ch, prefix)
     items = tags.of(_SI)
     _, empty = tags.plain_start_tags(items, _SI)
+    _stray_text(xml[start:stop], prefix)
     holder, s, e = _run_texts(tags, _SI, tags.closing(items, empty, _SI))
     pieces = _decode(xml, s + ch.base, e + ch.base)
     if len(holder) == len(items) and (holder == np.arange(len(items))).all():
@@ -1267,3 +1284,15 @@ def parse_shared_strings(xml: bytes) -> list[str]:
     for h, piece in zip(holder.tolist(), pieces):
         strings[h] += piece
     return strings
+
+
+def _stray_text(body: bytes, prefix: bytes) -> None:
+    """Refuse text that lies in the shared-strings part outside every <t>
+    (e.g. <si>text</si>): a damaged part, whose strings would otherwise be
+    read as empty."""
+    t = re.escape(b"<" + prefix + b"t")
+    texts = re.compile(t + rb"(?:[ \t\r\n][^>]*)?(?:/>|>[^<]*</" + re.escape(prefix) + rb"t[ \t\r\n]*>)")
+    rest = re.sub(rb"<[^>]*>", b"", texts.sub(b"", body))
+    stray = rest.strip(b" \t\r\n")
+    if stray:
+        raise ScanError(f"text outside any <t> element ({stray[:40].decode('utf-8', 'replace')!r})")

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
@@ -54,9 +55,12 @@ def number_xml(x: float) -> str:
     return repr(float(x))
 
 
-def write_workbook(book: Book, path: str, *, recalc: bool = True, overwrite: bool = True) -> None:
+def write_workbook(book: Book, path: str, *, recalc: bool = True, overwrite: bool = True,
+                   shared_formulas: bool = True) -> None:
     """Write `book` to `path` (.xlsx).  With recalc (the default) the engine
-    first computes every formula so the cached values are right."""
+    first computes every formula so the cached values are right.  Without
+    shared_formulas every cell gets its formula written out in full, as
+    LibreOffice, openpyxl or pandas write them (for benchmarks and tests)."""
     path = str(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -66,7 +70,7 @@ def write_workbook(book: Book, path: str, *, recalc: bool = True, overwrite: boo
     if recalc:
         from ..engine import Engine
         Engine(book).recalc()
-    parts = _Parts(book).build()
+    parts = _Parts(book, shared_formulas).build()
     with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts:
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
@@ -171,16 +175,21 @@ class _SharedStrings:
 
 
 def _xml_text(text: str) -> str:
-    """Escape for XML text; control characters Excel cannot store become _xHHHH_."""
+    """Escape for XML text; control characters Excel cannot store become _xHHHH_
+    (and a literal "_xHHHH_" keeps its underscore as _x005F_, as the reader
+    expects)."""
     out = escape(text)
+    if "_x" in out:
+        out = re.sub(r"_(?=x[0-9A-Fa-f]{4}_)", "_x005F_", out)
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in out):
         out = "".join(f"_x{ord(ch):04X}_" if ord(ch) < 32 and ch not in "\t\n\r" else ch for ch in out)
     return out
 
 
 class _Parts:
-    def __init__(self, book: Book):
+    def __init__(self, book: Book, shared_formulas: bool = True):
         self.book = book
+        self.shared_formulas = shared_formulas
         self.styles = _Styles()
         self.sst = _SharedStrings()
 
@@ -274,7 +283,15 @@ class _Parts:
         return (_XML_HEAD + f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
                 '<workbookPr/><bookViews><workbookView activeTab="0"/></bookViews>'
                 f"<sheets>{sheets}</sheets>{names_xml}"
-                '<calcPr calcId="191029" fullCalcOnLoad="1"/></workbook>')
+                f'<calcPr calcId="191029"{self._iteration()} fullCalcOnLoad="1"/></workbook>')
+
+    def _iteration(self) -> str:
+        """Iterative calculation settings, kept from the book (see Engine.iteration)."""
+        props = self.book.calc_props
+        if props.get("calcPr.iterate") not in ("1", "true"):
+            return ""
+        return (f' iterate="1" iterateCount="{int(props.get("calcPr.iterateCount", "100"))}"'
+                f' iterateDelta="{float(props.get("calcPr.iterateDelta", "0.001"))!r}"')
 
     def _workbook_rels(self) -> str:
         n = len(self.book.sheets)
@@ -344,7 +361,7 @@ class _Parts:
 
     def _sheet_xml(self, sheet: Sheet, i: int) -> str:
         tail = self._sheet_extras(sheet, i)
-        cells = _SheetCells(sheet, self.styles, self.book)
+        cells = _SheetCells(sheet, self.styles, self.book, self.shared_formulas)
         rows_xml = cells.rows_xml(self.sst)
         dim = cells.dimension()
         views = '<sheetViews><sheetView workbookViewId="0"'
@@ -367,8 +384,19 @@ class _Parts:
                 for c, w in sorted(sheet.col_widths.items())) + "</cols>"
         return (_XML_HEAD + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
                 f'<dimension ref="{dim}"/>{views}<sheetFormatPr defaultRowHeight="15"/>{cols}'
-                f'<sheetData>{rows_xml}</sheetData><pageMargins left="0.7" right="0.7" top="0.75" '
-                f'bottom="0.75" header="0.3" footer="0.3"/>{tail}</worksheet>')
+                f'<sheetData>{rows_xml}</sheetData>{_color_scales_xml(sheet)}<pageMargins left="0.7" right="0.7" '
+                f'top="0.75" bottom="0.75" header="0.3" footer="0.3"/>{tail}</worksheet>')
+
+
+def _color_scales_xml(sheet: Sheet) -> str:
+    """Two-colour scales, the first with the highest priority (1), as Excel writes them."""
+    out = []
+    for priority, scale in enumerate(sheet.color_scales, start=1):
+        sqref = " ".join(a.a1 for a in scale.areas)
+        out.append(f'<conditionalFormatting sqref="{sqref}"><cfRule type="colorScale" priority="{priority}">'
+                   f'<colorScale><cfvo type="min"/><cfvo type="max"/><color rgb="FF{scale.low}"/>'
+                   f'<color rgb="FF{scale.high}"/></colorScale></cfRule></conditionalFormatting>')
+    return "".join(out)
 
 
 class _SheetCells:
@@ -376,9 +404,10 @@ class _SheetCells:
     element, value and style -- built as whole lists, not cell by cell, so a
     1.4-million-formula sheet writes in seconds."""
 
-    def __init__(self, sheet: Sheet, styles: _Styles, book: Book | None = None):
+    def __init__(self, sheet: Sheet, styles: _Styles, book: Book | None = None, shared: bool = True):
         self.sheet = sheet
         self.book = book
+        self.shared = shared
         v = sheet.values
         R, C = v.num.shape
         # formula elements: an id per cell into self.elements ("" = none)
@@ -421,7 +450,7 @@ class _SheetCells:
             return si
         r0, r1 = int(g.rows.min()), int(g.rows.max())
         c0, c1 = int(g.cols.min()), int(g.cols.max())
-        if (r1 - r0 + 1) * (c1 - c0 + 1) == n:
+        if self.shared and (r1 - r0 + 1) * (c1 - c0 + 1) == n:
             top_left = (r0, c0)
             master = text if g.anchor == top_left else escape(_file_text(g, self.book, self.sheet, top_left))
             self.fid[g.rows, g.cols] = self._element(f'<f t="shared" si="{si}"/>')

@@ -23,12 +23,14 @@ class Collected:
     kind    the values' kinds
     direct  whether each value was typed as an argument (not read from a
             range or an array)
+    text    the strings (object array), None when there are none
     """
 
-    __slots__ = ("num", "counts", "err", "kind", "direct")
+    __slots__ = ("num", "counts", "err", "kind", "direct", "text")
 
-    def __init__(self, num, counts, err, kind, direct):
+    def __init__(self, num, counts, err, kind, direct, text=None):
         self.num, self.counts, self.err, self.kind, self.direct = num, counts, err, kind, direct
+        self.text = text
 
     def first_error(self) -> np.ndarray | None:
         """Per batch element, the first error in argument order (0 = none)."""
@@ -45,7 +47,7 @@ class Collected:
 
 
 def collect(ctx, args) -> Collected:
-    parts = []
+    parts, has_text = [], False
     for v in args:
         if isinstance(v, RefVal) or (isinstance(v, Arr) and v.hw != (1, 1)):
             a = ctx.deref(v)
@@ -62,11 +64,17 @@ def collect(ctx, args) -> Collected:
             counts = err == 0
             direct = np.ones(k.shape, bool)
         flat = a.shape[:-2] + (-1,)
-        parts.append(tuple(np.reshape(np.asarray(x), flat) if np.ndim(x) else x
-                           for x in (num, counts, err, k, direct)))
+        parts.append([np.reshape(np.asarray(x), flat) if np.ndim(x) else x
+                      for x in (num, counts, err, k, direct)] + [a])
+        has_text = has_text or a.obj is not None
     batch = np.broadcast_shapes(*(p[0].shape[:-1] for p in parts))
 
     def cat(i):
         return np.concatenate([np.broadcast_to(p[i], batch + p[i].shape[-1:]) for p in parts], axis=-1)
 
-    return Collected(cat(0), cat(1), cat(2), cat(3), cat(4))
+    text = None
+    if has_text:       # strings only when some argument holds text (most sums hold none)
+        for p in parts:
+            p[5] = np.reshape(p[5].strings(), p[5].shape[:-2] + (-1,))
+        text = cat(5)
+    return Collected(cat(0), cat(1), cat(2), cat(3), cat(4), text)

@@ -17,6 +17,8 @@ COUNTIFS.xlsx and MATH_AND_TRIGONOMETRY/SUMIFS.xlsx decide):
 * "" matches empty cells and cells holding the empty text; "=" matches
   empty cells only; "<>" matches every cell that is not empty (an empty
   text from a formula counts as not empty);
+* text after an operator that reads as a date or time (">=2024-07-01",
+  "<6:00") compares as its serial (in the workbook's date system);
 * other text matches text, case-insensitively, with wildcards; "<>" matches
   everything else (numbers and empty cells included); "<", ">" ... order
   text case-insensitively and never match numbers;
@@ -37,10 +39,13 @@ from typing import Callable
 
 import numpy as np
 
+from ...dates import DATE_1900, DateSystem
+from ...datetext import parse_date_time
 from ...errors import ERR_BASE, ERROR_CODES, ExcelError, error_from_code
 from ...store import BLANK, BOOL, NUM, STR
 from ..batch import RefVal
 from ..values import Arr, parse_number_text
+from .workbook_dates import system_of
 
 _CRITERION = re.compile(r"^(<=|>=|<>|<|>|=)?(.*)$", re.S)
 _ORDER = {"<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}
@@ -111,7 +116,7 @@ def _error_criterion(op: str, code: int) -> Criterion:
     return Criterion(lambda kind, num, text: np.zeros(kind.shape, bool), False)
 
 
-def _text_criterion(op: str, operand: str, bare: bool) -> Criterion:
+def _text_criterion(op: str, operand: str, bare: bool, database: bool) -> Criterion:
     if operand == "":
         if op == "<>":
             return Criterion(lambda kind, num, text: kind != BLANK, False)
@@ -121,6 +126,9 @@ def _text_criterion(op: str, operand: str, bare: bool) -> Criterion:
         if op == "=":                              # "=": empty cells only
             return Criterion(lambda kind, num, text: kind == BLANK, True)
         return Criterion(lambda kind, num, text: np.zeros(kind.shape, bool), False)   # "<" ...: nothing
+    if bare and database:
+        # the D functions (as Excel's advanced filter) read a bare text as "begins with"
+        operand += "*"
     if op in ("=", "<>"):
         if any(ch in operand for ch in "*?~"):
             rx = wildcard(operand)
@@ -140,20 +148,23 @@ def _text_criterion(op: str, operand: str, bare: bool) -> Criterion:
 _compiled: dict = {}
 
 
-def parse_criterion(value) -> Criterion:
+def parse_criterion(value, database: bool = False, system: DateSystem = DATE_1900) -> Criterion:
     """Compile one criterion value: a float, a bool, a str, an ExcelError,
-    or None (an empty cell, which Excel reads as the number 0)."""
-    key = (type(value).__name__, value if not isinstance(value, ExcelError) else value.code)
+    or None (an empty cell, which Excel reads as the number 0).  Text after
+    an operator that reads as a date or time (">=2024-07-01") compares as its
+    serial in the workbook's date `system`.  `database`: the D functions'
+    reading (a bare text matches the text that begins with it)."""
+    key = (type(value).__name__, value if not isinstance(value, ExcelError) else value.code, database, system)
     c = _compiled.get(key)
     if c is None:
-        c = _compile(value)
+        c = _compile(value, database, system)
         if len(_compiled) > 4096:
             _compiled.clear()
         _compiled[key] = c
     return c
 
 
-def _compile(value) -> Criterion:
+def _compile(value, database: bool, system: DateSystem) -> Criterion:
     if value is None:
         return _number_criterion("=", 0.0)
     if isinstance(value, ExcelError):
@@ -165,13 +176,16 @@ def _compile(value) -> Criterion:
     m = _CRITERION.match(value)
     op, operand = m.group(1) or "=", m.group(2)
     x = parse_number_text(operand)
+    if x is None and operand == operand.strip():
+        dated = parse_date_time(operand, system)
+        x = None if dated is None else dated[0]
     if x is not None:
         return _number_criterion(op, x)
     if operand.upper() in ("TRUE", "FALSE"):
         return _boolean_criterion(op, operand.upper() == "TRUE")
     if operand.upper() in ERROR_CODES:
         return _error_criterion(op, ERROR_CODES[operand.upper()])
-    return _text_criterion(op, operand, bare=m.group(1) is None)
+    return _text_criterion(op, operand, m.group(1) is None, database)
 
 
 def criterion_values(a: Arr) -> np.ndarray:
@@ -190,7 +204,7 @@ def criterion_values(a: Arr) -> np.ndarray:
 
 def criterion_mask(criterion, kind: np.ndarray, num: np.ndarray, text: np.ndarray) -> np.ndarray:
     """Which cells of a range meet one criterion (a float, bool, str, ExcelError
-    or None for an empty cell)."""
+    or None for an empty cell), in the 1900 date system."""
     return parse_criterion(criterion).test(kind, num, text)
 
 
@@ -266,6 +280,7 @@ class Matches:
         batch = np.broadcast_shapes(*(v.shape[:nd] for v in values), *(c.shape[:nd] for c in crits))
         self.shape = batch + self.hw
         self.unseen = unseen_cells(ranges[0])
+        self.system = system_of(ctx)
         self._cache: dict = {}
 
     @classmethod
@@ -298,7 +313,7 @@ class Matches:
         key = (k, pos, type(c).__name__, c if not isinstance(c, ExcelError) else c.code)
         hit = self._cache.get(key)
         if hit is None:
-            crit = parse_criterion(c)
+            crit = parse_criterion(c, system=self.system)
             kind = val.kinds()[pos] if val.kind is not None else np.full(val.shape[nd:], NUM, np.uint8)
             text = val.obj[pos] if val.obj is not None else np.empty(val.shape[nd:], object)
             hit = (crit.test(kind, val.num[pos], text), crit.blank)

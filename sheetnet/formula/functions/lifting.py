@@ -9,8 +9,8 @@ among the arguments (left to right) win without calling the function.
 
 What a Python form may return: a float or int (non-finite is #NUM!), a bool,
 a str, None (an empty value) or an ExcelError.  It may raise ValueError or
-OverflowError (#NUM!: math.sqrt(-1), math.exp(1000)) or ZeroDivisionError
-(#DIV/0!).
+another ArithmeticError (#NUM!: math.sqrt(-1), math.exp(1000)) or
+ZeroDivisionError (#DIV/0!).
 """
 
 from __future__ import annotations
@@ -21,30 +21,26 @@ import numpy as np
 
 from ...errors import DIV0, ExcelError, error_from_code
 from ...store import BLANK, BOOL, NUM, STR, decode
-from ..values import E_NUM, Arr, first_error, numbers, numeric_result, pad, to_text, truthy
+from ..values import E_NUM, E_VALUE, Arr, align_all, first_error, numbers, numeric_result, to_text, truthy
 from .registry import Param
 
 NUM_ERROR = ExcelError("#NUM!")
 
 
-def _aligned(args: list[Arr]) -> list[Arr]:
-    """Arrays of different (h, w) padded to a common size (Excel's pairing)."""
-    sizes = {a.hw for a in args}
-    if len(sizes) <= 1:
-        return args
-    h = max(hw[0] for hw in sizes)
-    w = max(hw[1] for hw in sizes)
-    return [pad(a, h, w) for a in args]
-
-
-def _coerce(a: Arr, param: Param):
-    """(values, err): values a float/bool/object array, err codes or None."""
-    t = param.type
+def coerce(a: Arr, param_type: str):
+    """(values, err) of an argument coerced by a parameter type: values a
+    float/bool/object array, err codes or None."""
+    t = param_type
     if t == "number":
         return numbers(a)
     if t == "integer":
         x, err = numbers(a)
         return np.trunc(x), err
+    if t == "strict_number":
+        x, err = numbers(a)
+        if a.kind is not None and (a.kind == BOOL).any():
+            err = first_error(err, np.where(a.kind == BOOL, E_VALUE, 0).astype(np.uint8))
+        return x, err
     if t == "boolean":
         return truthy(a)
     kinds = a.kinds()
@@ -74,7 +70,7 @@ def _default(param: Param):
 def _python_value(x, param: Param):
     if param.type == "integer":
         return int(x)
-    if param.type == "number":
+    if param.type in ("number", "strict_number"):
         return float(x)
     if param.type == "boolean":
         return bool(x)
@@ -86,8 +82,8 @@ def lift(fn, params: tuple[Param, ...]):
 
     def impl(ctx, *args: Arr) -> Arr:
         values, err = [], None
-        for a, p in zip(_aligned(list(args)), params):
-            v, e = _coerce(a, p)
+        for a, p in zip(align_all(*args), params):
+            v, e = coerce(a, p.type)
             values.append(v)
             err = first_error(err, e)
         defaults = [_default(p) for p in params[len(args):]]
@@ -115,7 +111,7 @@ def call(fn, args: list):
         return fn(*args)
     except ZeroDivisionError:
         return DIV0
-    except (ValueError, OverflowError):
+    except (ValueError, ArithmeticError):      # OverflowError, decimal's errors ...
         return NUM_ERROR
 
 
@@ -129,7 +125,10 @@ def _build(results: list, shape: tuple[int, ...]) -> Arr:
         if r is True or r is False:
             kind[i], num[i] = BOOL, float(r)
         elif isinstance(r, (float, np.floating)) or (isinstance(r, (int, np.integer)) and not isinstance(r, bool)):
-            x = float(r) if abs(r) < 1e308 else math.inf
+            try:
+                x = float(r)
+            except OverflowError:          # an int beyond the doubles
+                x = math.inf
             if math.isfinite(x):
                 num[i] = x
             else:
@@ -150,15 +149,16 @@ def _build(results: list, shape: tuple[int, ...]) -> Arr:
 
 
 def lift_numpy(numpy_fn, params: tuple[Param, ...]):
-    """The batch form of a vectorised numpy function of float arrays."""
-    if any(p.type not in ("number", "integer") for p in params):
-        raise ValueError("a numpy form takes number and integer parameters only")
+    """The batch form of a vectorised numpy function of float arrays
+    (boolean parameters arrive as 0.0/1.0)."""
+    if any(p.type not in ("number", "integer", "strict_number", "boolean") for p in params):
+        raise ValueError("a numpy form takes number, integer and boolean parameters only")
 
     def impl(ctx, *args: Arr) -> Arr:
         arrays, err = [], None
-        for a, p in zip(_aligned(list(args)), params):
-            x, e = _coerce(a, p)
-            arrays.append(x)
+        for a, p in zip(align_all(*args), params):
+            x, e = coerce(a, p.type)
+            arrays.append(x.astype(np.float64) if p.type == "boolean" else x)
             err = first_error(err, e)
         arrays += [None if p.default is None else np.asarray(p.default, dtype=np.float64)
                    for p in params[len(args):]]

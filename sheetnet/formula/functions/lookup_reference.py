@@ -349,7 +349,8 @@ def INDEX(ctx, source, row_num: Arr, col_num: Arr | None = None, area: Arr | Non
     ri = np.where(i == 0, 1, i) - 1
     cj = np.where(j == 0, 1, j) - 1
     bad = (ri < 0) | (ri >= h) | (cj < 0) | (cj >= w)
-    codes = np.where(bad, E_REF, 0).astype(np.uint8)
+    negative = (i < 0) | (j < 0)             # a negative index is #VALUE!, one past the end #REF!
+    codes = np.where(negative, E_VALUE, np.where(bad, E_REF, 0)).astype(np.uint8)
     if err is not None:
         codes = first_error(err, codes)
     ri, cj = np.where(bad, 0, ri), np.where(bad, 0, cj)

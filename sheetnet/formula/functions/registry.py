@@ -71,6 +71,9 @@ _LABELS = {
 #            outside array formulas; elementwise over an   #VALUE!, errors propagate
 #            array inside them)
 # integer    as number                                    as number, then truncated toward zero
+# strict_number  as number                                as number, but booleans are #VALUE! and an
+#                                                          omitted argument is #N/A (the Analysis
+#                                                          ToolPak's functions: QUOTIENT, MROUND ...)
 # text       as number                                    number as General text, TRUE/FALSE, blank ""
 # boolean    as number                                    non-zero TRUE, "TRUE"/"FALSE", other text #VALUE!
 # any        as number                                    none: the value as it is (errors included)
@@ -84,7 +87,7 @@ _LABELS = {
 
 VALUE, ARRAY, AS_GIVEN, POSITION, LAZY = "value", "array", "as given", "position", "lazy"
 PARAM_TYPES = {
-    "number": VALUE, "integer": VALUE, "text": VALUE, "boolean": VALUE, "any": VALUE,
+    "number": VALUE, "integer": VALUE, "strict_number": VALUE, "text": VALUE, "boolean": VALUE, "any": VALUE,
     "array": ARRAY, "numbers": AS_GIVEN, "reference": AS_GIVEN, "position": POSITION, "lazy": LAZY,
 }
 _MODE_LETTER = {VALUE: "v", ARRAY: "a", AS_GIVEN: "x", POSITION: "p", LAZY: "v"}
@@ -294,7 +297,7 @@ def elementwise(*names: str, category: Category, args: str, prefix: str = "", nu
 
     def register(fn):
         impl = lift_numpy(numpy, params) if numpy is not None else lift(fn, params)
-        numeric = all(p.type in ("number", "integer") for p in params)
+        numeric = all(p.type in ("number", "integer", "strict_number") for p in params)
         _register(names, dict(impl=impl, category=category, params=params, prefix=prefix, python=fn,
                               scalar=scalar_form(fn, params) if (numeric and scalar_path) else None,
                               torch=torch))

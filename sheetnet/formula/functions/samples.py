@@ -45,7 +45,8 @@ def result_of(fn: Callable, *args):
     """fn(*args) as a float or an error code: ZeroDivisionError is #DIV/0!,
     ValueError/OverflowError #NUM!; fn may also return an ExcelError."""
     try:
-        z = fn(*args)
+        with np.errstate(all="ignore"):          # overflow to inf: #NUM! below
+            z = fn(*args)
     except ZeroDivisionError:
         return E_DIV0
     except (ValueError, OverflowError):

@@ -125,5 +125,5 @@ def AVERAGEA(ctx, *args) -> Arr:
     err = c.first_error()
     div0 = np.where(none, E_DIV0, 0).astype(np.uint8)
     err = div0 if err is None else np.where(err != 0, err, div0).astype(np.uint8)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):             # overflow to inf: #NUM!
         return numeric_result(c.total(c.num) / np.where(none, 1.0, n), err)

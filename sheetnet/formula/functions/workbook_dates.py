@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from ...dates import DATE_1900, DATE_1904, DateSystem, date_system
+from ...dates import DATE_1900, DATE_1904, SECONDS_PER_DAY, DateSystem, date_system
 from ...datetext import parse_date_time
 from ...errors import ExcelError
 from ..values import parse_number_text
@@ -57,17 +57,19 @@ def dated(*names: str, category: Category = Category.DATE_TIME, args: str, prefi
     return register
 
 
-def serial_of(value, system: DateSystem):
+def serial_of(value, system: DateSystem, booleans: bool = True):
     """A value (an "any" parameter) read as a date serial, as Excel reads a
     date argument: numbers as they are, TRUE 1, blank 0, text as a number or
     as a date/time ("2024-02-29", "6:00"); other text #VALUE!; errors are
-    returned as they are."""
+    returned as they are.  The Analysis ToolPak's functions (EDATE, EOMONTH,
+    YEARFRAC, WORKDAY ...) refuse booleans: ``booleans=False`` makes them
+    #VALUE!."""
     if isinstance(value, ExcelError):
         return value
     if value is None:
         return 0.0
     if isinstance(value, bool):
-        return float(value)
+        return float(value) if booleans else VALUE_ERROR
     if isinstance(value, str):
         x = parse_number_text(value)
         if x is not None:
@@ -77,12 +79,37 @@ def serial_of(value, system: DateSystem):
     return float(value)
 
 
-def day_of(value, system: DateSystem):
-    """A date argument as a whole serial in the system's range: the integer
-    day, or #NUM! outside 0..9999-12-31 (errors and #VALUE! passed on)."""
-    x = serial_of(value, system)
+def day_of(value, system: DateSystem, booleans: bool = True):
+    """A date argument as a whole day in the system's range, or #NUM! outside
+    0..9999-12-31 (errors and #VALUE! passed on).  Excel reads a serial's date
+    after rounding its time to the nearest second: 46000.999999 is the day
+    46001 (DAYS360 and YEAR see it so; DAYS subtracts the plain integers)."""
+    x = serial_of(value, system, booleans)
     if isinstance(x, ExcelError):
         return x
     if not math.isfinite(x) or not system.valid(x):
         return NUM_ERROR
-    return math.floor(x)
+    return min(whole_day(x), system.max_serial)
+
+
+def whole_day(serial: float) -> int:
+    """The day of a serial whose time is rounded to the nearest second."""
+    return math.floor(serial + 0.5 / SECONDS_PER_DAY)
+
+
+def integer_of(value, booleans: bool = True):
+    """A count argument (months, days, a basis) truncated toward zero: as
+    a number parameter, but the Analysis ToolPak's functions refuse booleans."""
+    x = serial_of(value, DATE_1900, booleans)
+    if isinstance(x, ExcelError):
+        return x
+    if not math.isfinite(x):
+        return NUM_ERROR
+    return math.trunc(x)
+
+
+def toolpak_number(value):
+    """A number argument of an Analysis ToolPak function (EDATE, DOLLARDE ...):
+    as a number parameter (text converted, dates too), but booleans are
+    #VALUE!; errors are returned as they are."""
+    return serial_of(value, DATE_1900, booleans=False)

@@ -253,7 +253,8 @@ def fit(model: DotProductBias, train: tuple, valid: tuple, epochs: int = 5, lr: 
     sched = None
     if one_cycle:
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                                                    pct_start=pct_start, base_momentum=0.85, max_momentum=0.95)
+                                                    pct_start=_warmup_share(pct_start, epochs * steps_per_epoch),
+                                                    base_momentum=0.85, max_momentum=0.95)
     gen = torch.Generator().manual_seed(seed)
     result = FitResult(model)
     for epoch in range(1, epochs + 1):
@@ -280,6 +281,15 @@ def fit(model: DotProductBias, train: tuple, valid: tuple, epochs: int = 5, lr: 
         if on_epoch is not None:
             on_epoch(res)
     return result
+
+
+def _warmup_share(pct_start: float, total_steps: int) -> float:
+    """OneCycleLR's warm-up ends at step pct_start * total_steps - 1; when that
+    is step 0 (e.g. 0.25 of 4 steps) torch divides by zero on the first step.
+    A warm-up that short is stretched to two steps (or all of them)."""
+    if total_steps >= 2 and pct_start * total_steps < 2:
+        return min(1.0, 2 / total_steps)
+    return pct_start
 
 
 def evaluate_mse(model: DotProductBias, users, items, ratings, batch_size: int = 65536) -> float:

@@ -33,55 +33,28 @@ class Layout:
     n_rows: int               # rows of the entropy and log_entropy tables
     faithful: bool = False
 
-    # ---- softmax sheet (0-based rows/cols) -----------------------------------
+    # ---- softmax sheet (0-based rows/cols; (first, last) pairs are inclusive) ----
     def image_col(self, i: int) -> int:
         """Column of image i's labels (i is 1-based); output, exp, softmax follow."""
         return BLOCK * (i - 1)
 
-    @property
-    def class_rows(self) -> tuple[int, int]:
-        return 2, 1 + self.n_classes
-
-    @property
-    def sum_row(self) -> int:
-        return 2 + self.n_classes
+    class_rows = property(lambda self: (2, 1 + self.n_classes))
+    sum_row = property(lambda self: 2 + self.n_classes)
 
     def binary_col(self, i: int) -> int:
         return BLOCK * self.n_images + i - 1
 
     # the numerically safe block below each image's naive one
-    @property
-    def safe_title_row(self) -> int:
-        return self.n_classes + 4
-
-    @property
-    def max_row(self) -> int:
-        return self.n_classes + 5
-
-    @property
-    def safe_header_row(self) -> int:
-        return self.n_classes + 6
-
-    @property
-    def safe_rows(self) -> tuple[int, int]:
-        return self.n_classes + 7, 2 * self.n_classes + 6
-
-    @property
-    def safe_sum_row(self) -> int:
-        return 2 * self.n_classes + 7
-
-    @property
-    def softmax_note_row(self) -> int:
-        return 2 * self.n_classes + 9
+    safe_title_row = property(lambda self: self.n_classes + 4)
+    max_row = property(lambda self: self.n_classes + 5)
+    safe_header_row = property(lambda self: self.n_classes + 6)
+    safe_rows = property(lambda self: (self.n_classes + 7, 2 * self.n_classes + 6))
+    safe_sum_row = property(lambda self: 2 * self.n_classes + 7)
+    softmax_note_row = property(lambda self: 2 * self.n_classes + 9)
 
     # ---- entropy / log_entropy sheets ----------------------------------------
-    @property
-    def rows(self) -> tuple[int, int]:
-        return 1, self.n_rows
-
-    @property
-    def factor_row(self) -> int:
-        return self.n_rows + 2
+    rows = property(lambda self: (1, self.n_rows))
+    factor_row = property(lambda self: self.n_rows + 2)
 
     # ---- cross_entropy sheet: images are rows ----------------------------------
     HEAD_ROW, CLASS_ROW, FIRST_IMAGE_ROW = 1, 2, 3
@@ -95,17 +68,9 @@ class Layout:
                 "logp": 3 + 3 * K, "targets": 3 + 4 * K, "idx": 3 + 5 * K, "true_class": 4 + 5 * K,
                 "p_true": 5 + 5 * K, "loss": 6 + 5 * K, "loss_onehot": 7 + 5 * K, "loss_other": 8 + 5 * K}
 
-    @property
-    def ce_rows(self) -> tuple[int, int]:
-        return self.FIRST_IMAGE_ROW, self.FIRST_IMAGE_ROW + self.n_images - 1
-
-    @property
-    def ce_mean_row(self) -> int:
-        return self.FIRST_IMAGE_ROW + self.n_images
-
-    @property
-    def ce_ratio_row(self) -> int:
-        return self.ce_mean_row + 2
+    ce_rows = property(lambda self: (self.FIRST_IMAGE_ROW, self.FIRST_IMAGE_ROW + self.n_images - 1))
+    ce_mean_row = property(lambda self: self.FIRST_IMAGE_ROW + self.n_images)
+    ce_ratio_row = property(lambda self: self.ce_mean_row + 2)
 
     # ---- roles -----------------------------------------------------------------
     def roles(self) -> Roles:

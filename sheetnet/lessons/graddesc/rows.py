@@ -46,9 +46,12 @@ declare("graddesc", "parameters_long", Tol(0.0, 5e-11), Tol(0.0, 1e-3),
         "a, b after the workbook's saved runs (adam: 20 epochs, adam_ann: 25 epochs, where the fit is "
         "nearly exact and the residuals cancel): the same ulps amplified (measured 3.4e-12 relative; "
         "the float64 numpy replay itself is 8e-14 from Excel's values there); float32 1.1e-4")
-declare("graddesc", "state", Tol(0.0, 1e-13), Tol(0.0, 5e-5),
+declare("graddesc", "state", Tol(0.0, 1e-12), Tol(0.0, 5e-5),
         "optimiser state (momentum m, RMSProp/Adam v up to 4e7) after up to 5 epochs, relative to the "
-        "state's largest value: the same roundings as the parameters (measured 1e-14); float32 2e-6")
+        "state's largest value: the same roundings as the parameters -- measured 1e-14 on the lesson's data, "
+        "7.3e-15 worst over 600 random data sets and hyperparameters, but 1.25e-13 for one that hypothesis "
+        "found (adam_ann, betas 0.5, lr 1.63, v_start 198, all y equal: v grows to 9e6 and each row's ulp "
+        "of it is carried on); float32 2e-6")
 declare("graddesc", "error", Tol(0.0, 16 * EPS64), Tol(0.0, 2e-6),
         "sqrt of the summed squared errors of 29 rows (basic F33): the sum's order differs "
         "(measured exact to the 9 digits the lesson logs); float32 measured 1.8e-7")
