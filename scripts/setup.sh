@@ -21,8 +21,13 @@ if [ "$want_tests" = 1 ]; then
     scripts/install-libreoffice.sh
     echo "setup: installing sheetnet with its test extras (torch 2.13.0 CPU, hypothesis, openpyxl, matplotlib)"
     .venv/bin/python -m pip install -q -e ".[test]"
-else
-    echo "setup: installing sheetnet"
+elif [ "${SHEETNET_NO_TORCH:-}" = 1 ]; then
+    echo "setup: installing sheetnet without torch (SHEETNET_NO_TORCH=1: solve falls back to finite differences)"
     .venv/bin/python -m pip install -q -e ".[plot]"
+else
+    # torch makes `sheetnet solve`'s gradients exact (autograd through the formula graph): without
+    # it the Solver falls back to finite differences, minutes instead of a second on the lesson
+    echo "setup: installing sheetnet with torch 2.13.0 (CPU) for exact Solver gradients"
+    .venv/bin/python -m pip install -q -e ".[plot,torch]"
 fi
 echo "setup: done ($(.venv/bin/sheetnet --version))"

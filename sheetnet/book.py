@@ -271,6 +271,8 @@ class Sheet:
         self.freeze: tuple[int, int] | None = None
         self.charts: list[object] = []
         self.color_scales: list[object] = []      # sheetnet.style.ColorScale, in priority order
+        self.row_heights: dict[int, float] = {}    # points, for rows of wrapped headers
+        self.page = None                           # sheetnet.style.PageSetup, or None for the defaults
         self.hidden = False
         # what a read file held that sheetnet cannot calculate: {"data table": cells, ...}
         self.unsupported_features: dict[str, int] = {}

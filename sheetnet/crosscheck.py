@@ -56,7 +56,7 @@ import numpy as np
 from .errors import UserError
 
 DEFAULT_EPOCHS = 5          # lessons that iterate (graddesc): reset + the lesson's somesteps
-MAX_EPOCHS = 50
+MAX_EPOCHS = 100
 SEED = 0
 
 SHEET, MIRROR, TORCH = "sheet", "mirror", "torch"

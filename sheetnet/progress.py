@@ -1,5 +1,7 @@
 """A small progress bar for long work, on stderr, only when it is a terminal
-(so pipes, --json output and test logs stay clean)."""
+(so pipes, --json output and test logs stay clean).  Off a terminal, a bar made
+with ``summary=True`` prints one line when the work ends instead (what was done,
+how far, how long), so a log still says what happened."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ class Progress:
     """with Progress("solving", total=200) as bar: ... bar.update(1, note="rmse 0.41")"""
 
     def __init__(self, label: str, total: int | None = None, stream=None, enabled: bool | None = None,
-                 min_interval: float = 0.1):
+                 min_interval: float = 0.1, summary: bool = False):
         self.label = label
         self.total = total
         self.done = 0
@@ -20,6 +22,7 @@ class Progress:
         if enabled is None:
             enabled = self.stream.isatty() and os.environ.get("SHEETNET_NO_PROGRESS") is None
         self.enabled = enabled
+        self.summary = summary and not enabled
         self.min_interval = min_interval
         self._last = 0.0
         self._start = time.perf_counter()
@@ -33,6 +36,11 @@ class Progress:
         self._draw(force=True)
         if self.enabled:
             self.stream.write("\n")
+            self.stream.flush()
+        elif self.summary and exc[0] is None:
+            done = f"{self.done}/{self.total}" if self.total else f"{self.done}"
+            note = f", {self.note}" if self.note else ""
+            self.stream.write(f"{self.label}: done {done} in {time.perf_counter() - self._start:.1f} s{note}\n")
             self.stream.flush()
 
     def update(self, n: int = 1, note: str | None = None) -> None:

@@ -28,6 +28,14 @@ class ColorScale:
     high: str = "F8696B"
 
 
+@dataclass(frozen=True)
+class PageSetup:
+    """How a sheet prints: orientation and Excel's "fit to N pages wide" (0 tall = as many as
+    needed).  Print titles are the defined name _xlnm.Print_Titles (sheetnet.lessons.readable)."""
+    landscape: bool = True
+    fit_width: int = 1
+    fit_height: int = 0
+
 # The house styles the lesson builders share.
 HEADER = Style(bold=True, fill="D9E1F2", align="center", border=True)
 LABEL = Style(bold=True)

@@ -64,7 +64,7 @@ def test_default_build(tmp_path, capsys):
     assert code == 0
     assert seconds < 10          # about 0.3 s on an idle machine
     book = read_workbook(str(out))
-    assert [s.name for s in book.sheets] == list(SHEETS)
+    assert [s.name for s in book.sheets] == ["Start here", *SHEETS]       # the teacher's guide first
     assert check_file(str(out)).ok
     # the lesson's layout: dotprod's RMSE in V41, bias's in V42, 1hot's in BH210, emb's in Y210
     found = roles(book)
@@ -179,7 +179,7 @@ def test_max_cells_leaves_big_sheets_out(tmp_path, capsys):
     said = capsys.readouterr().out
     assert "dotprod and bias left out" in said and "movielens_1hot left out" in said
     book = read_workbook(str(out))
-    assert [s.name for s in book.sheets] == ["movielens_emb", "word_emb"]
+    assert [s.name for s in book.sheets] == ["Start here", "movielens_emb", "word_emb"]
     assert sorted(book.solver_models()) == ["movielens_emb"]
     assert check_file(str(out)).ok
 

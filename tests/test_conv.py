@@ -44,7 +44,7 @@ def test_lesson_is_registered_and_builds(tmp_path, capsys):
     assert main(["build", "conv", "--out", str(out)]) == 0
     assert main(["check", str(out)]) == 0
     book = read_workbook(str(out))
-    assert [s.name for s in book.sheets] == [PLAIN, DROPOUT]
+    assert [s.name for s in book.sheets] == ["Start here", PLAIN, DROPOUT]
     roles = Roles.from_book(book)
     # the lesson's addresses: the digit in A2:AB29, conv1 in AH3/AH32 and AI3/AI36, the dense output in EN4, II4
     assert roles[PLAIN, "input"].area.a1 == "A2:AB29" and roles[PLAIN, "conv1.1"].area.a1 == "AH3:BG28"
@@ -57,10 +57,10 @@ def test_lesson_is_registered_and_builds(tmp_path, capsys):
     assert book[DROPOUT].formula_at("DZ4") == "=IF(CU4>($GD$1+0.001), CU4, 0)"
     assert book[DROPOUT].formula_at("FA30") == "=COUNT(DZ4:EW27)"
     # colour scales on the digit and every map, as the lesson's file has them
-    xml = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml").decode()
+    xml = zipfile.ZipFile(out).read("xl/worksheets/sheet2.xml").decode()     # sheet1: Start here
     for sqref in ("A2:AB29", "AH3:BG28", "AH32:BG57", "BM4:CJ27 BM33:CJ56", "CM4:DI26", "CM33:DI55"):
         assert f'<conditionalFormatting sqref="{sqref}"><cfRule type="colorScale"' in xml, sqref
-    assert zipfile.ZipFile(out).read("xl/worksheets/sheet2.xml").decode().count('type="colorScale"') == 12
+    assert zipfile.ZipFile(out).read("xl/worksheets/sheet3.xml").decode().count('type="colorScale"') == 12
 
 
 def test_every_map_equals_the_mirror_bit_for_bit_and_torch_within_tolerance():

@@ -67,8 +67,9 @@ def test_the_quantities_the_issue_names_are_there():
     keys |= {(r.lesson, r.tolerance_key) for r in C.crosscheck(["graddesc"], epochs=6).rows}
     keys |= {(r.lesson, r.mirror_key) for r in report("cpu", "float64").rows if r.mirror_key}
     unused = set(C.TOLERANCES) - keys
-    # graddesc/finite_difference holds for the lesson's data only: the test of the lesson's own workbook uses it
-    assert unused == {("graddesc", "finite_difference")}, unused
+    # graddesc/finite_difference holds for the lesson's data only, parameters_long for the lesson file's saved
+    # runs: the tests of the lesson's own workbook use them
+    assert unused == {("graddesc", "finite_difference"), ("graddesc", "parameters_long")}, unused
 
 
 def test_float64_is_exact_where_the_issue_says_so():
@@ -116,13 +117,26 @@ def test_cuda_agrees_with_cpu_in_float64():
                 assert np.max(np.abs(f.values - g.values), initial=0.0) <= 2 * r.torch_bound, (r.quantity, f.name)
 
 
-def test_longer_runs_use_the_long_run_tolerances():
+def test_longer_runs_compare_torch_epoch_by_epoch():
+    """Past 5 epochs torch starts each epoch from the sheet's state (graddesc.rows.LONG_RUNS), so the
+    5-epoch tolerances hold however long the run (measured up to 100 epochs in both dtypes)."""
     rep = C.crosscheck(["graddesc"], epochs=10)
     assert rep.ok, _failures(rep)
-    keys = {r.quantity: r.tolerance_key for r in rep.rows}
-    assert keys["adam_ann.parameters"] == "parameters_long" and keys["adam.error"] == "error_long"
-    lr = next(r for r in rep.rows if r.quantity == "adam_ann.lr")
-    assert lr.forms[0].values[-1] == 1 / 16          # the annealing cut lr twice by epoch 10
+    rows = {r.quantity: r for r in rep.rows}
+    assert rows["adam_ann.parameters"].tolerance_key == "parameters" and rows["adam.error"].tolerance_key == "error_trajectory"
+    assert rows["adam_ann.parameters"].forms[2].name.endswith("epoch by epoch")
+    assert rows["adam_ann.lr"].forms[0].values[-1] == 1 / 16          # the annealing cut lr twice by epoch 10
+    # each state column is judged on the scale of the gradient it averages (m) or its square (v),
+    # no longer on v's 4e7
+    m_b, v_b = rows["adam_ann.m_b"], rows["adam_ann.v_b"]
+    assert m_b.scale >= np.nanmax(np.abs(m_b.forms[0].values)) and v_b.scale >= np.nanmax(np.abs(v_b.forms[0].values))
+
+
+@pytest.mark.slow
+def test_float32_long_run_holds():
+    """Failed end to end before (adam_ann's error 0.34 apart after 20 epochs, bound 0.18)."""
+    rep = C.crosscheck(["graddesc"], dtype="float32", epochs=25)
+    assert rep.ok, _failures(rep)
 
 
 # --------------------------------------------------------------------------- judging

@@ -262,10 +262,10 @@ def test_build_command_writes_a_deterministic_workbook(tmp_path, capsys):
     assert main(args + ["--out", str(a)]) == 0
     assert main(args + ["--out", str(b)]) == 0
     assert a.read_bytes() == b.read_bytes()
-    assert "4 sheets" in capsys.readouterr().out
+    assert "5 sheets" in capsys.readouterr().out
     assert main(["check", str(a)]) == 0
     book = read_workbook(str(a))
-    assert [s.name for s in book.sheets] == list(SHEETS)
+    assert [s.name for s in book.sheets] == ["Start here", *SHEETS]
     assert Roles.from_book(book).on("softmax") == Layout(3, 3, 3).roles().on("softmax") and log_of(book) == "base10"
     assert book["softmax"].value("A5") == "plane" and book["softmax"].formula_at("C3") == "=EXP(B3)"
 

@@ -286,3 +286,41 @@ def test_every_statistical_and_database_function_survives_hostile_data():
     engine = Engine(book).recalc()
     for r in range(1, row):
         engine.value("s", f"E{r}")
+
+
+# --- the criteria index answers exactly as the masks do --------------------------------------
+
+cell_values = st.sampled_from([1.0, 2.0, -3.5, 0.0, "a", "A", "b", "1", " 2 ", "TRUE", True, False, None,
+                               F("NA()"), F("1/0"), "a*", "2024-07-01", 45474.0])
+criteria_values = st.sampled_from(["a", "=a", "A", 1.0, "1", "=2", ">1", "<=2", ">=-3.5", "<0", True, "true",
+                                   "#N/A", None, "a*", "<>a", "", ">=2024-07-01", "b", 0.0, "=", "<>"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(col_a=st.lists(cell_values, min_size=8, max_size=8), col_b=st.lists(cell_values, min_size=8, max_size=8),
+       crit_a=st.lists(criteria_values, min_size=4, max_size=4),
+       crit_b=st.lists(criteria_values, min_size=4, max_size=4))
+def test_the_criteria_index_agrees_with_the_masks(col_a, col_b, crit_a, crit_b):
+    from sheetnet.formula.functions import criteria
+    cells = {}
+    for i, (a, b) in enumerate(zip(col_a, col_b), start=1):
+        cells[f"A{i}"], cells[f"B{i}"], cells[f"C{i}"] = a, b, float(i * i)
+    for i, (ca, cb) in enumerate(zip(crit_a, crit_b), start=1):
+        cells[f"D{i}"], cells[f"E{i}"] = ca, cb
+    cells = {k: v for k, v in cells.items() if v is not None}
+    formulas = {}
+    for i in range(1, 5):            # blocks of 4 x 10 = 40 results: the index is used at threshold 0
+        for j, f in enumerate(["COUNTIF($A$1:$A$8,D{i})", "COUNTIFS($A$1:$A$8,D{i},$B$1:$B$8,E{i})",
+                               "SUMIFS($C$1:$C$8,$A$1:$A$8,D{i},$B$1:$B$8,E{i})",
+                               "AVERAGEIFS($C$1:$C$8,$B$1:$B$8,E{i})", "MAXIFS($C$1:$C$8,$A$1:$A$8,D{i})",
+                               "COUNTIFS($B$1:$B$8,E{i},$B$1:$B$8,D{i})"]):
+            formulas[f"{'GHIJKL'[j]}{i}"] = F(f.format(i=i))
+    seen, saved = [], criteria.INDEX_MIN_RESULTS
+    try:
+        for threshold in (0, 10**9):
+            criteria.INDEX_MIN_RESULTS = threshold
+            e = _book({**cells, **formulas})
+            seen.append({ref: e.value("s", ref) for ref in formulas})
+    finally:
+        criteria.INDEX_MIN_RESULTS = saved
+    assert seen[0] == seen[1]

@@ -9,6 +9,7 @@ import time
 
 from .. import validate
 from ..errors import UserError
+from ..progress import Progress
 from ..lessons import all_lessons
 from ..lessons.solver_limits import EXCEL_MAX_CHANGING, EXCEL_MAX_CONSTRAINTS, apply_excel_limits
 
@@ -20,17 +21,33 @@ def _inputs(args) -> list[str]:
 
 
 def _write(lesson, args) -> int:
-    from ..xlsx.writer import write_workbook
     out = args.out or lesson.default_out
     for name, (lo, hi) in _ranges(args):
         validate.ordered_pair((lo, hi), name)
     validate.output_file(out, (".xlsx",), _inputs(args))     # before building: a big book takes a while
     t0 = time.perf_counter()
-    try:
-        built = lesson.build(args)
-    except UserError as exc:           # say which lesson's options led there
-        raise type(exc)(f"build {lesson.name}: {exc}") from None
-    t1 = time.perf_counter()
+    with Progress(f"build {lesson.name}", total=2) as bar:      # a 100,000-rating book takes a while
+        bar.update(0, note="building and calculating")
+        try:
+            built = lesson.workbook(args)
+        except UserError as exc:           # say which lesson's options led there
+            raise type(exc)(f"build {lesson.name}: {exc}") from None
+        t1 = time.perf_counter()
+        bar.update(1, note="writing")
+        _finish(lesson, built, args, out)
+        bar.update(1, note="")
+    t2 = time.perf_counter()
+    book = built.book
+    cells = sum(s.formula_count() for s in book.sheets)
+    # the one-line summary (also off a terminal)
+    print(f"{out}: {len(book.sheets)} sheets, {cells:,} formula cells, "
+          f"{os.path.getsize(out) / 1024:,.0f} KiB (built and calculated {t1 - t0:.2f} s, written {t2 - t1:.2f} s)")
+    return 0
+
+
+def _finish(lesson, built, args, out: str) -> None:
+    """Excel's Solver limits, the builder's notes, then the file."""
+    from ..xlsx.writer import write_workbook
     try:
         limits = apply_excel_limits(built.book, refuse=getattr(args, "solver_limit", False))
     except UserError as e:
@@ -39,13 +56,7 @@ def _write(lesson, args) -> int:
         print(f"{lesson.name}: {note}")
     for line in limits:
         print(f"sheetnet: warning: {out}: {line}", file=sys.stderr)
-    book = built.book
-    write_workbook(book, out)
-    t2 = time.perf_counter()
-    cells = sum(s.formula_count() for s in book.sheets)
-    print(f"{out}: {len(book.sheets)} sheets, {cells:,} formula cells, "
-          f"{os.path.getsize(out) / 1024:,.0f} KiB (built {t1 - t0:.2f} s, calculated and written {t2 - t1:.2f} s)")
-    return 0
+    write_workbook(built.book, out, recalc=False)      # calculated by lesson.workbook
 
 
 def _build_all(args) -> int:

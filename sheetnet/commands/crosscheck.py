@@ -49,8 +49,9 @@ def register(subparsers) -> None:
     p.add_argument("--device", default="cpu", help="torch device: cpu (default), cuda, cuda:N or auto")
     p.add_argument("--dtype", default="float64", help="torch dtype: float64 (default) or float32")
     p.add_argument("--epochs", default=None, metavar="N",
-                   help="graddesc: epochs after reset (default 5, the lesson's somesteps; more than 5 uses "
-                        "the tolerances measured on long runs)")
+                   help="graddesc: epochs after reset, 0 to 100 (default 5, the lesson's somesteps; past 5, "
+                        "torch runs each epoch from the sheet's state going into it, so the 5-epoch "
+                        "tolerances hold: end to end, adam_ann's trajectories part ways near the optimum)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: ok, device, dtype, rows (each with lesson, quantity, "
                         "max_abs_diff, tolerance, ok, forms, ...)")

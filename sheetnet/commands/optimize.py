@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import validate
 from ..errors import UserError
+from ..progress import Progress
 from ..userfiles import decimal_point, read_text, separator_name, separator_of, split_rows
 
 DEFAULT_OUT = "optimize_out"
@@ -76,13 +77,18 @@ def _two_numbers(fields: list[str]) -> tuple[float, float] | None:
 
 # --- running ------------------------------------------------------------------------------
 
-def run_all(x, y, optimizers, epochs: int, lrs: dict[str, float], warmup: bool = True, **variants):
-    """{optimiser: a Run of the graddesc lesson's numpy mirror}."""
+def run_all(x, y, optimizers, epochs: int, lrs: dict[str, float], warmup: bool = True, progress=None, **variants):
+    """{optimiser: a Run of the graddesc lesson's numpy mirror}; `progress` (a Progress) advances
+    by one per optimiser."""
     from ..lessons.graddesc import mirror as optim
     runs = {}
     for opt in optimizers:
+        if progress is not None:
+            progress.update(0, note=opt)
         hp = optim.lesson_hyper(opt, lr=lrs.get(opt), **{k: v for k, v in variants.items() if v is not None})
         runs[opt] = optim.run(opt, x, y, epochs, hp, warmup=warmup)
+        if progress is not None:
+            progress.update(1)
     return runs
 
 
@@ -115,7 +121,14 @@ def format_table(runs, epochs: int) -> str:
                 cells.append(" " * (3 * width + 2))
         lines.append((f"{k:>5} " + " ".join(cells)).rstrip())
     lines.append("")
-    for n in names:
+    lines.append(format_summary(runs))
+    return "\n".join(lines)
+
+
+def format_summary(runs) -> str:
+    """One line per optimiser: where it ended (or when it diverged)."""
+    lines = []
+    for n in runs:
         r = runs[n]
         if r.diverged_at is not None:
             lines.append(f"{n}: it diverged at epoch {r.diverged_at} (lr {r.records[-1].lr if r.records else '?'})")
@@ -214,7 +227,11 @@ def _run(args) -> int:
         source = "the lesson's 29 points (y = 2x + 30)"
     variants = dict(copy_updated=args.copy_updated or None, rmsprop_current=args.rmsprop_current or None,
                     bias_correction=args.bias_correction or None, eps=args.eps)
-    runs = run_all(x, y, optimizers, args.epochs, lrs, warmup=not args.no_warmup, **variants)
+    long_run = args.epochs * x.size * len(optimizers) > 200_000         # about a second or more
+    with Progress(f"optimize: {args.epochs:,} epochs", total=len(optimizers), summary=long_run,
+                  enabled=None if not args.json else False) as bar:
+        runs = run_all(x, y, optimizers, args.epochs, lrs, warmup=not args.no_warmup, progress=bar, **variants)
+        bar.note = ""
     os.makedirs(out, exist_ok=True)
     notes = []
     # every output goes to a temporary beside it and takes its name only when
@@ -245,7 +262,7 @@ def _run(args) -> int:
     else:
         print(f"data: {source}; epoch 0 = {'reset' if not args.no_warmup else 'the initial state'}; "
               f"error = sqrt of the epoch's summed squared errors")
-        print(format_table(runs, args.epochs))
+        print(format_summary(runs) if args.summary else format_table(runs, args.epochs))
         print("wrote " + ", ".join(written))
     for n in notes:
         print(f"sheetnet: note: {n}", file=sys.stderr)
@@ -296,6 +313,9 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: optimiser -> [{epoch, a, b, error}, ...] (a diverged run ends "
                         "with {epoch, a: null, b: null, error: null, diverged: true})")
+    p.add_argument("--summary", action="store_true",
+                   help="print one line per optimiser (where it ended) instead of the table of every epoch; "
+                        "the CSV still has every epoch")
     p.add_argument("--no-workbook", action="store_true", help="do not write the workbook")
     v = p.add_argument_group("variants (the lesson's behaviour is the default; these runs get no workbook)")
     v.add_argument("--no-warmup", action="store_true", help="start from m = 0, v = 10000 without reset's passes")

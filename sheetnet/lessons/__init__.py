@@ -145,6 +145,22 @@ class Lesson:
     add_arguments: Callable[[argparse.ArgumentParser], None]
     build: Callable[[argparse.Namespace], Built]       # parsed arguments -> the workbook and its roles
     rows: Callable[..., list] | None = None            # crosscheck rows: rows(setting) -> [crosscheck.Row]
+    guide: object | None = None                        # readable.Guide: the workbook's "Start here" sheet
+    heatmaps: tuple[str, ...] = ()                     # roles shown as colour scales (ratings, one-hot ...)
+
+    def workbook(self, args: argparse.Namespace) -> Built:
+        """The workbook as `sheetnet build` writes it: built, calculated, then made readable and
+        printable (number formats, widths, wrapped headers, page setup, "Start here")."""
+        from ..engine import Engine
+        from .readable import make_readable
+        from ..style import ColorScale
+        built = self.build(args)
+        for c in built.roles:
+            if c.name in self.heatmaps:
+                built.book[c.sheet].color_scales.append(ColorScale((c.area,)))
+        Engine(built.book).recalc()
+        make_readable(built.book, f"{self.name}: {self.help}", self.guide)
+        return built
 
     def default_args(self, argv=()) -> argparse.Namespace:
         """The lesson's options as `sheetnet build <name> ARGV` parses them."""

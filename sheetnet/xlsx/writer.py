@@ -382,10 +382,18 @@ class _Parts:
             cols = "<cols>" + "".join(
                 f'<col min="{c + 1}" max="{c + 1}" width="{w:g}" customWidth="1"/>'
                 for c, w in sorted(sheet.col_widths.items())) + "</cols>"
+        page = sheet.page
+        sheet_pr, setup = "", ""
+        margins = 'left="0.7" right="0.7" top="0.75" bottom="0.75"'
+        if page is not None:
+            margins = 'left="0.5" right="0.5" top="0.6" bottom="0.6"'
+            fit = f' fitToWidth="{page.fit_width}" fitToHeight="{page.fit_height}"' if page.fit_width else ""
+            sheet_pr = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if page.fit_width else ""
+            setup = f'<pageSetup paperSize="9" orientation="{"landscape" if page.landscape else "portrait"}"{fit}/>'
         return (_XML_HEAD + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
-                f'<dimension ref="{dim}"/>{views}<sheetFormatPr defaultRowHeight="15"/>{cols}'
-                f'<sheetData>{rows_xml}</sheetData>{_color_scales_xml(sheet)}<pageMargins left="0.7" right="0.7" '
-                f'top="0.75" bottom="0.75" header="0.3" footer="0.3"/>{tail}</worksheet>')
+                f'{sheet_pr}<dimension ref="{dim}"/>{views}<sheetFormatPr defaultRowHeight="15"/>{cols}'
+                f'<sheetData>{rows_xml}</sheetData>{_color_scales_xml(sheet)}<pageMargins {margins} '
+                f'header="0.3" footer="0.3"/>{setup}{tail}</worksheet>')
 
 
 def _color_scales_xml(sheet: Sheet) -> str:
@@ -495,7 +503,8 @@ class _SheetCells:
                  for r, s, t, f, x in zip(refs, styles, types, formulas, values)]
         starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
         ends = np.r_[starts[1:], len(rows)]
-        return "".join(f'<row r="{row + 1}">' + "".join(cells[a:b]) + "</row>"
+        heights = {r: f' ht="{h:g}" customHeight="1"' for r, h in self.sheet.row_heights.items()}
+        return "".join(f'<row r="{row + 1}"{heights.get(row, "")}>' + "".join(cells[a:b]) + "</row>"
                        for row, a, b in zip(rows[starts].tolist(), starts.tolist(), ends.tolist()))
 
 

@@ -175,10 +175,7 @@ def _compile(value, database: bool, system: DateSystem) -> Criterion:
         return _number_criterion("=", float(value))
     m = _CRITERION.match(value)
     op, operand = m.group(1) or "=", m.group(2)
-    x = parse_number_text(operand)
-    if x is None and operand == operand.strip():
-        dated = parse_date_time(operand, system)
-        x = None if dated is None else dated[0]
+    x = criterion_number(operand, system)
     if x is not None:
         return _number_criterion(op, x)
     if operand.upper() in ("TRUE", "FALSE"):
@@ -186,6 +183,16 @@ def _compile(value, database: bool, system: DateSystem) -> Criterion:
     if operand.upper() in ERROR_CODES:
         return _error_criterion(op, ERROR_CODES[operand.upper()])
     return _text_criterion(op, operand, m.group(1) is None, database)
+
+
+def criterion_number(operand: str, system: DateSystem) -> float | None:
+    """The number a criterion's text (after its operator) stands for: a
+    number, or a date or time as its serial; None for other text."""
+    x = parse_number_text(operand)
+    if x is None and operand == operand.strip():
+        dated = parse_date_time(operand, system)
+        x = None if dated is None else dated[0]
+    return x
 
 
 def criterion_values(a: Arr) -> np.ndarray:
@@ -255,6 +262,29 @@ def _at(arr: np.ndarray, idx: tuple) -> np.ndarray:
     return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
 
 
+class Hit:
+    """The cells of a range that meet a call's criteria: a mask over the
+    range, or their flat positions in reading order (from the index)."""
+
+    __slots__ = ("mask", "rows")
+
+    def __init__(self, mask: np.ndarray | None = None, rows: np.ndarray | None = None):
+        self.mask, self.rows = mask, rows
+
+    @property
+    def count(self) -> int:
+        return int(self.rows.size) if self.rows is not None else int(np.count_nonzero(self.mask))
+
+    def take(self, a: np.ndarray) -> np.ndarray:
+        """a's cells (shape (h, w) like the range) that meet the criteria, in reading order."""
+        return a.ravel()[self.rows] if self.rows is not None else a[self.mask]
+
+
+# a batch of at least this many results over batch-invariant ranges reads
+# them through criteria_index.RangeIndex (tests set it to compare the paths)
+INDEX_MIN_RESULTS = 32
+
+
 class Matches:
     """Which cells meet every (range, criterion) pair of one *IFS call, for
     each element of the result.
@@ -263,10 +293,12 @@ class Matches:
     sizes differ or one is not a reference, #VALUE!).  The result has shape
     `shape` = batch + (h, w), where (h, w) is the criteria's own array shape
     (1 x 1 unless a criterion is an array, as in COUNTIF(A:A, {"a","b"})).
-    `each()` yields (result index, batch index, mask over the range, whether
-    the unseen empty cells of whole columns meet every criterion); `unseen`
-    is their number.  Masks are cached per distinct criterion, so a block of
-    cells that repeats a few criteria reads each range once per criterion.
+    `each()` yields (result index, batch index, `Hit`, whether the unseen
+    empty cells of whole columns meet every criterion); `unseen` is their
+    number.  Masks are cached per distinct criterion, so a block of cells
+    that repeats a few criteria reads each range once per criterion; a big
+    block over ranges that are the same for all its cells goes through an
+    index (criteria_index.py): a look-up per cell instead of a scan.
     """
 
     def __init__(self, ctx, ranges: list[RefVal], values: list[Arr], crits: list[np.ndarray]):
@@ -282,6 +314,16 @@ class Matches:
         self.unseen = unseen_cells(ranges[0])
         self.system = system_of(ctx)
         self._cache: dict = {}
+        self.index = None
+        invariant = all(all(d == 1 for d in v.shape[:nd]) for v in values)
+        if invariant and int(np.prod(self.shape)) >= INDEX_MIN_RESULTS:
+            from .criteria_index import RangeIndex
+            flat = [(v.kinds().reshape(v.shape[nd:]), v.num.reshape(v.shape[nd:]),
+                     None if v.obj is None else v.obj.reshape(v.shape[nd:])) for v in values]
+            places = [(r.sheet.name if hasattr(r.sheet, "name") else id(r.sheet), _plain(r.r), _plain(r.c))
+                      for r in ranges]
+            same_as = [places.index(p) for p in places]
+            self.index = RangeIndex(flat, same_as, self.system)
 
     @classmethod
     def of(cls, ctx, ranges: list, criteria: list[Arr]) -> "Matches | None":
@@ -296,16 +338,22 @@ class Matches:
 
     def each(self):
         nd = len(self.shape) - 2
-        for idx in np.ndindex(self.shape):
-            b, (i, j) = idx[:nd], idx[nd:]
+        # each criterion's value per result element, in the order ndindex visits them
+        per_element = [np.broadcast_to(c, self.shape).ravel().tolist() for c in self.crits]
+        for n, idx in enumerate(np.ndindex(self.shape)):
+            b = idx[:nd]
+            chosen = [values[n] for values in per_element]
+            if self.index is not None:
+                rows = self.index.select(chosen)
+                if rows is not None:
+                    yield idx, b, Hit(rows=rows), False       # plain criteria never meet empty cells
+                    continue
             mask, blank = None, True
-            for k, (val, crit) in enumerate(zip(self.values, self.crits)):
-                ch, cw = crit.shape[-2:]
-                c = _at(crit[..., i if ch > 1 else 0, j if cw > 1 else 0], b)
+            for k, (val, c) in enumerate(zip(self.values, chosen)):
                 m, cb = self._mask(k, val, b, c)
                 mask = m if mask is None else (mask & m)
                 blank = blank and cb
-            yield idx, b, mask, blank
+            yield idx, b, Hit(mask=mask), blank
 
     def _mask(self, k: int, val: Arr, b: tuple, c) -> tuple[np.ndarray, bool]:
         nd = len(b)
@@ -319,6 +367,10 @@ class Matches:
             hit = (crit.test(kind, val.num[pos], text), crit.blank)
             self._cache[key] = hit
         return hit
+
+
+def _plain(x):
+    return int(x) if np.ndim(x) == 0 else int(np.asarray(x).ravel()[0])
 
 
 def _stretches(hw, hws) -> bool:
@@ -353,15 +405,25 @@ def conditional_numbers(ctx, target, ranges: list, criteria: list[Arr]):
         return None
     tgt = ctx.deref(refs[0])
     tkind = tgt.kinds()
+    flat: dict = {}
+
+    answered: dict = {}
 
     def items():
-        for idx, b, mask, _ in matches.each():
+        for idx, b, hit, _ in matches.each():
             pos = tuple(i if tgt.shape[d] > 1 else 0 for d, i in enumerate(b))
-            kind = tkind[pos]
-            num = tgt.num[pos]
-            sel = mask & (kind == NUM)
-            bad = mask & (kind >= ERR_BASE)
-            err = int(kind[bad].flat[0]) if bad.any() else 0
-            yield idx, num[sel], err
+            # the index hands out one rows array per distinct criteria: read the target once for it
+            key = (pos, id(hit.rows)) if hit.rows is not None else None
+            if key is not None and key in answered:
+                yield (idx,) + answered[key][1:]
+                continue
+            if pos not in flat:                 # the target read once per distinct rectangle
+                flat[pos] = (np.ascontiguousarray(tkind[pos]), np.ascontiguousarray(tgt.num[pos]))
+            kind, num = (hit.take(a) for a in flat[pos])
+            bad = kind >= ERR_BASE
+            item = (idx, num[kind == NUM], int(kind[bad][0]) if bad.any() else 0)
+            if key is not None:
+                answered[key] = (hit.rows,) + item[1:]      # keeps rows alive: its id stays unique
+            yield item
 
     return matches.shape, items()

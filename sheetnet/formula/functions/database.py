@@ -30,9 +30,10 @@ import numpy as np
 
 from ...errors import ERR_BASE
 from ...store import BLANK, BOOL, NUM, STR
-from ..values import E_DIV0, E_NUM, E_VALUE, Arr, seq_sum, to_text
+from ..values import E_DIV0, E_NUM, E_VALUE, Arr, to_text
 from .criteria import criterion_values, parse_criterion
 from .registry import Category, function
+from .samples import line_sum
 from .workbook_dates import system_of
 
 DATABASE = Category.DATABASE
@@ -153,7 +154,7 @@ def _with_numbers(fn):
 
 
 def _sum(x: np.ndarray) -> float:
-    return float(seq_sum(x[None, :])[0]) if x.size else 0.0
+    return line_sum(x)
 
 
 def _variance(ddof: int, root: bool):

@@ -86,3 +86,19 @@ def exact_value(t, numpy_fn, *args):
     with np.errstate(all="ignore"):
         exact = np.asarray(numpy_fn(*arrays), dtype=np.float64)
     return t + (torch.as_tensor(exact, dtype=t.dtype, device=t.device) - t).detach()
+
+
+class LazyModule:
+    """A module imported on first use: scipy.stats takes seconds to import,
+    and a workbook without a distribution must not pay for it (every
+    `sheetnet` command imports the whole function library)."""
+
+    def __init__(self, name: str):
+        self._name = name
+        self._module = None
+
+    def __getattr__(self, attr: str):
+        if self._module is None:
+            import importlib
+            self._module = importlib.import_module(self._name)
+        return getattr(self._module, attr)

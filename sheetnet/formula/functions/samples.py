@@ -24,7 +24,8 @@ from ...store import BOOL, STR
 from ..values import E_DIV0, E_NUM, Arr, numbers, numeric_result, pad, seq_sum
 from .aggregate import Collected, collect
 
-__all__ = ["Collected", "a_rule", "collect", "each_sample", "moments", "per_sample", "per_sample_k", "result_of"]
+__all__ = ["Collected", "a_rule", "collect", "each_sample", "line_sum", "moments", "per_sample", "per_sample_k",
+           "result_of"]
 
 
 def a_rule(c: Collected) -> Collected:
@@ -33,6 +34,13 @@ def a_rule(c: Collected) -> Collected:
     counts = c.counts | (in_range & ((c.kind == STR) | (c.kind == BOOL)))
     num = np.where(in_range & (c.kind == STR), 0.0, c.num)
     return Collected(num, counts, c.err, c.kind, c.direct)
+
+
+def line_sum(x: np.ndarray) -> float:
+    """The sum of a 1-D array strictly left to right (as values.seq_sum, which
+    loops over the columns of a batch; cumsum is sequential too and fast on
+    one short vector)."""
+    return float(np.cumsum(x)[-1]) if x.size else 0.0
 
 
 def each_sample(c: Collected):

@@ -12,9 +12,10 @@ import numpy as np
 
 from ...store import BLANK, STR
 from ..batch import RefVal
-from ..values import E_DIV0, E_VALUE, Arr, error, numeric_result, seq_sum
+from ..values import E_DIV0, E_VALUE, Arr, error, numeric_result
 from .criteria import Matches, conditional_numbers, resized, unseen_cells
 from .registry import Category, function
+from .samples import line_sum
 
 STATISTICAL = Category.STATISTICAL
 
@@ -24,9 +25,9 @@ def _count(ctx, ranges, criteria) -> Arr:
     if matches is None:
         return error(E_VALUE, ctx.unit_shape())
     out = np.zeros(matches.shape)
-    for idx, _, mask, blank in matches.each():
+    for idx, _, hit, blank in matches.each():
         # the empty cells of whole columns beyond the used grid count too
-        out[idx] = np.count_nonzero(mask) + (matches.unseen if blank else 0)
+        out[idx] = hit.count + (matches.unseen if blank else 0)
     return Arr(out)
 
 
@@ -71,7 +72,7 @@ def _reduce(ctx, target, ranges, criteria, reduce) -> Arr:
 def _average(nums: np.ndarray):
     if nums.size == 0:
         return 0.0, E_DIV0
-    return seq_sum(nums[None, :])[0] / nums.size
+    return line_sum(nums) / nums.size
 
 
 @function("AVERAGEIF", category=STATISTICAL, args="range: reference, criteria: any, [average_range: reference]")

@@ -18,10 +18,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special as sp
 
-from .numpy_forms import exact_value, numpy_elementwise, where
+from .numpy_forms import LazyModule, exact_value, numpy_elementwise, where
 from .registry import Category, elementwise
+
+sp = LazyModule("scipy.special")
 
 STATISTICAL = Category.STATISTICAL
 SQRT_2PI = math.sqrt(2 * math.pi)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special as sp
-from scipy import stats
 
-from .numpy_forms import numpy_elementwise, where
+from .numpy_forms import LazyModule, numpy_elementwise, where
 from .registry import Category, elementwise
+
+sp = LazyModule("scipy.special")
+stats = LazyModule("scipy.stats")
 
 STATISTICAL = Category.STATISTICAL
 

@@ -15,9 +15,9 @@ import numpy as np
 
 from ...errors import NA
 from ...store import NUM
-from ..values import E_DIV0, E_NA, E_NUM, Arr, error, numbers, numeric_result, seq_sum
+from ..values import E_DIV0, E_NA, E_NUM, Arr, error, numbers, numeric_result
 from .registry import Category, function
-from .samples import collect, per_sample, per_sample_k
+from .samples import collect, line_sum, per_sample, per_sample_k
 
 STATISTICAL = Category.STATISTICAL
 VALUES = "number: numbers, [number: numbers]..."
@@ -232,7 +232,7 @@ def _trimmean(s: np.ndarray, percent: float) -> float:
         raise ValueError("no numbers")
     cut = math.floor(s.size * percent / 2)             # excluded at each end: an even total, rounded down
     kept = s[cut:s.size - cut]
-    return seq_sum(kept[None, :])[0] / kept.size
+    return line_sum(kept) / kept.size
 
 
 @function("TRIMMEAN", category=STATISTICAL, args="array: numbers, percent: number")
@@ -302,7 +302,7 @@ def PROB(ctx, xs: Arr, probs: Arr, lower: Arr, upper: Arr | None = None) -> Arr:
             err[idx] = code
             continue
         x, p = x[both], p[both]
-        total = seq_sum(p[None, :])[0] if p.size else 0.0
+        total = line_sum(p)
         if p.size == 0 or total == 0:
             err[idx] = E_DIV0
         elif (p < 0).any() or (p > 1).any() or abs(total - 1) > 1e-10:
@@ -310,5 +310,5 @@ def PROB(ctx, xs: Arr, probs: Arr, lower: Arr, upper: Arr | None = None) -> Arr:
         else:
             a, b = float(at(lo)[0, 0]), float(at(hi)[0, 0])
             inside = (x >= a) & (x <= b)
-            out[idx] = seq_sum(np.where(inside, p, 0.0)[None, :])[0]
+            out[idx] = line_sum(np.where(inside, p, 0.0))
     return numeric_result(out, err)

@@ -20,9 +20,9 @@ import numpy as np
 from ...errors import ERR_BASE
 from ...store import NUM
 from ..ast import Missing
-from ..values import E_NA, E_NUM, E_REF, E_VALUE, Arr, error, numbers, numeric_result, seq_sum, truthy
+from ..values import E_NA, E_NUM, E_REF, E_VALUE, Arr, error, numbers, numeric_result, truthy
 from .registry import Category, function
-from .samples import result_of
+from .samples import line_sum, result_of
 
 STATISTICAL = Category.STATISTICAL
 
@@ -48,7 +48,7 @@ def _pairs(a: Arr, b: Arr):
 
 
 def _sum(x: np.ndarray) -> float:
-    return float(seq_sum(x[None, :])[0]) if x.size else 0.0
+    return line_sum(x)
 
 
 def _centred(x: np.ndarray, y: np.ndarray):

@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 
-from ..values import E_DIV0, Arr, numeric_result, seq_sum
+from ..values import E_DIV0, Arr, numeric_result
 from .registry import Category, elementwise, function
-from .samples import a_rule, collect, moments, per_sample
+from .samples import a_rule, collect, line_sum, moments, per_sample
 
 STATISTICAL = Category.STATISTICAL
 VALUES = "number: numbers, [number: numbers]..."
@@ -98,31 +98,31 @@ _register(["VARPA"], "", 0, False, a=True)
 # --- deviations and shape ----------------------------------------------------------------
 
 def _mean(x: np.ndarray) -> float:
-    return seq_sum(x[None, :])[0] / x.size
+    return line_sum(x) / x.size
 
 
 def _devsq(x: np.ndarray) -> float:
     if x.size == 0:
         raise ValueError("no numbers")
     d = x - _mean(x)
-    return seq_sum((d * d)[None, :])[0]
+    return line_sum(d * d)
 
 
 def _avedev(x: np.ndarray) -> float:
     if x.size == 0:
         raise ValueError("no numbers")
-    return seq_sum(np.abs(x - _mean(x))[None, :])[0] / x.size
+    return line_sum(np.abs(x - _mean(x))) / x.size
 
 
 def _standardised_powers(x: np.ndarray, ddof: int, power: int) -> float:
     """sum(((x - mean) / sd) ** power) with the sample (ddof 1) or population sd."""
     n = x.size
     d = x - _mean(x)
-    var = seq_sum((d * d)[None, :])[0] / (n - ddof)
+    var = line_sum(d * d) / (n - ddof)
     if var == 0:
         raise ZeroDivisionError
     z = d / math.sqrt(var)
-    return seq_sum((z ** power)[None, :])[0]
+    return line_sum(z ** power)
 
 
 def _skew(x: np.ndarray) -> float:
@@ -149,13 +149,13 @@ def _kurt(x: np.ndarray) -> float:
 def _geomean(x: np.ndarray) -> float:
     if x.size == 0 or (x <= 0).any():
         raise ValueError("GEOMEAN needs positive numbers")
-    return math.exp(seq_sum(np.log(x)[None, :])[0] / x.size)
+    return math.exp(line_sum(np.log(x)) / x.size)
 
 
 def _harmean(x: np.ndarray) -> float:
     if x.size == 0 or (x <= 0).any():
         raise ValueError("HARMEAN needs positive numbers")
-    return x.size / seq_sum((1.0 / x)[None, :])[0]
+    return x.size / line_sum(1.0 / x)
 
 
 def _sample_function(name: str, fn, doc: str, prefix: str = "", scalar=None, torch=None):

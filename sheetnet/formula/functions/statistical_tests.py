@@ -11,19 +11,21 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special as sp
 
 from ...errors import ERR_BASE, NA
 from ...store import NUM
-from ..values import E_NA, Arr, numbers, numeric_result, seq_sum
+from ..values import E_NA, Arr, numbers, numeric_result
+from .numpy_forms import LazyModule
 from .registry import Category, function
-from .samples import collect, per_sample_k, result_of
+from .samples import collect, line_sum, per_sample_k, result_of
+
+sp = LazyModule("scipy.special")
 
 STATISTICAL = Category.STATISTICAL
 
 
 def _sum(x: np.ndarray) -> float:
-    return float(seq_sum(x[None, :])[0]) if x.size else 0.0
+    return line_sum(x)
 
 
 def _mean_var(x: np.ndarray) -> tuple[int, float, float]:

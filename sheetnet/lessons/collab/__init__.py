@@ -22,6 +22,7 @@ from .inputs import CollabInputs, crosscheck_inputs, initial_inputs
 from .layout import CollabLayout, collab_layout
 from .ratings import Ratings, lesson_ratings, read_ratings, select_top
 from .rows import rows
+from ..readable import Guide
 from .sheet import DEFAULT_MAX_CELLS, build_workbook
 
 __all__ = ["LESSON", "build", "CollabInputs", "CollabLayout", "build_workbook", "initial_inputs",
@@ -90,4 +91,22 @@ LESSON = Lesson(
     add_arguments=add_arguments,
     build=build,
     rows=rows,
+    guide=Guide(
+        teaches=("Collaborative filtering as matrix factorisation: each user and each movie gets 5 latent "
+                 "factors, a prediction is their dot product, and Excel's Solver fits the factors to the ratings.",
+                 "bias adds one number per user and per movie; movielens_1hot and movielens_emb show that an "
+                 "embedding look-up (OFFSET) is exactly a one-hot vector times the factor table (MMULT).",
+                 "word_emb: the same look-up on a short text."),
+        edit=("dotprod / bias: the yellow factor blocks (movie factors above the predictions, user factors to "
+              "their left) -- or leave them to Solver.",
+              "The green ratings crosstab at the top: change a rating and the RMSE moves.",
+              "movielens_1hot / movielens_emb: the yellow factor tables on the left."),
+        watch=("The RMSE cell (orange, bottom right of dotprod and bias): the error Solver minimises.",
+               "The predictions block, coloured like the ratings above it: after Solver they look alike.",
+               "The one-hot blocks (coloured 1s) and the activations beside them: the same numbers as "
+               "movielens_emb's look-ups."),
+        run=("Data > Solver opens with each sheet's model filled in (objective: the RMSE; changing cells: the "
+             "factors): press Solve.  Excel's built-in Solver takes at most 200 changing cells.",
+             "Without Excel: `sheetnet solve collab_filter.xlsx --sheet dotprod` does the same, exactly.")),
+    heatmaps=("ratings", "predictions", "user_onehot", "movie_onehot"),
 )

@@ -17,6 +17,7 @@ import argparse
 from .. import Built, Lesson
 from .inputs import ConvInputs, read_filters, read_image, seeded_inputs
 from .rows import rows
+from ..readable import Guide
 from .sheet import build_book
 
 __all__ = ["LESSON", "ConvInputs", "build_book", "seeded_inputs"]
@@ -76,4 +77,17 @@ LESSON = Lesson(
     add_arguments=add_arguments,
     build=build,
     rows=rows,
+    guide=Guide(
+        teaches=("A convolutional network by hand on one handwritten digit: two 3 x 3 filters with ReLU, a "
+                 "second layer whose filters span both channels, 2 x 2 max-pooling and a dense output.",
+                 "The dropout sheet: the same network with a random mask between layer 2 and the pooling."),
+        edit=("The yellow filter weights beside each layer (layer 1: two 3 x 3 filters; layer 2: two per "
+              "output map) and the dense layer's weights.",
+              "The digit's pixels (a colour-scaled block on the left) -- paint your own digit.",
+              "The dropout sheet: the dropout probability p in its yellow cell."),
+        watch=("Every map is colour-scaled, so the activations show as pictures: edges in layer 1, "
+               "corners and strokes in layer 2, the pooled maps half the size.",
+               "The dense output (orange): one number from the whole picture."),
+        run=("Nothing to run: every cell recalculates as you edit.",
+             "With --live-rand the dropout mask is =RAND(): a new mask on every recalculation (F9).")),
 )

@@ -23,6 +23,7 @@ from .inputs import (LESSON_CLASSES, EntropyInputs, check_images, inputs_from_wo
                      seeded_inputs)
 from .layout import SHEETS, Layout, log_of
 from .rows import rows
+from ..readable import Guide
 from .sheet import build_book
 
 __all__ = ["LESSON", "EntropyInputs", "LESSON_CLASSES", "Layout", "SHEETS", "build_book",
@@ -69,4 +70,15 @@ LESSON = Lesson(
     add_arguments=_add_arguments,
     build=_build,
     rows=rows,
+    guide=Guide(
+        teaches=("softmax turns scores into probabilities; cross-entropy scores them against the right "
+                 "answer -- binary (entropy, log_entropy) and multi-class (cross_entropy).",
+                 "The lesson's LOG is base 10: every loss here is shown in both bases, the factor ln 10 apart."),
+        edit=("softmax: the yellow scores of each image (try one above 710: the naive softmax overflows, the "
+              "safe one does not).",
+              "entropy / log_entropy: the green targets and the yellow predictions p.",
+              "cross_entropy: the yellow scores and the green one-hot targets."),
+        watch=("The softmax columns (they sum to 1) and the sigmoid beside them.",
+               "The losses: small when the prediction for the right class is near 1, large when near 0."),
+        run=("Nothing to run: every cell recalculates as you edit.",)),
 )

@@ -19,6 +19,7 @@ from .inputs import (DEFAULT_EPOCHS, LESSON_INTERCEPT, LESSON_SLOPE, check_sizes
                      lesson_data, parse_lr, parse_optimizers)
 from .mirror import OPTIMIZERS, Hyper, lesson_hyper
 from .rows import rows
+from ..readable import Guide
 from .sheet import WARMUP_PASSES, build_book, split_epochs
 
 __all__ = ["LESSON", "DEFAULT_EPOCHS", "WARMUP_PASSES", "build_book", "generate_data", "lesson_data", "parse_lr",
@@ -89,4 +90,18 @@ LESSON = Lesson(
     add_arguments=_add_arguments,
     build=_build,
     rows=rows,
+    guide=Guide(
+        teaches=("Fitting y = a x + b one point at a time with SGD, momentum, RMSProp, Adam and Adam with "
+                 "learning-rate annealing -- each optimiser on its own sheet.",
+                 "Every epoch is a block of live formulas: the next block starts from the previous one's last "
+                 "row, as the lesson's macro does when you press 'one step'."),
+        edit=("data: a and b (yellow) -- y is computed from them -- or any x.",
+              "Each optimiser sheet: the yellow learning rate and betas at the top, b start and a start.",
+              "An epoch's lr cell (yellow) to change the rate from that epoch on."),
+        watch=("b (intercept) and a (slope) in each epoch's header row: they head for 30 and 2.",
+               "The error row under each block (sqrt of the summed squared errors) and the summary sheet's "
+               "charts of a, b and the error per epoch for all five optimisers."),
+        run=("Nothing to run: every cell recalculates as you edit, in any spreadsheet application.",
+             "The lesson's macro buttons (reset, one step, five steps) are the epoch blocks here: reset is "
+             "epoch 0, each block below is one more press of 'one step'.")),
 )

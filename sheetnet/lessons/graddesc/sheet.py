@@ -173,7 +173,7 @@ def _data_sheet(book: Book, roles: Roles, x, y, note: str, generator, randbetwee
     s.style("A1", TITLE)
     if generator is not None:
         slope, intercept = generator
-        s["A2"] = "y = a*x + b with a ="
+        s["A2"] = "y = a*x + b, a ="
         s["B2"] = float(slope)
         s["C2"] = "b ="
         s["D2"] = float(intercept)
@@ -190,6 +190,12 @@ def _data_sheet(book: Book, roles: Roles, x, y, note: str, generator, randbetwee
     last = DATA_FIRST_ROW + x.size
     s.set_values((DATA_FIRST_ROW, 0), np.column_stack([x, y]))
     s.style(f"A5:B{last}", DATA)
+    if generator is not None and np.array_equal(y, intercept + x * slope):
+        # y is live: =b + x*a, as the lesson's data sheet computes it (the same doubles) -- edit a or b
+        # (or an x) and the data and every optimiser sheet follow
+        s.fill(f"B5:B{last}", "=$D$2+A5*$B$2")
+        s["F2"] = "y is computed from a and b: edit them (or an x) and every sheet recalculates"
+        s.style("F2", NOTE)
     roles.add("data", "x", area(DATA_FIRST_ROW, 0, last - 1, 0))
     roles.add("data", "y", area(DATA_FIRST_ROW, 1, last - 1, 1))
     if randbetween:
