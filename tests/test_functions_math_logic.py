@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sheetnet.book import Book
 from sheetnet.engine import Engine
-from sheetnet.errors import ExcelError
+from sheetnet.errors import CircularReferenceError, ExcelError
 from sheetnet.dates import DATE_1900
 from sheetnet.formula.values import parse_value_text
 
@@ -135,3 +136,13 @@ def test_date_text_in_arithmetic_is_the_serial(d):
 def test_text_as_arithmetic_reads_it():
     assert [parse_value_text(t) for t in ("1900-02-29", "€100", "100€", "-$3", "14:30", " 2024-01-10 ", "x")] == \
         [60.0, 100.0, 100.0, -3.0, 14.5 / 24, None, None]
+
+
+def test_a_branch_not_taken_is_no_cycle():
+    """=CHOOSE(2, A1, "x") in A1 is no circular reference in Excel (the branch
+    naming the cell is never evaluated); one that is taken still is."""
+    assert evaluate('CHOOSE(2,Z1,"not a cycle")', "IF(FALSE,Z2,3)") == ["not a cycle", 3.0]
+    book = Book()
+    book.add_sheet("s").set_formula("A1", "CHOOSE(1,A1,2)")
+    with pytest.raises(CircularReferenceError, match="s!A1 -> s!A1"):
+        Engine(book).recalc()

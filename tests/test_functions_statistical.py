@@ -86,6 +86,10 @@ def test_whole_columns_count_the_empty_cells_beyond_the_used_grid():
     assert _eval('COUNTIFS(A:A, "<>x", B:B, "<>")', {**cells, "B2": 1}) == 1
     assert _eval("COUNTBLANK(A:A)", cells) == MAX_ROWS - 3
     assert _eval('COUNTIF(1:1, "<>")', {"A1": 1, "C1": 2}) == 2
+    # too big to read whole (25 columns): the part inside the grid, and the rest counted as empty
+    assert _eval('COUNTIF(A:Y, "")', cells) == 25 * MAX_ROWS - 3
+    assert _eval("COUNTBLANK(A:Y)", cells) == 25 * MAX_ROWS - 3
+    assert _eval('COUNTIFS(A:Y, "<>x", A:Y, "<>5")', cells) == 25 * MAX_ROWS - 2
 
 
 def test_ifs_ranges_of_different_sizes_are_value_errors():
@@ -324,3 +328,34 @@ def test_the_criteria_index_agrees_with_the_masks(col_a, col_b, crit_a, crit_b):
     finally:
         criteria.INDEX_MIN_RESULTS = saved
     assert seen[0] == seen[1]
+
+
+# --- the Solver differentiates through the torch forms ----------------------------------------
+
+def test_solver_gradients_through_statistical_torch_forms():
+    """An objective built from the functions with torch forms: the replay's
+    value is the engine's, its gradient the finite differences'."""
+    torch = pytest.importorskip("torch")
+    del torch
+    from sheetnet.book import SolverModel
+    from sheetnet.solver import problem_from_book
+    from sheetnet.solver.autodiff import TorchReplay
+    book = Book()
+    s = book.add_sheet("m")
+    s.set_values("A1", [[0.3], [1.2], [-0.4], [2.0]])
+    s.set_values("B1", [[0.5], [1.7]])
+    s.set_formula("D1", "=STDEV.P(A1:A4)+VAR.S(A1:A4)+AVEDEV(A1:A4)+DEVSQ(A1:A4)"
+                        "+NORM.DIST(A1,B1,B2,TRUE)+NORM.DIST(A2,B1,B2,FALSE)+LOGNORM.DIST(B2,A1,1,TRUE)"
+                        "+GAMMALN(B2)+GAUSS(A2)+PHI(A3)+FISHER(A3)+STANDARDIZE(A4,B1,B2)"
+                        "+EXPON.DIST(B2,2,TRUE)+WEIBULL.DIST(B2,1.5,B2,FALSE)+NORM.S.INV(0.5+A3/10)")
+    book.set_solver_model(SolverModel(sheet="m", objective="m!$D$1", changing=["m!$A$1:$A$4", "m!$B$1:$B$2"]))
+    problem = problem_from_book(book)
+    replay = TorchReplay(problem)
+    x = problem.x()
+    f, g = replay.objective(x)
+    assert f == pytest.approx(problem.evaluate(x), rel=1e-12)
+    for i in range(len(x)):
+        e = np.zeros_like(x)
+        e[i] = 1e-6
+        fd = (problem.evaluate(x + e) - problem.evaluate(x - e)) / 2e-6
+        assert g[i] == pytest.approx(fd, rel=1e-6, abs=1e-8), i

@@ -252,3 +252,15 @@ def test_array_formula_range_past_the_cells_written(tmp_path, capsys):
     data = '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f t="array" ref="B1:C2">A1*2</f><v>2</v></c></row>'
     out, err = checked(capsys, package(tmp_path / "a.xlsx", {"S": sheet_xml(data)}))
     assert "OK" in out and "3 formula cell(s) carry no cached value" in out
+
+
+def test_a_long_chain_of_offset_reads_is_followed_without_recursion(tmp_path, capsys):
+    """B1 = OFFSET(B2,0,0)+1, B2 = OFFSET(B3,0,0)+1 ... 2,500 cells: each read
+    pulls in the next cell, one inside the other (it ended in RecursionError);
+    pulls past 100 deep are deferred and evaluated from the top."""
+    n = 2500
+    rows = "".join(f'<row r="{r}"><c r="B{r}"><f>OFFSET(B{r + 1},0,0)+1</f><v>{n - r + 2}</v></c></row>'
+                   for r in range(1, n + 1))
+    path = package(tmp_path / "chain.xlsx", {"S": sheet_xml(rows + f'<row r="{n + 1}"><c r="B{n + 1}"><v>1</v></c></row>')})
+    out, _ = checked(capsys, path)
+    assert "OK" in out and f"{n:>9} {n:>9} {n:>9}" in out

@@ -53,6 +53,19 @@ class _BlockCycle(Exception):
         self.block_id = block_id
 
 
+class _Deferred(Exception):
+    """A cell read through OFFSET/INDEX while PULL_DEPTH cells were already
+    being pulled in, one inside the other: the cells on the way are put back
+    to pending and it is evaluated first, from the top, then they are
+    retried.  A chain of pulls of any length so takes no deeper recursion."""
+
+    def __init__(self, block_id: int, row: int, col: int):
+        self.block_id, self.row, self.col = block_id, row, col
+
+
+PULL_DEPTH = 100        # cells pulled one inside the other before the innermost is deferred
+
+
 class SheetState:
     __slots__ = ("index", "name", "vals", "state", "owner", "formula_mask")
 
@@ -479,12 +492,37 @@ class Engine:
         for b in self._frozen:
             self._unit_done[b.unit] = self._unit_done[b.unit] or len(self.units[b.unit].blocks) == 1
         self.unsupported_counts = {}
+        self._pull_depth = 0
+        self._interrupted: set[int] = set()
         with limits.deep_recursion():
             for uid in range(len(self.units)):
-                if not self._unit_done[uid]:
-                    self._eval_unit(uid)
+                while not self._unit_done[uid]:
+                    try:
+                        self._eval_unit(uid)
+                    except _Deferred as deferred:
+                        self._settle(deferred)
         self._edits = []                # from now on, edits are tracked for the next recalc
         return self
+
+    def _settle(self, deferred: _Deferred) -> None:
+        """Evaluate deferred cells innermost first, in a loop: each may defer
+        another, deeper in its chain."""
+        stack = [deferred]
+        while stack:
+            d = stack[-1]
+            if self.sheets[self.blocks[d.block_id].sheet].state[d.row, d.col] == READY:
+                stack.pop()
+                continue
+            b = self.blocks[d.block_id]
+            try:
+                if b.array is not None:
+                    self._eval_array(b)
+                else:
+                    self._eval_cell(b, int(np.flatnonzero((b.rows == d.row) & (b.cols == d.col))[0]))
+            except _Deferred as deeper:
+                stack.append(deeper)
+            else:
+                stack.pop()
 
     def _eval_unit(self, uid: int) -> None:
         if self._unit_done[uid]:
@@ -551,6 +589,9 @@ class Engine:
         else:
             batch = Batch.cells(s, b.rows, b.cols)
             region = (b.rows, b.cols)
+        if b.id in self._interrupted:       # a deferred pull came back: finish it cell by cell
+            self._eval_cells(b)
+            return
         s.state[region] = IN_BLOCK
         outer, self._current_block = self._current_block, b.id
         try:
@@ -559,14 +600,15 @@ class Engine:
         except (MemoryError, limits.MemoryBudgetError) as exc:
             s.state[region] = PENDING
             raise self._out_of_memory(exc, b) from None
+        except _Deferred:
+            s.state[region] = PENDING
+            raise
         except (NotVectorizable, _BlockCycle) as exc:
             if isinstance(exc, _BlockCycle) and exc.block_id != b.id:
                 s.state[region] = PENDING
                 raise
             s.state[region] = PENDING
-            for pos in range(b.size):
-                if s.state[b.rows[pos], b.cols[pos]] == PENDING:
-                    self._eval_cell(b, pos)
+            self._eval_cells(b)
             return
         finally:
             self._current_block = outer
@@ -574,6 +616,18 @@ class Engine:
         s.state[region] = READY
         if self.record_dynamic:
             self.eval_log.append((b.id, -1))
+
+    def _eval_cells(self, b: Block) -> None:
+        """The block's pending cells one by one (a deferred pull stops it
+        part-way; it is then resumed the same way)."""
+        s = self.sheets[b.sheet]
+        try:
+            for pos in range(b.size):
+                if s.state[b.rows[pos], b.cols[pos]] == PENDING:
+                    self._eval_cell(b, pos)
+        except _Deferred:
+            self._interrupted.add(b.id)
+            raise
 
     def _eval_cell(self, b: Block, pos: int) -> None:
         """One cell of a block, reads checked (pulls cells still pending).
@@ -648,6 +702,9 @@ class Engine:
                 result = self._cell_value(result, batch)
         except (MemoryError, limits.MemoryBudgetError) as exc:
             raise self._out_of_memory(exc, b) from None
+        except _Deferred:
+            s.state[region] = PENDING
+            raise
         finally:
             self.checking_reads = saved
             self._current_block = outer
@@ -811,6 +868,8 @@ class Engine:
                 if self.blocks[bid].unit in self._iterating:
                     continue            # iterative calculation: the cell's latest value
                 raise CircularReferenceError("circular reference: " + self._cycle_text(s.index, rr_, cc_))
+            if self._pull_depth >= PULL_DEPTH:
+                raise _Deferred(bid, rr_, cc_)
             self._pull(bid, rr_, cc_)
 
     def _cycle_text(self, sheet: int, r: int, c: int) -> str:
@@ -828,13 +887,18 @@ class Engine:
         b = self.blocks[bid]
         uid = b.unit
         unit = self.units[uid]
-        if not unit.cellwise and uid not in self._running and all(self._unit_done[p] for p in unit.preds):
-            self._eval_unit(uid)
-        elif b.array is not None:
-            self._eval_array(b)
-        else:
-            hits = np.flatnonzero((b.rows == r) & (b.cols == c))
-            self._eval_cell(b, int(hits[0]))
+        self._pull_depth += 1
+        try:
+            if (not unit.cellwise and uid not in self._running and bid not in self._interrupted
+                    and all(self._unit_done[p] for p in unit.preds)):
+                self._eval_unit(uid)
+            elif b.array is not None:
+                self._eval_array(b)
+            else:
+                hits = np.flatnonzero((b.rows == r) & (b.cols == c))
+                self._eval_cell(b, int(hits[0]))
+        finally:
+            self._pull_depth -= 1
 
     # --- reading and editing --------------------------------------------------------------
 

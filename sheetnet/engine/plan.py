@@ -192,11 +192,13 @@ def _nodes_with_names(tree: Node, sheet: str, name_tree) -> tuple[list, set]:
     return nodes, called_defined
 
 
-def reference_reads(tree: Node, name_tree, expand=None):
+def reference_reads(tree: Node, name_tree, expand=None, conditional: bool = True):
     """Yield the reference nodes whose cells a formula reads, with the tree of
     any defined name expanded; position-only arguments are skipped.
     `expand(node)` turns a table reference or a 3-D reference into the plain
-    references it stands for (a list; empty when it reads nothing here)."""
+    references it stands for (a list; empty when it reads nothing here).
+    With ``conditional=False`` only what is read whatever the values: of a
+    lazy function (IF, CHOOSE, IFERROR ...) only the first argument."""
     stack = [tree]
     seen_names = set()
     while stack:
@@ -219,6 +221,8 @@ def reference_reads(tree: Node, name_tree, expand=None):
             spec = FUNCTIONS.get(n.name)
             for i, a in enumerate(n.args):
                 if spec is not None and not spec.lazy and spec.mode(i) == "p":
+                    continue
+                if spec is not None and spec.lazy and i > 0 and not conditional:
                     continue
                 stack.append(a)
             if spec is None and not n.prefix:          # a named LAMBDA: what its body reads
@@ -360,6 +364,24 @@ def cell_order(unit_blocks: list[Block], sheet_names: list[str], name_tree,
             where[(b.sheet, r, c)] = len(nodes)
             nodes.append((b.id, pos))
     block_by_id = {b.id: b for b in unit_blocks}
+    preds = _cell_preds(nodes, where, block_by_id, sheet_names, name_tree, expand_for, conditional=True)
+    order = _topological(preds)
+    if order is None:
+        # A cycle may run only through arguments a lazy function does not
+        # evaluate (B40: =CHOOSE(2, B40, "x") is no cycle in Excel): order by
+        # what is always read; the cells read conditionally are pulled in when
+        # read, and a cycle that is really taken shows then.
+        preds = _cell_preds(nodes, where, block_by_id, sheet_names, name_tree, expand_for, conditional=False)
+        order = _topological(preds)
+    if order is None:
+        left = _stuck(preds)
+        raise CircularReferenceError("circular reference: " + _describe_cycle(left, preds, nodes, block_by_id, sheet_names))
+    # Prefer reading order among independent cells: stable and easy to follow.
+    return [nodes[n] for n in order]
+
+
+def _cell_preds(nodes, where, block_by_id, sheet_names, name_tree, expand_for, conditional: bool) -> list[set[int]]:
+    """Each cell's predecessors among the recurrence's cells, from its exact references."""
     all_keys = np.array(list(where.keys()), dtype=np.int64) if where else np.zeros((0, 3), np.int64)
     all_nodes = np.array(list(where.values()), dtype=np.int64)
     preds: list[set[int]] = [set() for _ in nodes]
@@ -370,7 +392,7 @@ def cell_order(unit_blocks: list[Block], sheet_names: list[str], name_tree,
             continue
         r, c = int(b.rows[pos]), int(b.cols[pos])
         expand = expand_for(b) if expand_for is not None else None
-        for ref in reference_reads(b.tree, lambda n, s=b.sheet: name_tree(n, sheet_names[s]), expand):
+        for ref in reference_reads(b.tree, lambda n, s=b.sheet: name_tree(n, sheet_names[s]), expand, conditional):
             target = b.sheet if ref.sheet is None else sheet_index.get(ref.sheet.casefold())
             if target is None:
                 continue
@@ -389,14 +411,18 @@ def cell_order(unit_blocks: list[Block], sheet_names: list[str], name_tree,
                 inside = ((all_keys[:, 0] == target) & (all_keys[:, 1] >= r0) & (all_keys[:, 1] <= r1)
                           & (all_keys[:, 2] >= c0) & (all_keys[:, 2] <= c1))
                 preds[node].update(all_nodes[inside].tolist())
-    # Kahn's algorithm; a self-reference is a cycle too
-    succs: list[list[int]] = [[] for _ in nodes]
-    indeg = [0] * len(nodes)
+    return preds
+
+
+def _topological(preds: list[set[int]]) -> list[int] | None:
+    """Kahn's algorithm (a self-reference is a cycle too); None when a cycle remains."""
+    succs: list[list[int]] = [[] for _ in preds]
+    indeg = [0] * len(preds)
     for node, ps in enumerate(preds):
         for p in ps:
             succs[p].append(node)
             indeg[node] += 1
-    ready = [n for n in range(len(nodes)) if indeg[n] == 0]
+    ready = [n for n in range(len(preds)) if indeg[n] == 0]
     order: list[int] = []
     while ready:
         n = ready.pop()
@@ -405,11 +431,24 @@ def cell_order(unit_blocks: list[Block], sheet_names: list[str], name_tree,
             indeg[s] -= 1
             if indeg[s] == 0:
                 ready.append(s)
-    if len(order) < len(nodes):
-        left = {n for n in range(len(nodes)) if indeg[n] > 0}
-        raise CircularReferenceError("circular reference: " + _describe_cycle(left, preds, nodes, block_by_id, sheet_names))
-    # Prefer reading order among independent cells: stable and easy to follow.
-    return [nodes[n] for n in order]
+    return order if len(order) == len(preds) else None
+
+
+def _stuck(preds: list[set[int]]) -> set[int]:
+    """The cells Kahn's algorithm cannot order: those on or after a cycle."""
+    indeg = [len(ps) for ps in preds]
+    succs: list[list[int]] = [[] for _ in preds]
+    for node, ps in enumerate(preds):
+        for p in ps:
+            succs[p].append(node)
+    ready = [n for n in range(len(preds)) if indeg[n] == 0]
+    while ready:
+        n = ready.pop()
+        for s in succs[n]:
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                ready.append(s)
+    return {n for n in range(len(preds)) if indeg[n] > 0}
 
 
 def _describe_cycle(left: set[int], preds: list[set[int]], nodes, blocks, sheet_names) -> str:

@@ -29,6 +29,10 @@ from .scan import (F_ARRAY, F_DATATABLE, F_SHARED, T_BOOL, T_DATE, T_ERROR, T_FO
 # arrays, then the value grid): checked against the budget before anything
 # is read.  Measured: the 100,000-rating benchmark's 96 MiB of XML peak at 650 MB.
 READ_BYTES_PER_XML_BYTE = 3
+# Each cell an array formula's range covers is a formula cell to place, calculate
+# and compare, beyond its place in the grid.  Measured: `check` of one array
+# formula over 2,020,000 cells peaks 160 MB above the interpreter, ~80 bytes a cell.
+ARRAY_BYTES_PER_CELL = 64
 
 _WORKSHEET = "/worksheet"
 # sheets of other kinds hold no cells sheetnet calculates: charts, dialogs, Excel 4 macros
@@ -303,16 +307,19 @@ def _check_grid(name: str, scan, rows, cols, path: str) -> None:
     far_row = int(rows.max()) if len(rows) else 0
     far_col = int(cols.max()) if len(cols) else 0
     arrays = [i for i in np.flatnonzero(scan.f_kind == F_ARRAY).tolist() if scan.f_ref[i]]
+    array_cells = 0
     for i in arrays:
         try:
             area = parse_area(scan.f_ref[i])
         except ValueError:
             continue
         far_row, far_col = max(far_row, area.r1), max(far_col, area.c1)
+        array_cells += area.size
     cells = (far_row + 1) * (far_col + 1)
     if len(rows) or arrays:
-        limits.require_cells(cells, f"{path}: sheet {name!r} reaches {cell_name(far_row, far_col)}: its grid of "
-                                    f"{far_row + 1:,} x {far_col + 1:,} cells")
+        what = f"{path}: sheet {name!r} reaches {cell_name(far_row, far_col)}: its grid of {far_row + 1:,} x " \
+               f"{far_col + 1:,} cells" + (f" with {array_cells:,} cells of array formulas" if array_cells else "")
+        limits.require(cells * limits.GRID_BYTES_PER_CELL + array_cells * ARRAY_BYTES_PER_CELL, what)
 
 
 def _load_formulas(sheet, scan, path: str, dynamic: set[int] = frozenset()) -> None:

@@ -495,7 +495,9 @@ def _sumsq_torch(parts):
           scalar=lambda values: _sum_scalar([v * v for v in values]), torch=_sumsq_torch)
 def SUMSQ(ctx, *args) -> Arr:
     c = collect(ctx, args)
-    return numeric_result(c.total(c.num * c.num), c.first_error())
+    with np.errstate(over="ignore"):              # a square beyond the doubles is #NUM!
+        squares = c.num * c.num
+    return numeric_result(c.total(squares), c.first_error())
 
 
 def _product_torch(parts):
