@@ -21,7 +21,7 @@ from ..formula.shapes import group_by_shape
 from ..refs import cell_name, parse_area
 from ..store import BOOL, NUM, STR
 from .package import Package
-from .richvalues import cells_with_rich_errors, rich_value_errors
+from .rich_errors import rich_error_codes
 from .scan import (F_ARRAY, F_DATATABLE, F_SHARED, T_BOOL, T_DATE, T_ERROR, T_FORMULA_STRING,
                    T_INLINE_STRING, T_NUMBER, T_SHARED_STRING, ScanError, parse_shared_strings,
                    scan_sheet_data)
@@ -96,7 +96,7 @@ def _read(pkg: Package) -> Book:
                 raise UserError(f"{pkg.path}: shared strings are damaged ({exc})") from None
 
     dynamic = _dynamic_array_metadata(pkg, rels)
-    vm_errors = rich_value_errors(pkg, rels)
+    rich_errors = rich_error_codes(pkg, rels)
     for name, part in parts.items():
         if part is None:
             continue            # chart sheets, macro sheets, dialog sheets: nothing to calculate
@@ -104,12 +104,9 @@ def _read(pkg: Package) -> Book:
         sheet.hidden = sheets_el[all_sheet_names.index(name)].get("state") in ("hidden", "veryHidden")
         book.parts[name] = part
         try:
-            xml = pkg.read(part)
-            scan = scan_sheet_data(xml)
+            scan = scan_sheet_data(pkg.read(part))
         except ScanError as exc:
             raise UserError(f"{pkg.path}: sheet {name!r} ({part}) is damaged: {exc}") from None
-        rich_errors = cells_with_rich_errors(xml, scan, T_ERROR, vm_errors) if vm_errors else {}
-        del xml
         _load_cells(book, sheet, scan, shared, pkg.path, rich_errors)
         # after _load_cells has returned: its per-cell temporaries are gone
         # before the formulas' (a big sheet's peak memory)
@@ -251,9 +248,8 @@ def _dynamic_array_metadata(pkg: Package, rels) -> set[int]:
     return out
 
 
-def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, rich_errors: dict | None = None) -> None:
-    """The cells' values into the sheet's grid; `rich_errors` (cell index ->
-    error code) overrides the text of errors stored as rich values."""
+def _load_cells(book: Book, sheet, scan, shared: list[str], path: str,
+                rich_errors: dict[int, int] | None = None) -> None:
     n = len(scan.rows)
     if n == 0:
         return
@@ -293,11 +289,12 @@ def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, rich_erro
         if t in (T_FORMULA_STRING, T_INLINE_STRING, T_DATE):
             kind[i], obj[i] = STR, _xstring(text)
         elif t == T_ERROR:
-            code = (rich_errors or {}).get(i) or ERROR_CODES.get(text.strip().upper())
+            code = ERROR_CODES.get(text.strip().upper())
             if code is None:
                 refuse(np.arange(n) == i, lambda i: f"holds the error value {text.strip()[:40]!r}, which is not "
                                                     f"one of Excel's")
-            kind[i] = code
+            # a #CALC! or #SPILL! is stored as #VALUE! with value metadata saying which
+            kind[i] = (rich_errors or {}).get(int(scan.vm[i]), code) if code == ERROR_CODES["#VALUE!"] else code
 
     formula_cells = np.zeros(n, dtype=bool)
     formula_cells[scan.f_cell] = True
