@@ -115,8 +115,8 @@ def test_xlookup_exact_is_index_match(data, probe):
     assert e.value("s", "D1") == e.value("s", "E1")
 
 
-@given(data=st.lists(st.integers(0, 9), min_size=1, max_size=10), probe=st.floats(-1, 10), mode=st.sampled_from([0, -1, 1]),
-       descending=st.booleans())
+@given(data=st.lists(st.integers(0, 9), min_size=1, max_size=10), probe=st.floats(-1, 10),
+       mode=st.sampled_from([0, -1, 1]), descending=st.booleans())
 @LAWS
 def test_xmatch_binary_search_finds_what_a_linear_search_finds_on_sorted_data(data, probe, mode, descending):
     """On sorted data the value found by a binary search is the value a linear
@@ -217,3 +217,40 @@ def test_every_registered_function_is_in_excels_list():
     from sheetnet.formula.functions import FUNCTIONS
     from sheetnet.formula.functions.excel_names import excel_function_names
     assert set(FUNCTIONS) - excel_function_names() == set()
+
+
+# --- the Solver differentiates through a look-up ------------------------------------
+
+def test_solver_gradients_flow_through_the_value_found():
+    """XLOOKUP / VLOOKUP / HLOOKUP / LOOKUP into a table whose values change:
+    the torch replay's gradient equals finite differences of the engine, so
+    `solve` keeps exact gradients (the position found is constant nearby)."""
+    import numpy as np
+    import pytest
+    pytest.importorskip("torch")
+    from sheetnet.book import SolverModel
+    from sheetnet.solver import problem_from_book
+    from sheetnet.solver.autodiff import TorchReplay
+
+    b = Book()
+    s = b.add_sheet("m")
+    s.set_values("A1", [[1.0, 0.5], [2.0, -1.5], [3.0, 2.0], [4.0, 0.25]])     # keys, changing values
+    s.set_values("D1", [[3.0], [1.0], [9.0], [2.5]])                           # probes
+    s.set_values("A6", [[1.0, 2.0, 3.0, 4.0], [0.1, 0.2, 0.3, 0.4]])         # a row table, row 2 changes
+    s.fill("E1:E4", '=XLOOKUP(D1,$A$1:$A$4,$B$1:$B$4,7,-1)')
+    s.fill("F1:F4", "=VLOOKUP(D1,$A$1:$B$4,2)")
+    s.fill("G1:G4", "=HLOOKUP(D1,$A$6:$D$7,2,TRUE)")
+    s.fill("H1:H4", "=LOOKUP(D1,$A$1:$A$4,$B$1:$B$4)")
+    s.set_formula("J1", "=SUMSQ(E1:E4)+SUM(F1:F4)^2+SUMPRODUCT(G1:G4,G1:G4)+SUM(H1:H4)*3+XLOOKUP(9,A1:A4,B1:B4,B2)")
+    b.set_solver_model(SolverModel(sheet="m", objective="m!$J$1", changing=["m!$B$1:$B$4", "m!$A$7:$D$7"]))
+    problem = problem_from_book(b)
+    replay = TorchReplay(problem)
+    x = problem.x()
+    f, g = replay.objective(x)
+    assert f == pytest.approx(problem.evaluate(x), rel=1e-12)
+    for i in range(len(x)):
+        e = np.zeros_like(x)
+        e[i] = 1e-6
+        fd = (problem.evaluate(x + e) - problem.evaluate(x - e)) / 2e-6
+        assert g[i] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+    assert np.count_nonzero(g) >= 6

@@ -12,7 +12,9 @@ from ..batch import NotVectorizable, RefVal
 from ..values import (E_NA, E_REF, E_VALUE, Arr, error, first_error, numbers, numeric_result, select,
                       truthy, with_errors)
 from .criteria import wildcard
+from .lookup_torch import as_arr, constant, gathered, positions
 from .registry import Category, function
+from .torchforms import TorchUnsupported
 
 LOOKUP = Category.LOOKUP
 
@@ -493,12 +495,36 @@ def _table_lookup(vertical: bool):
     return impl
 
 
+def _table_lookup_torch(vertical: bool):
+    """The Solver's VLOOKUP / HLOOKUP (lookup_torch.py): the position by the
+    same search on the key column (row), the answer gathered from the table."""
+
+    def torch_form(value, table, index, approx=None):
+        k = int(constant(index, 1))
+        mode = 1.0 if approx is None else 0.0 if approx.omitted else float(constant(approx, 1) != 0)
+        tbl = table(array=True)
+        h, w = tuple(tbl.t.shape[-2:])
+        width = w if vertical else h
+        if not 1 <= k <= width:
+            raise TorchUnsupported("an index outside the table")
+        keys = as_arr(tbl, cols=slice(0, 1)) if vertical else as_arr(tbl, rows=slice(0, 1))
+        if not vertical:
+            keys = Arr(np.swapaxes(keys.num, -1, -2), None if keys.kind is None else np.swapaxes(keys.kind, -1, -2))
+        pos, err = match_positions(as_arr(value()).first(), keys, np.full((1, 1), mode))
+        flat = np.where(pos >= 0, pos * w + (k - 1) if vertical else (k - 1) * w + pos, -1)
+        return gathered(tbl, positions(flat, err))
+
+    return torch_form
+
+
 # lazy: a text written in place of the table (VLOOKUP(x, "Nothing", 1)) is
 # #VALUE! in Excel, while a number or logical there (VLOOKUP(x, 3, 1)) is a
 # one-element table (#N/A when it does not match)
 _TABLE_LOOKUP_ARGS = "lookup_value: lazy, table_array: lazy, index_num: lazy, [range_lookup: lazy]"
-function("VLOOKUP", category=LOOKUP, args=_TABLE_LOOKUP_ARGS, lazy=True)(_table_lookup(True))
-function("HLOOKUP", category=LOOKUP, args=_TABLE_LOOKUP_ARGS, lazy=True)(_table_lookup(False))
+function("VLOOKUP", category=LOOKUP, args=_TABLE_LOOKUP_ARGS, lazy=True,
+         torch=_table_lookup_torch(True))(_table_lookup(True))
+function("HLOOKUP", category=LOOKUP, args=_TABLE_LOOKUP_ARGS, lazy=True,
+         torch=_table_lookup_torch(False))(_table_lookup(False))
 
 
 @function("CHOOSE", category=LOOKUP, args="index_num: lazy, value: lazy, [value: lazy]...", lazy=True)

@@ -19,7 +19,9 @@ import numpy as np
 
 from ..values import E_NA, Arr, first_error, with_errors
 from .lookup_reference import match_positions
+from .lookup_torch import as_arr, gathered, positions
 from .registry import Category, function
+from .torchforms import TorchUnsupported
 
 
 def _along(a: Arr, first: bool, by_row: bool) -> Arr:
@@ -38,7 +40,24 @@ def _flat(a: Arr) -> Arr:
                None if col.obj is None else np.swapaxes(col.obj, -1, -2))
 
 
-@function("LOOKUP", category=Category.LOOKUP,
+def _lookup_torch(value, vector, result=None):
+    """The Solver's LOOKUP (lookup_torch.py): the position by the same search,
+    the answer gathered from the result vector (or the array's far side)."""
+    h, w = tuple(vector.t.shape[-2:])
+    by_row = w > h
+    keys = as_arr(vector, rows=slice(0, 1)) if by_row else as_arr(vector, cols=slice(0, 1))
+    pos, err = match_positions(as_arr(value).first(), keys, np.ones((1, 1)))
+    if result is None:
+        flat = np.where(pos >= 0, (h - 1) * w + pos if by_row else pos * w + (w - 1), -1)
+        return gathered(vector, positions(flat, err))
+    rh, rw = tuple(result.t.shape[-2:])
+    if rh != 1 and rw != 1:
+        raise TorchUnsupported("a LOOKUP result that is not a vector")
+    flat = np.where((pos >= 0) & (pos < rh * rw), pos, -1)
+    return gathered(result, positions(flat, err))
+
+
+@function("LOOKUP", category=Category.LOOKUP, torch=_lookup_torch,
           args="lookup_value: any, lookup_vector: array, [result_vector: array]")
 def LOOKUP(ctx, value: Arr, vector: Arr, result: Arr | None = None) -> Arr:
     h, w = vector.hw
