@@ -17,7 +17,9 @@ REQUEST.json (written by the bridge)::
      "jobs": [{"path": "/abs/book.xlsx", "out": "/tmp/.../out-0.json"}, ...]}
 
 For each job, in order, the worker loads the file (hidden, read-only, no
-macros, no link updates), calls ``calculateAll()`` and writes ``out`` (JSON)::
+macros, no link updates), calls ``calculateAll()`` and writes ``out`` (JSON)
+-- a job with ``"macros": [[sheet, "Module.Sub"], ...]`` loads it with macros
+enabled and runs those, each on its sheet made active, before reading::
 
     {"ok": true, "path": ..., "load_s": f, "recalc_s": f, "read_s": f,
      "sheets": [{"name": "Sheet1",
@@ -295,6 +297,23 @@ def edit_and_recalc(doc, job):
     return seconds, before, probed
 
 
+def run_macros(doc, calls):
+    """Run the document's VBA/Basic macros: calls = [[sheet, "Module.Sub"], ...], each
+    with its sheet made the active one first (as clicking a button on it does).
+    Returns None, or one line saying which call failed and why."""
+    provider = doc.getScriptProvider()
+    for sheet, name in calls:
+        try:
+            doc.getCurrentController().setActiveSheet(doc.getSheets().getByName(sheet))
+            library = "VBAProject" if "VBAProject" in doc.BasicLibraries.getElementNames() else "Standard"
+            script = provider.getScript("vnd.sun.star.script:%s.%s?language=Basic&location=document"
+                                        % (library, name))
+            script.invoke((), (), ())
+        except Exception as exc:
+            return "macro %s on sheet %s failed: %s" % (name, sheet, _one_line(exc))
+    return None
+
+
 def recalc_file(uno, desktop, path, job=None):
     """Load, recalculate and read one file; return the JSON-ready dict."""
     job = job or {}
@@ -303,7 +322,8 @@ def recalc_file(uno, desktop, path, job=None):
     args = (
         _prop("Hidden", True),
         _prop("ReadOnly", True),
-        _prop("MacroExecutionMode", 0),   # NEVER_EXECUTE (.xlsm)
+        # NEVER_EXECUTE (.xlsm), or ALWAYS_EXECUTE_NO_WARN when the job runs the file's macros
+        _prop("MacroExecutionMode", 4 if job.get("macros") else 0),
         _prop("UpdateDocMode", 0),        # NO_UPDATE: no external links
     )
     t0 = time.perf_counter()
@@ -324,6 +344,11 @@ def recalc_file(uno, desktop, path, job=None):
         t0 = time.perf_counter()
         doc.calculateAll()
         recalc_s = time.perf_counter() - t0
+        if job.get("macros"):
+            failed = run_macros(doc, job["macros"])
+            if failed:
+                result["error"] = failed
+                return result
         if job.get("edit") or job.get("probe"):
             result["edit_recalc_s"], result["probed_before"], result["probed"] = edit_and_recalc(doc, job)
 
