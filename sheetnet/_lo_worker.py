@@ -18,8 +18,9 @@ REQUEST.json (written by the bridge)::
 
 For each job, in order, the worker loads the file (hidden, read-only, no
 macros, no link updates), calls ``calculateAll()`` and writes ``out`` (JSON)
--- a job with ``"macros": [[sheet, "Module.Sub"], ...]`` loads it with macros
-enabled and runs those, each on its sheet made active, before reading::
+-- a job with ``"macros": [[sheet, "Module.Sub" or "button:Caption"], ...]`` loads
+it with macros enabled and runs those (or presses those buttons), each on its sheet
+made active, before reading::
 
     {"ok": true, "path": ..., "load_s": f, "recalc_s": f, "read_s": f,
      "sheets": [{"name": "Sheet1",
@@ -297,20 +298,40 @@ def edit_and_recalc(doc, job):
     return seconds, before, probed
 
 
+def _button_script(sheet, caption):
+    """The script URL LibreOffice bound to the click of the shape captioned `caption`."""
+    page = sheet.getDrawPage()
+    for i in range(page.getCount()):
+        shape = page.getByIndex(i)
+        if getattr(shape, "String", None) != caption:
+            continue
+        events = shape.getEvents()
+        if events.hasByName("OnClick"):
+            props = {p.Name: p.Value for p in (events.getByName("OnClick") or ())}
+            if props.get("Script"):
+                return props["Script"]
+        raise RuntimeError("the shape %r runs no macro when clicked" % caption)
+    raise RuntimeError("no shape captioned %r" % caption)
+
+
 def run_macros(doc, calls):
-    """Run the document's VBA/Basic macros: calls = [[sheet, "Module.Sub"], ...], each
-    with its sheet made the active one first (as clicking a button on it does).
-    Returns None, or one line saying which call failed and why."""
+    """Run the document's VBA/Basic macros, in order: calls = [[sheet, what], ...] where
+    `what` is "Module.Sub" or "button:Caption" (press that button: run the script the
+    shape's click is bound to), each with its sheet made the active one first (as
+    clicking a button on it does).  Returns None, or one line saying what failed."""
     provider = doc.getScriptProvider()
-    for sheet, name in calls:
+    for sheet_name, what in calls:
         try:
-            doc.getCurrentController().setActiveSheet(doc.getSheets().getByName(sheet))
-            library = "VBAProject" if "VBAProject" in doc.BasicLibraries.getElementNames() else "Standard"
-            script = provider.getScript("vnd.sun.star.script:%s.%s?language=Basic&location=document"
-                                        % (library, name))
-            script.invoke((), (), ())
+            sheet = doc.getSheets().getByName(sheet_name)
+            doc.getCurrentController().setActiveSheet(sheet)
+            if what.startswith("button:"):
+                url = _button_script(sheet, what[len("button:"):])
+            else:
+                library = "VBAProject" if "VBAProject" in doc.BasicLibraries.getElementNames() else "Standard"
+                url = "vnd.sun.star.script:%s.%s?language=Basic&location=document" % (library, what)
+            provider.getScript(url).invoke((), (), ())
         except Exception as exc:
-            return "macro %s on sheet %s failed: %s" % (name, sheet, _one_line(exc))
+            return "macro %s on sheet %s failed: %s" % (what, sheet_name, _one_line(exc))
     return None
 
 

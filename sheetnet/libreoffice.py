@@ -273,7 +273,8 @@ def recalculate_many(paths: Iterable[str | os.PathLike], *,
 
     ``macros``: [(sheet, "Module.Sub"), ...] to run in each file after loading it
     (macros enabled in the throw-away profile), each with its sheet active, before
-    the values are read.
+    the values are read; ``(sheet, "button:Caption")`` presses a button instead
+    (runs the script LibreOffice bound to the click of the shape with that caption).
 
     ``timeout`` bounds the whole call (start-up included).  Raises
     :class:`LibreOfficeError` naming the file when a file is missing,
