@@ -5,6 +5,7 @@ bit for bit."""
 
 import re
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -54,6 +55,35 @@ def test_the_compound_file_is_read_back_by_olefile():
         if isinstance(data, bytes):
             assert ole.openstream(name).read() == data
     assert ole.openstream("deeper/inner").read() == b"x" * 5000 and ole.get_size("deeper/empty") == 0
+
+
+def _decrypt(text: str) -> tuple[int, int, bytes]:
+    """[MS-OVBA] 2.4.3.3 data decryption of a PROJECT stream value: (version, project key, data)."""
+    b = bytes.fromhex(text)
+    seed, enc2, enc1 = b[0], b[1], b[2]
+    unencrypted, out = seed ^ enc1, []
+    for enc in b[3:]:
+        byte = enc ^ ((enc2 + unencrypted) & 0xFF)
+        out.append(byte)
+        enc2, enc1, unencrypted = enc1, enc, byte
+    ignored = (seed & 6) // 2
+    length = int.from_bytes(bytes(out[ignored:ignored + 4]), "little")
+    assert len(out) == ignored + 4 + length
+    return seed ^ b[1], seed ^ b[2], bytes(out[ignored + 4:])
+
+
+def test_project_protection_values_decrypt_like_excels(xlsm):
+    """CMG/DPB/GC (protection none, no password, visible) decrypt with the project key (the sum
+    of the ID's bytes) as the values Excel wrote in the lesson's file do."""
+    olefile = pytest.importorskip("olefile")
+    books = [xlsm] + [p for p in [Path(__file__).parents[1].parent / "shared" / "lesson-workbooks" / "graddesc.xlsm"]
+                      if p.exists()]
+    for book in books:
+        with zipfile.ZipFile(book) as z:
+            text = olefile.OleFileIO(z.read("xl/vbaProject.bin")).openstream("PROJECT").read().decode("cp1252")
+        key = sum(re.search(r'ID="(\{[^}]+\})"', text).group(1).encode()) & 0xFF
+        values = {k: _decrypt(re.search(k + r'="([0-9A-F]+)"', text).group(1)) for k in ("CMG", "DPB", "GC")}
+        assert values == {"CMG": (2, key, bytes(4)), "DPB": (2, key, bytes(1)), "GC": (2, key, b"\xff")}, book
 
 
 def test_the_xlsm_is_deterministic(built, xlsm, tmp_path):
