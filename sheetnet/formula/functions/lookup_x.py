@@ -122,8 +122,9 @@ def _xlookup_one(lookup: Arr | None, lookup_array: Arr, return_array: Arr, if_no
 
     if pos.shape == (1, 1):
         return answer(int(pos[0, 0]))
-    # an array of look-up values: one answer each (Excel cannot nest a found
-    # row inside an array: the first element of each answer stands for it)
+    # an array of look-up values: one answer each; where each answer would be
+    # a whole row its first element stands for it (arrays do not nest; no
+    # Excel-cached case of this was available to check)
     rows = [concat([_element(answer(int(pos[i, j])), 0, 0) for j in range(pos.shape[1])], axis=1)
             for i in range(pos.shape[0])]
     return concat(rows, axis=0)
