@@ -109,9 +109,10 @@ class RichErrors:
                 (TYPES_PART[0], rich_value_types_xml(), *TYPES_PART[1:])]
 
 
-def metadata_xml(dynamic: bool, rich: RichErrors | None = None) -> str:
+def metadata_xml(dynamic: bool, rich: RichErrors | None = None, first_rich_value: int = 0) -> str:
     """xl/metadata.xml: dynamic arrays (cell metadata 1, cm="1") and/or the
-    newer errors (value metadata 1..n, vm="n"), as Excel writes them."""
+    newer errors (value metadata 1..n, vm="n", naming rich values
+    first_rich_value, first_rich_value + 1, ...), as Excel writes them."""
     codes = rich.codes if rich else []
     types = ([_DYNAMIC_ARRAY_TYPE] if dynamic else []) + ([RICH_VALUE_TYPE] if codes else [])
     ns = (f' xmlns:xlrd="{RICHDATA_NS}"' if codes else "") + (f' xmlns:xda="{DYNAMIC_ARRAY_NS}"' if dynamic else "")
@@ -121,7 +122,7 @@ def metadata_xml(dynamic: bool, rich: RichErrors | None = None) -> str:
         out.append(_DYNAMIC_ARRAY_FUTURE)
     if codes:
         out.append(f'<futureMetadata name="XLRICHVALUE" count="{len(codes)}">'
-                   + "".join(rich_value_block(i) for i in range(len(codes))) + "</futureMetadata>")
+                   + "".join(rich_value_block(first_rich_value + i) for i in range(len(codes))) + "</futureMetadata>")
     if dynamic:
         out.append('<cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>')
     if codes:
