@@ -241,7 +241,9 @@ def test_solver_gradients_flow_through_the_value_found():
     s.fill("F1:F4", "=VLOOKUP(D1,$A$1:$B$4,2)")
     s.fill("G1:G4", "=HLOOKUP(D1,$A$6:$D$7,2,TRUE)")
     s.fill("H1:H4", "=LOOKUP(D1,$A$1:$A$4,$B$1:$B$4)")
-    s.set_formula("J1", "=SUMSQ(E1:E4)+SUM(F1:F4)^2+SUMPRODUCT(G1:G4,G1:G4)+SUM(H1:H4)*3+XLOOKUP(9,A1:A4,B1:B4,B2)")
+    s.set_values("L1", [["ann"], ["bob"], ["cy"], ["dee"]])                  # text keys beside the values
+    s.set_formula("J1", "=SUMSQ(E1:E4)+SUM(F1:F4)^2+SUMPRODUCT(G1:G4,G1:G4)+SUM(H1:H4)*3+XLOOKUP(9,A1:A4,B1:B4,B2)"
+                        '+XLOOKUP("CY",L1:L4,B1:B4)*XLOOKUP("dee",L1:L4,B1:B4)')
     b.set_solver_model(SolverModel(sheet="m", objective="m!$J$1", changing=["m!$B$1:$B$4", "m!$A$7:$D$7"]))
     problem = problem_from_book(b)
     replay = TorchReplay(problem)

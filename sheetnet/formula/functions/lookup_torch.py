@@ -7,10 +7,11 @@ found does.  So the positions are computed with the batch forms' own search
 on the current values, detached, and the answer is a gather from the return
 array's tensor: the gradient flows to the element found, exactly.
 
-The replay carries numbers and kinds, not texts: a look-up whose keys are
-text, an answer that is a whole row, or an argument that is not the same
-constant in every cell (a mode) is left to finite differences
-(TorchUnsupported).
+The replay carries numbers and kinds, not texts: XLOOKUP searches the
+engine's own value of a look-up value or array that does not change (texts
+included); keys that are text and change, the key column of a VLOOKUP table
+holding text, an answer that is a whole row, or a mode that is not the same
+number in every cell are left to finite differences (TorchUnsupported).
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def as_arr(v, rows: slice = slice(None), cols: slice = slice(None)) -> Arr:
         if (kind == STR).any():
             raise TorchUnsupported("a look-up of text")
     return Arr(num, kind)
+
+
+def searched(thunk, array: bool = False) -> Arr:
+    """What a lazy look-up searches: the engine's own value (texts included)
+    when the argument does not change, else the replay's numbers."""
+    fixed = thunk.constant(array) if hasattr(thunk, "constant") else None
+    return fixed if fixed is not None else as_arr(thunk(array=array))
 
 
 def positions(pos: np.ndarray, err: np.ndarray | None) -> np.ndarray:

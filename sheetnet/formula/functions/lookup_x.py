@@ -27,7 +27,7 @@ from ...store import BLANK
 from ..values import E_NA, E_VALUE, Arr, numeric_result
 from ..values import error as _error
 from .grids import as_failure, concat, failure, given_args, is_error, per_cell, whole_number
-from .lookup_torch import as_arr, constant, gathered
+from .lookup_torch import constant, gathered, searched
 from .lookup_search import (BINARY_DOWN, BINARY_UP, MATCH_MODES, REGEX, SEARCH_MODES, WILDCARD, Key, Vector,
                             find)
 from .registry import Category, function
@@ -136,7 +136,7 @@ def _xlookup_torch(lookup, lookup_array, return_array, if_not_found=None, match_
     mm, sm = int(constant(match_mode, 0)), int(constant(search_mode, 1))
     if mm not in MATCH_MODES or sm not in SEARCH_MODES or (mm in (WILDCARD, REGEX) and sm in (BINARY_UP, BINARY_DOWN)):
         raise TorchUnsupported("an XLOOKUP mode Excel refuses")
-    key, keys, ret = as_arr(lookup()), as_arr(lookup_array(array=True)), return_array(array=True)
+    key, keys, ret = searched(lookup), searched(lookup_array, array=True), return_array(array=True)
     (h, w), (rh, rw) = keys.hw, tuple(ret.t.shape[-2:])
     if key.hw != (1, 1) or (h, w) != (rh, rw) or (h != 1 and w != 1):
         raise TorchUnsupported("an XLOOKUP that answers an array")
