@@ -126,9 +126,9 @@ def output_file(path: str, suffixes: tuple[str, ...], inputs=(), option: str = "
     if not path.lower().endswith(tuple(s.lower() for s in suffixes)):
         raise UserError(f"{shown}: the file name must end with {' or '.join(suffixes)} (that is what is written)")
     folder = os.path.dirname(os.path.abspath(path))
-    if len(os.fsencode(os.path.basename(path))) > _name_max(folder) - 24:   # room for the temporary's name
+    if len(os.fsencode(os.path.basename(path))) > _name_max(folder):
         raise UserError(f"{shown}: the file name is too long ({len(os.path.basename(path))} characters; "
-                        f"at most {_name_max(folder) - 24})")
+                        f"at most {_name_max(folder)})")
     if os.path.isdir(path):
         raise UserError(f"{shown}: is a folder; name a file")
     for source in inputs:

@@ -271,7 +271,7 @@ def random_formula(rng: random.Random) -> tuple[str, bool]:
     return expr(depth), False
 
 
-def package_case(rng: random.Random, folder: str, base: dict[str, bytes]) -> Case:
+def package_case(rng: random.Random, folder: str, base: dict[str, bytes], files: dict) -> Case:
     kind, members, must_fail, patch = _package_damage(rng, base)
     path = os.path.join(folder, "book.xlsx")
     if isinstance(members, bytes):
@@ -281,6 +281,11 @@ def package_case(rng: random.Random, folder: str, base: dict[str, bytes]) -> Cas
         write_zip(path, members)
     if patch:
         patch_zip_entries(path, **patch)
+    if rng.random() < 0.2:          # the other reader of workbooks: diff against the intact book
+        # diff reads but does not calculate: damage only calculation finds may pass it
+        must_fail = must_fail and not kind.startswith(("formula", "names in a loop"))
+        return Case(f"package/{kind} (diff)", ["diff", files["book"], path], inputs=[path, files["book"]],
+                    must_fail=must_fail, codes=(2,) if must_fail else (0, 1, 2))
     return Case(f"package/{kind}", ["check", path], inputs=[path], must_fail=must_fail,
                 codes=(2,) if must_fail else (0, 1, 2))
 
@@ -352,6 +357,7 @@ OPTION_SPECS = {
                      {"--seed": SEED, "--wd": ("float", 0, 10), "--valid-pct": ("float", 0, 0.9, True),
                       "--threads": ("int", 0, 4), "--factors": ("int", 1, 50), "--batch-size": ("int", 1, 100000)}),
     "solve": (["solve", "{model}", "--out", "{out}"], {"--seed": SEED}),
+    "diff": (["diff", "{book}", "{book}"], {"--rtol": ("float", 0, None), "--max": ("int", 1, None)}),
 }
 
 
@@ -491,7 +497,7 @@ def generate(seed: int, count: int, root: str):
         os.makedirs(folder)
         roll = rng.random()
         if roll < 0.55:
-            case = package_case(rng, folder, base)
+            case = package_case(rng, folder, base, files)
         elif roll < 0.63:
             case = not_a_workbook_case(rng, folder)
         elif roll < 0.85:
