@@ -136,6 +136,7 @@ ARRAY_SHAPES = {
     "SUMXMY2": lambda h, w, k: [(h, w), (h, w)],
     "MMULT": lambda h, w, k: [(h, k), (k, w)],
     "TRANSPOSE": lambda h, w, k: [(h, w)],
+    "NPV": lambda h, w, k: [(1, 1), (h, w), (k, 1)],
 }
 
 

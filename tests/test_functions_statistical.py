@@ -86,6 +86,10 @@ def test_whole_columns_count_the_empty_cells_beyond_the_used_grid():
     assert _eval('COUNTIFS(A:A, "<>x", B:B, "<>")', {**cells, "B2": 1}) == 1
     assert _eval("COUNTBLANK(A:A)", cells) == MAX_ROWS - 3
     assert _eval('COUNTIF(1:1, "<>")', {"A1": 1, "C1": 2}) == 2
+    # too big to read whole (25 columns): the part inside the grid, and the rest counted as empty
+    assert _eval('COUNTIF(A:Y, "")', cells) == 25 * MAX_ROWS - 3
+    assert _eval("COUNTBLANK(A:Y)", cells) == 25 * MAX_ROWS - 3
+    assert _eval('COUNTIFS(A:Y, "<>x", A:Y, "<>5")', cells) == 25 * MAX_ROWS - 2
 
 
 def test_ifs_ranges_of_different_sizes_are_value_errors():

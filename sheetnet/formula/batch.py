@@ -99,10 +99,10 @@ class RefVal:
     `dynamic` marks rectangles computed at run time (OFFSET, INDEX): their
     cells may not be evaluated yet and are pulled in before reading."""
 
-    __slots__ = ("sheet", "r", "c", "h", "w", "dynamic", "affine", "err", "extent")
+    __slots__ = ("sheet", "r", "c", "h", "w", "dynamic", "affine", "err")
 
     def __init__(self, sheet, r, c, h: int, w: int, dynamic: bool = False, affine: bool = False,
-                 err: np.ndarray | None = None, extent: tuple[int, int] | None = None):
+                 err: np.ndarray | None = None):
         self.sheet, self.r, self.c, self.h, self.w = sheet, r, c, h, w
         self.dynamic = dynamic
         # affine: r/c arrays are the batch rows/cols plus a constant, so a
@@ -112,10 +112,6 @@ class RefVal:
         # could not be formed (an OFFSET past the sheet's edge); r/c are valid
         # placeholders there
         self.err = err
-        # extent: the size a whole-column/row reference (A:C, 1:3) has in
-        # Excel; h/w are clipped to the used grid, the cells beyond are empty
-        # (COUNTIF and COUNTBLANK count them)
-        self.extent = extent
 
     def __repr__(self) -> str:
         return f"RefVal({self.sheet.name}, r={self.r!r}, c={self.c!r}, {self.h}x{self.w})"

@@ -153,10 +153,7 @@ class Evaluator:
                 raise NotVectorizable("ranges of different sizes")
             h, w = int(h.flat[0]), int(w.flat[0])
         affine = (r1_abs == r2_abs) and (c1_abs == c2_abs) and not (r1_abs and c1_abs)
-        extent = None
-        if node.r1 is None or node.c1 is None:
-            extent = (MAX_ROWS if node.r1 is None else int(h), MAX_COLS if node.c1 is None else int(w))
-        ref = RefVal(sheet, top, left, int(h), int(w), affine=affine, extent=extent)
+        ref = RefVal(sheet, top, left, int(h), int(w), affine=affine)
         return self._checked(ref, batch)
 
     def _checked(self, ref: RefVal, batch: Batch):

@@ -25,10 +25,11 @@ COUNTIFS.xlsx and MATH_AND_TRIGONOMETRY/SUMIFS.xlsx decide):
 * "<", ">", "<=", ">=" with nothing after them match nothing;
 * an empty cell meets only the "<>" forms and "" / "=".
 
-Whole-column and whole-row references are read clipped to the used grid;
-the cells beyond it are empty and still count (COUNTIF(A:A, "<>x") is about
-a million): `unseen_cells` says how many there are, `Criterion.blank` whether
-they meet a criterion.
+Whole columns and rows count every cell, the empty ones beyond the used
+grid included (COUNTIF(A:A, "<>x") is about a million); a reference too big
+to read whole (batch.FULL_SIZE_CELLS) is read as its part inside the grid:
+`unseen_cells` says how many cells that leaves out, `Criterion.blank`
+whether they meet a criterion.
 """
 
 from __future__ import annotations
@@ -173,8 +174,7 @@ def _compile(value, database: bool, system: DateSystem) -> Criterion:
         return _boolean_criterion("=", value)
     if isinstance(value, (int, float)):
         return _number_criterion("=", float(value))
-    m = _CRITERION.match(value)
-    op, operand = m.group(1) or "=", m.group(2)
+    op, operand, bare = split_criterion(value)
     x = criterion_number(operand, system)
     if x is not None:
         return _number_criterion(op, x)
@@ -182,7 +182,13 @@ def _compile(value, database: bool, system: DateSystem) -> Criterion:
         return _boolean_criterion(op, operand.upper() == "TRUE")
     if operand.upper() in ERROR_CODES:
         return _error_criterion(op, ERROR_CODES[operand.upper()])
-    return _text_criterion(op, operand, m.group(1) is None, database)
+    return _text_criterion(op, operand, bare, database)
+
+
+def split_criterion(text: str) -> tuple[str, str, bool]:
+    """(operator, operand, bare): ">=5" is (">=", "5", False), "abc" is ("=", "abc", True)."""
+    m = _CRITERION.match(text)
+    return m.group(1) or "=", m.group(2), m.group(1) is None
 
 
 def criterion_number(operand: str, system: DateSystem) -> float | None:
@@ -207,59 +213,51 @@ def criterion_values(a: Arr) -> np.ndarray:
     return out
 
 
-# --- the older interface (SUMIF): one criterion value at a time ---------------------------------
-
-def criterion_mask(criterion, kind: np.ndarray, num: np.ndarray, text: np.ndarray) -> np.ndarray:
-    """Which cells of a range meet one criterion (a float, bool, str, ExcelError
-    or None for an empty cell), in the 1900 date system."""
-    return parse_criterion(criterion).test(kind, num, text)
-
-
-def python_criteria(a: Arr) -> np.ndarray:
-    """Criterion values per element as Python objects (float/str/bool, None
-    for an empty cell -- the number 0 -- and an ExcelError for an error)."""
-    return criterion_values(a)
-
-
 # --- ranges ------------------------------------------------------------------------------------
 
-def unseen_cells(ref: RefVal) -> int:
-    """Cells of a whole-column/row reference that lie beyond the used grid
-    (read clipped, so absent from its values): all empty."""
-    extent = getattr(ref, "extent", None)
-    if extent is None:
-        return 0
-    return extent[0] * extent[1] - ref.h * ref.w
+def unseen_cells(ref: RefVal, read: Arr) -> int:
+    """Cells of a reference that its values do not hold: a whole column of
+    more than batch.FULL_SIZE_CELLS cells (A:Z) is read as the part inside
+    the used grid; the rest is empty, and COUNTIF(A:Z, "") still counts it."""
+    return ref.h * ref.w - read.hw[0] * read.hw[1]
 
 
 def same_size_ranges(refs: list) -> list | None:
-    """The criteria ranges of one call at a common size, or None when their
-    sizes differ (#VALUE!).  Whole columns of sheets with different used
-    grids are read to the larger of their clipped heights (blank beyond)."""
+    """The criteria ranges of one call, or None when one is not a reference
+    or their sizes differ (#VALUE!)."""
     if not all(isinstance(r, RefVal) for r in refs):
         return None
-    extents = {getattr(r, "extent", None) or (r.h, r.w) for r in refs}
-    if len(extents) != 1:
+    if len({(r.h, r.w) for r in refs}) != 1:
         return None
-    h = max(r.h for r in refs)
-    w = max(r.w for r in refs)
-    if all((r.h, r.w) == (h, w) for r in refs):
-        return refs
-    return [r if (r.h, r.w) == (h, w) else resized(r, h, w) for r in refs]
+    return refs
 
 
 def resized(ref: RefVal, h: int, w: int) -> RefVal:
     """The same top-left corner, h x w cells (SUMIF's sum range takes the
-    criteria range's size), keeping what is known of a whole-column extent."""
-    out = RefVal(ref.sheet, ref.r, ref.c, h, w, ref.dynamic)
-    if getattr(ref, "extent", None) is not None:
-        out.extent = ref.extent
+    criteria range's size)."""
+    return RefVal(ref.sheet, ref.r, ref.c, h, w, ref.dynamic)
+
+
+def _common_size(values: list[Arr]) -> list[Arr]:
+    """Ranges read at different sizes (whole columns of big sheets, read as
+    their parts inside the grid) padded with empty cells to one size."""
+    h = max(v.hw[0] for v in values)
+    w = max(v.hw[1] for v in values)
+    out = []
+    for v in values:
+        if v.hw == (h, w):
+            out.append(v)
+            continue
+        batch = v.shape[:-2]
+        num, kind = np.zeros(batch + (h, w)), np.zeros(batch + (h, w), np.uint8)
+        num[..., :v.hw[0], :v.hw[1]] = v.num
+        kind[..., :v.hw[0], :v.hw[1]] = v.kinds()
+        obj = None
+        if v.obj is not None:
+            obj = np.empty(batch + (h, w), object)
+            obj[..., :v.hw[0], :v.hw[1]] = v.obj
+        out.append(Arr(num, kind, obj))
     return out
-
-
-def _at(arr: np.ndarray, idx: tuple) -> np.ndarray:
-    """arr's element at batch index idx (size-1 batch dimensions broadcast)."""
-    return arr[tuple(i if arr.shape[d] > 1 else 0 for d, i in enumerate(idx))]
 
 
 class Hit:
@@ -311,7 +309,7 @@ class Matches:
         self.hw = (max(h for h, _ in hws), max(w for _, w in hws))
         batch = np.broadcast_shapes(*(v.shape[:nd] for v in values), *(c.shape[:nd] for c in crits))
         self.shape = batch + self.hw
-        self.unseen = unseen_cells(ranges[0])
+        self.unseen = unseen_cells(ranges[0], values[0])
         self.system = system_of(ctx)
         self._cache: dict = {}
         self.index = None
@@ -330,7 +328,7 @@ class Matches:
         ranges = same_size_ranges(ranges)
         if ranges is None:
             return None
-        values = [ctx.deref(r) for r in ranges]
+        values = _common_size([ctx.deref(r) for r in ranges])
         crits = [criterion_values(c) for c in criteria]
         if any(not _stretches(c.shape[-2:], [x.shape[-2:] for x in crits]) for c in crits):
             crits = [_pad_na(c, crits) for c in crits]

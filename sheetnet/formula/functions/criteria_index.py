@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ERR_BASE, ERROR_CODES, ExcelError
-from ...store import BOOL, NUM, STR
+from ...store import BLANK, BOOL, NUM, STR
 from ..values import parse_number_text
-from .criteria import _CRITERION, criterion_number
+from .criteria import criterion_number, split_criterion
 
 ORDER = ("<", ">", "<=", ">=")
 
@@ -50,8 +50,7 @@ def _classify(value, system):
         return ("eq", ("b", value))
     if isinstance(value, (int, float)):
         return ("eq", ("n", float(value)))
-    m = _CRITERION.match(value)
-    op, operand = m.group(1) or "=", m.group(2)
+    op, operand, _ = split_criterion(value)
     x = criterion_number(operand, system)
     if x is not None:
         if op == "=":
@@ -153,15 +152,17 @@ class RangeIndex:
         spec = (eq_ranges, order)
         if spec in self._groups:
             return self._groups[spec]
-        columns = [self.keys(r) for r in eq_ranges]
         n = self.values[0][0].size
         lists: dict = {}
-        if columns:
-            for i, kt in enumerate(zip(*columns)):
-                if None not in kt:
-                    lists.setdefault(kt, []).append(i)
+        if eq_ranges:
+            columns = [self.keys(r) for r in eq_ranges]
+            filled = np.ones(n, bool)                  # whole columns are mostly empty: skip those rows
+            for r in eq_ranges:
+                filled &= self.values[r][0].ravel() != BLANK
+            for i in np.flatnonzero(filled).tolist():
+                lists.setdefault(tuple(col[i] for col in columns), []).append(i)
         else:
-            lists[()] = list(range(n))
+            lists[()] = np.arange(n, dtype=np.int64)
         out = {}
         if order is None:
             for kt, rows in lists.items():

@@ -112,5 +112,5 @@ def COUNTBLANK(ctx, rng) -> Arr:
     blank = (k == BLANK) | ((k == STR) & (a.strings() == ""))
     n = blank.reshape(blank.shape[:-2] + (-1,)).sum(axis=-1).astype(np.float64)
     if isinstance(rng, RefVal):
-        n = n + unseen_cells(rng)
+        n = n + unseen_cells(rng, a)
     return Arr(n[..., None, None])

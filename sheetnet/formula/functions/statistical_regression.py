@@ -197,11 +197,19 @@ class _Fit:
         table[0, :k] = self.m[::-1]
         table[0, k] = self.b
         table[1, :k] = se[:k][::-1]
-        table[1, k] = se[k] if const else np.nan        # no constant: its error is #N/A
+        table[1, k] = se[k] if const else np.inf        # no constant: its error is #N/A
         table[2, :2] = (r2, math.sqrt(sigma2) if sigma2 == sigma2 else np.nan)
         table[3, :2] = (f, df)
         table[4, :2] = (ss_reg, ss_resid)
         return table
+
+
+def _fit(y: np.ndarray, X: np.ndarray, const: bool):
+    """The fit, or #NUM! where least squares has no solution (overflow)."""
+    try:
+        return _Fit(y, X, const)
+    except (ValueError, ArithmeticError):
+        return E_NUM
 
 
 def _numbers_only(a: Arr):
@@ -287,10 +295,10 @@ def _linest_impl(log: bool):
         stats, e2 = _flag(ctx, stats_node, False)
         if e1 or e2:
             return error(e1 or e2, ctx.unit_shape())
-        try:
-            table = _Fit(y, X, const).stats()
-        except (ValueError, ArithmeticError):        # no least-squares solution (overflow)
-            return error(E_NUM, ctx.unit_shape())
+        fit = _fit(y, X, const)
+        if isinstance(fit, int):
+            return error(fit, ctx.unit_shape())
+        table = fit.stats()
         if log:
             table[0] = np.exp(table[0])
         table = table if stats else table[:1]
@@ -320,10 +328,9 @@ def _trend_impl(log: bool):
         const, e1 = _flag(ctx, const_node, True)
         if e1:
             return error(e1, ctx.unit_shape())
-        try:
-            fit = _Fit(y, X, const)
-        except (ValueError, ArithmeticError):
-            return error(E_NUM, ctx.unit_shape())
+        fit = _fit(y, X, const)
+        if isinstance(fit, int):
+            return error(fit, ctx.unit_shape())
         k = X.shape[1]
         if new_node is None:
             new = X
