@@ -17,20 +17,30 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import tempfile
 
 from .errors import UserError
+from .userfiles import DECIMAL
 
 MAX_SEED = 2**32 - 1           # numpy and torch both take seeds in this range
 
 
 # --------------------------------------------------------------------------- argparse types
 
+# A number on the command line is a plain ASCII decimal, as in a workbook
+# (userfiles.DECIMAL; Python's int() and float() would also take '1_000',
+# other scripts' digits and Unicode spaces).  inf and nan are let through
+# here so that finite_float can say what is wrong with them.
+_INTEGER = re.compile(r"[ \t]*[+-]?[0-9]+[ \t]*")
+_NON_FINITE = re.compile(r"[ \t]*[+-]?(inf(inity)?|nan)[ \t]*", re.IGNORECASE)
+_GRAMMAR = {int: _INTEGER.fullmatch, float: lambda text: DECIMAL.fullmatch(text) or _NON_FINITE.fullmatch(text)}
+
+
 def _number(text: str, kind, what: str):
-    try:
-        return kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if not _GRAMMAR[kind](text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return kind(text)
 
 
 def int_range(lo: int | None = None, hi: int | None = None):

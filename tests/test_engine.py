@@ -2,6 +2,7 @@
 Excel's documented behaviour."""
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -62,9 +63,10 @@ def reference(node, values):
         if a == 0 and b < 0:
             raise _Err(DIV0)
         try:
-            # squares are x*x (correctly rounded, as numpy's and torch's **2);
-            # other powers are the C library's pow
-            z = a * a if b == 2 else math.pow(a, b)
+            # ^ is correctly rounded (sheetnet.formula.crmath): whole powers
+            # exactly, as fractions, rounded once (the C library's pow is off
+            # by an ulp near ties, e.g. 5.9739449270973644e-06 ^ 3)
+            z = float(Fraction(a) ** int(b)) if b == int(b) else math.pow(a, b)
         except (OverflowError, ValueError):
             raise _Err(NUM) from None
     if not math.isfinite(z):

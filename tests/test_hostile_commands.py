@@ -142,6 +142,9 @@ def test_build_never_overwrites_its_input(tmp_path, capsys, ratings):
     (["optimize", "--epochs", "-1"], "--epochs -1: must be from 0 to 100,000"),
     (["optimize", "--eps", "inf"], "'inf' is not a finite number"),
     (["--max-memory", "lots", "check", "x.xlsx"], "'lots' is not a size"),
+    # numbers are plain ASCII decimals, as in a workbook (int() and float() take these)
+    (["build", "graddesc", "--epochs", "1_0"], "--epochs: '1_0' is not a whole number"),
+    (["build", "graddesc", "--slope", "\u0663"], "--slope: '\u0663' is not a number"),
 ])
 def test_absurd_options_are_refused_before_any_work(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
@@ -166,13 +169,26 @@ def test_train_collab_blow_up_is_diverged_at_epoch(capsys, ratings):
     one_line(code, err, "training diverged at epoch", "(train MSE nan", "try a smaller --lr")
 
 
-def test_train_collab_four_steps_in_all(capsys, ratings):
+@pytest.mark.parametrize("epochs, batch_size", [(2, 400), (1, 400), (1, 800), (3, 800), (5, 800)])
+def test_train_collab_few_steps_in_all(capsys, ratings, epochs, batch_size):
     """epochs x batches = 4 raised ZeroDivisionError in torch's OneCycleLR
     (the issue's 100k file with --epochs 2 --batch-size 40000; here 800
-    training ratings in batches of 400)."""
-    code, out, err = run(capsys, "train-collab", "--ratings", ratings, "--epochs", "2", "--batch-size", "400")
+    training ratings in batches of 400), and so did 2 steps (found by the
+    fuzz suite); 1 to 5 steps in all train."""
+    code, out, err = run(capsys, "train-collab", "--ratings", ratings, "--epochs", str(epochs),
+                         "--batch-size", str(batch_size))
     assert code == 0, err
     assert "valid MSE" in out
+
+
+@pytest.mark.parametrize("line", ["1_000,2", "\u0661,2", "nan,2", "1,infinity"])
+def test_optimize_data_numbers_are_plain_decimals(tmp_path, capsys, line):
+    """Python's float() reads '1_000', other scripts' digits, 'nan'; x,y data does not."""
+    data = tmp_path / "xy.csv"
+    data.write_text(f"x,y\n1,2\n{line}\n")
+    one_line(*run(capsys, "optimize", "--data", data, "--out", tmp_path / "out")[::2],
+             f"{data} line 3: expected two numbers x,y separated by ','")
+    assert sorted(os.listdir(tmp_path)) == ["xy.csv"]
 
 
 def test_optimize_with_values_near_the_largest_double(tmp_path, capsys):
