@@ -69,15 +69,20 @@ def test_sequence_fills_row_by_row():
     assert spilled("=SEQUENCE(0)") == [[CALC]]
     assert spilled("=SEQUENCE(-1)") == [[VALUE]]
     assert spilled("=SEQUENCE(1/0)") == [[ExcelError("#DIV/0!")]]
+    assert spilled("=SEQUENCE(1E300)") == spilled("=EXPAND(1,1,20000)") == [[ExcelError("#NUM!")]]
 
 
-def test_sequence_of_different_sizes_in_one_block():
+def test_sizes_that_differ_per_cell_and_per_lambda_element():
     b = Book()
     s = b.add_sheet("s")
     s.set_values("A1", [[3], [1], [2]])
     s.fill("B1:B3", "=SUM(SEQUENCE(A1,2))")
+    s.fill("C1:C3", "=LET(k, A1, ROWS(UNIQUE(SEQUENCE(k))))")
+    mapped = s.spill("E1", "=MAP(SEQUENCE(3), LAMBDA(n, SUM(SEQUENCE(n))))")
     e = Engine(b).recalc()
     assert [e.value("s", f"B{i}") for i in range(1, 4)] == [21, 3, 10]
+    assert [e.value("s", f"C{i}") for i in range(1, 4)] == [3, 1, 2]
+    assert mapped.array.a1 == "E1:E3" and [e.value("s", f"E{i}") for i in range(1, 4)] == [1, 3, 6]
 
 
 def test_sort_several_keys_and_directions():
@@ -197,3 +202,53 @@ def test_unique_is_idempotent_and_keeps_first_occurrences(rows):
     for row in rows:
         firsts.setdefault(key(row), row)
     assert once == list(firsts.values())
+
+
+# --- a #CALC! as Excel stores it ----------------------------------------------------
+
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_RICH = "http://schemas.microsoft.com/office/2017/06/relationships"
+_PARTS = {
+    "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+    "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    f'xmlns:r="{_RELS}"><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_RELS}/sheetMetadata" Target="metadata.xml"/>'
+    f'<Relationship Id="rId3" Type="{_RICH}/rdRichValue" Target="richData/rdrichvalue.xml"/>'
+    f'<Relationship Id="rId4" Type="{_RICH}/rdRichValueStructure" Target="richData/rdrichvaluestructure.xml"/>'
+    '</Relationships>',
+    "xl/worksheets/sheet1.xml": '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetData><row r="1"><c r="A1" t="e" vm="1"><v>#VALUE!</v></c><c r="B1" t="e" vm="2"><v>#VALUE!</v></c>'
+    '<c r="C1" t="e"><v>#VALUE!</v></c><c r="D1"><f>ERROR.TYPE(A1)</f><v>14</v></c></row></sheetData></worksheet>',
+    "xl/metadata.xml": '<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:xlrd="http://schemas.microsoft.com/office/spreadsheetml/2017/richdata">'
+    '<metadataTypes count="1"><metadataType name="XLRICHVALUE"/></metadataTypes>'
+    '<futureMetadata name="XLRICHVALUE" count="2"><bk><extLst><ext><xlrd:rvb i="0"/></ext></extLst></bk>'
+    '<bk><extLst><ext><xlrd:rvb i="1"/></ext></extLst></bk></futureMetadata>'
+    '<valueMetadata count="2"><bk><rc t="1" v="0"/></bk><bk><rc t="1" v="1"/></bk></valueMetadata></metadata>',
+    "xl/richData/rdrichvalue.xml": '<rvData xmlns="http://schemas.microsoft.com/office/spreadsheetml/2017/richdata">'
+    '<rv s="0"><v>13</v><v>3</v></rv><rv s="0"><v>8</v><v>0</v></rv></rvData>',
+    "xl/richData/rdrichvaluestructure.xml": '<rvStructures '
+    'xmlns="http://schemas.microsoft.com/office/spreadsheetml/2017/richdata"><s t="_error">'
+    '<k n="errorType" t="i"/><k n="subType" t="i"/></s></rvStructures>',
+}
+
+
+def test_newer_errors_stored_as_rich_values_are_read_as_themselves(tmp_path):
+    import zipfile
+
+    from sheetnet.xlsx.reader import read_workbook
+
+    path = tmp_path / "rich.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in _PARTS.items():
+            z.writestr(name, text)
+    e = Engine(read_workbook(str(path))).recalc()
+    assert [e.value("s", c) for c in ("A1", "B1", "C1", "D1")] == [CALC, ExcelError("#SPILL!"), VALUE, 14]

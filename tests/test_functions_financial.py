@@ -172,9 +172,27 @@ def test_npv_torch_form_gives_exact_gradients_of_the_rate():
     ("YIELDDISC(DATE(2008,2,16),DATE(2008,3,1),99.795,100,2)", 0.052823),
     ("PRICEMAT(DATE(2008,2,15),DATE(2008,4,13),DATE(2007,11,11),0.061,0.061,0)", 99.98449888),
     ("YIELDMAT(DATE(2008,3,15),DATE(2008,11,3),DATE(2007,11,8),0.0625,100.0123,0)", 0.060954),
-    ("RECEIVED(DATE(2008,2,15),DATE(2008,5,15),1000000,0.0575,2)", 1014584.654)])
+    ("RECEIVED(DATE(2008,2,15),DATE(2008,5,15),1000000,0.0575,2)", 1014584.654),
+    ("AMORDEGRC(2400,DATE(2008,8,19),DATE(2008,12,31),300,1,0.15,1)", 776),
+    ("AMORLINC(2400,DATE(2008,8,19),DATE(2008,12,31),300,1,0.15,1)", 360)])
 def test_functions_no_reference_workbook_uses_give_excels_documented_examples(formula, documented):
     """Microsoft's examples, to the digits its documentation prints."""
     value, = _eval_all([formula])
     digits = len(str(documented).split(".")[1]) if "." in str(documented) else 0
     assert value == pytest.approx(documented, abs=0.6 * 10 ** -digits)
+
+
+@given(st.integers(1_000, 100_000).map(float), st.integers(0, 90).map(lambda n: n / 100),
+       st.integers(2, 40).map(lambda n: n / 100), st.integers(39448, 39448 + 364), st.integers(1, 365),
+       st.sampled_from([0, 1, 3, 4]))
+@settings(max_examples=10, deadline=None)
+def test_amorlinc_spends_exactly_the_depreciable_cost(cost, salvage_share, rate, bought, first_days, basis):
+    """AMORLINC's periods (the prorated first, the whole ones, the rest)
+    add up to cost - salvage, and the periods past the asset's life give 0."""
+    salvage = cost * salvage_share
+    life = math.ceil(1 / rate) + 1
+    args = f"{cost},{bought},{bought + first_days},{salvage},{{}},{rate},{basis}"
+    values = _eval_all([f"AMORLINC({args.format(p)})" for p in range(life + 3)])
+    assert all(isinstance(v, float) and v >= 0 for v in values), values
+    assert sum(values) == pytest.approx(cost - salvage, rel=1e-12)
+    assert values[-1] == 0.0

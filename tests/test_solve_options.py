@@ -187,8 +187,9 @@ def test_excel_solver_limits_are_noted_not_enforced(tmp_path, capsys):
                                       options=options))
     code, out, err = _solve_json(capsys, _file(book, tmp_path), "--out", str(tmp_path / "o.xlsx"))
     assert code == 0 and out["objective_final"] < 1e-12
-    assert "201 changing cells: Excel's built-in Solver stops at 200" in err
-    assert "101 constraints: Excel's built-in Solver stops at 100" in err
+    assert "'big' has 201 changing cells; Excel's built-in Solver stops at 200" in err
+    assert "'big' has 101 constraints; Excel's built-in Solver stops at 100" in err
+    assert len(out["notes"]) == 2
 
 
 # --- constraints and the answer report ----------------------------------------------------------
@@ -204,12 +205,14 @@ def test_bound_constraint_on_a_changing_cell(tmp_path, capsys):
     assert row["cell"] == "fit!F1" and row["relation"] == "<=" and row["status"] == "Binding"
 
 
-def test_general_constraint_on_a_formula_cell(tmp_path, capsys):
-    """a + b >= 4 (F3 is a formula): SLSQP; the answer lies on a + b = 4 and
-    matches the equality-constrained least squares (a KKT system)."""
+@pytest.mark.parametrize("gradients", [[], ["--finite-differences"]])
+def test_general_constraint_on_a_formula_cell(gradients, tmp_path, capsys):
+    """a + b >= 4 (F3 is a formula): SLSQP, with the replay's Jacobian or
+    finite differences; the answer lies on a + b = 4 and matches the
+    equality-constrained least squares (a KKT system)."""
     book, x, y = _line_fit({"solver_num": "1", "solver_lhs1": "fit!$F$3", "solver_rel1": "3",
                             "solver_rhs1": "4"}, objective="=SUMXMY2(B2:B21,C2:C21)")
-    code, out, _ = _solve_json(capsys, _file(book, tmp_path), "--out", str(tmp_path / "o.xlsx"))
+    code, out, _ = _solve_json(capsys, _file(book, tmp_path), "--out", str(tmp_path / "o.xlsx"), *gradients)
     assert code == 0 and out["method"] == "slsqp"
     X = np.column_stack([x, np.ones_like(x)])
     kkt = np.block([[2 * X.T @ X, np.ones((2, 1))], [np.ones((1, 2)), np.zeros((1, 1))]])
@@ -286,3 +289,24 @@ def test_solved_rmse_cell_is_the_torch_models_training_loss(tmp_path, capsys):
     assert rmse == result["objective_final"]
     assert abs(rmse - loss) <= 1e-12 * loss
     assert check_file(out).ok
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_solved_copy_with_its_report(libreoffice, tmp_path, capsys):
+    """The appended answer report is a sheet LibreOffice reads, and its
+    recalculation of the solved copy gives sheetnet's RMSE."""
+    book = str(tmp_path / "collab.xlsx")
+    assert main(["build", "collab", "--out", book]) == 0
+    capsys.readouterr()
+    out = str(tmp_path / "solved.xlsx")
+    code, result, _ = _solve_json(capsys, book, "--sheet", "dotprod", "--out", out)
+    assert code == 0
+    recalculated = libreoffice.recalculate(out)
+    report = recalculated.sheets["Answer Report 1"]
+    assert report[0][0] == "sheetnet solve: Answer Report"
+    cell = result["report"]["objective"]["cell"]                    # dotprod!V41
+    row = next(r for r in report if r and r[0] == cell)
+    assert row[1:3] == [result["objective_start"], result["objective_final"]]
+    from sheetnet.refs import parse_cell
+    at = parse_cell(cell.split("!")[1])
+    assert recalculated.sheets["dotprod"][at.row][at.col] == pytest.approx(result["objective_final"], rel=1e-9)

@@ -15,17 +15,15 @@ def _default_out(path: str) -> str:
     return f"{root}.solved{ext}"
 
 
-def _say_plan(plan, problem) -> None:
+def _say_plan(plan) -> None:
     """What the solve will do, on stderr (so --json output stays one object):
-    finite differences and their expected cost, Excel Solver's limits."""
+    finite differences and their expected cost."""
     if not plan.exact:
         per = plan.seconds_per_evaluation
         print(f"sheetnet: note: gradients by {plan.gradient}: {plan.evaluations_per_gradient} recalculations "
               f"per iteration at {per:.3g} s each, about {_duration(per * plan.evaluations_per_gradient)} an "
               f"iteration -- about {_duration(plan.estimate_seconds)} for a typical 100 iterations "
               f"(with torch installed the gradients are exact and take one evaluation)", file=sys.stderr)
-    for note in plan.notes:
-        print(f"sheetnet: note: {note}", file=sys.stderr)
 
 
 def _duration(seconds: float) -> str:
@@ -38,8 +36,10 @@ def _duration(seconds: float) -> str:
 
 def _run(args) -> int:
     from ..progress import Progress
+    from ..lessons.solver_limits import excel_limit_problems
     from ..solver import problem_from_book, solve
     from ..solver.constraints import read_constraints
+    from ..solver.defaults import DEFAULT_MAX_ITER
     from ..solver.report import answer_report, report_rows, report_sheet_name, sheet_xml
     from ..xlsx.patch import write_patched
     from ..xlsx.reader import read_workbook
@@ -63,14 +63,19 @@ def _run(args) -> int:
     book = read_workbook(args.file)
     problem = problem_from_book(book, args.sheet, args.file)
     constraints = read_constraints(problem)
+    # sheetnet has no such limits, but a model past Excel's will not run in Excel: say so
+    notes = [line for model, line in excel_limit_problems(book) if model.sheet == problem.model.sheet]
     if not args.json:
         print(f"{args.file}: Solver model on {problem.model.sheet!r}: {problem.model.goal} {problem.objective_text} "
               f"over {problem.size} changing cells ({', '.join(v.text for v in problem.variables)})"
               + (f", {len(constraints)} constraint(s)" if constraints else ""))
-    with Progress(f"solving {problem.model.sheet}", enabled=None if not args.json else False) as bar:
+    for line in notes:
+        print(f"sheetnet: note: {line}", file=sys.stderr)
+    steps = (args.max_iter or DEFAULT_MAX_ITER["adam"]) if args.method == "adam" else None   # adam: a known length
+    with Progress(f"solving {problem.model.sheet}", total=steps, enabled=None if not args.json else False) as bar:
         result = solve(problem, method=args.method, max_iterations=args.max_iter, tol=args.tol, seed=args.seed,
                        device=args.device, lr=args.lr, progress=bar, exact=not args.finite_differences,
-                       on_plan=lambda plan: _say_plan(plan, problem))
+                       on_plan=_say_plan)
     report = answer_report(problem, result, constraints)
     extra = []
     if not args.no_report:
@@ -79,7 +84,8 @@ def _run(args) -> int:
     written = write_patched(book, args.file, out, add_sheets=extra)
     if args.json:
         data = result.to_json()
-        data.update(out=out, cells_written=written, report_sheet=extra[0][0] if extra else None, report=report)
+        data.update(out=out, cells_written=written, notes=notes, report_sheet=extra[0][0] if extra else None,
+                    report=report)
         print(json.dumps(data, indent=1))
     else:
         print(f"  objective {result.objective}: {result.objective_start:.6f} -> {result.objective_final:.6f} "

@@ -113,11 +113,6 @@ class Bounds:
     constraints: list = field(default_factory=list)     # every constraint, for the report
     general: list = field(default_factory=list)         # those that are not bounds
 
-    @property
-    def constraint_count(self) -> int:
-        """Constraints as Excel counts them against its limit: one per lhs cell."""
-        return sum(c.area.size for c in self.constraints)
-
     def scipy(self):
         """[(lo, hi)] for scipy (None where unbounded), or None when nothing is bounded."""
         if np.isneginf(self.lower).all() and np.isposinf(self.upper).all():

@@ -24,10 +24,6 @@ CONSISTENCY_RTOL = 1e-9      # torch replay vs numpy engine at the start point
 #: lesson's models: 80-300 iterations, about 1.1 evaluations each).
 TYPICAL_ITERATIONS = 100
 
-#: Excel's built-in Solver refuses models beyond these; sheetnet has no limit.
-EXCEL_MAX_CHANGING = 200
-EXCEL_MAX_CONSTRAINTS = 100
-
 
 @dataclass
 class Plan:
@@ -40,7 +36,6 @@ class Plan:
     seconds_per_evaluation: float | None = None      # finite differences: one recalculation
     evaluations_per_gradient: int | None = None
     estimate_seconds: float | None = None             # finite differences, TYPICAL_ITERATIONS
-    notes: list = field(default_factory=list)         # e.g. past Excel Solver's limits
 
 
 @dataclass
@@ -60,7 +55,6 @@ class SolveResult:
     method: str = "lbfgs"
     device: str = "cpu"
     interrupted: bool = False
-    notes: list = field(default_factory=list)
     history: list = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict:
@@ -68,7 +62,7 @@ class SolveResult:
                 "objective_final": self.objective_final, "iterations": self.iterations,
                 "evaluations": self.evaluations, "seconds": self.seconds, "gradient": self.gradient,
                 "method": self.method, "device": self.device, "converged": self.converged,
-                "interrupted": self.interrupted, "message": self.message, "notes": list(self.notes)}
+                "interrupted": self.interrupted, "message": self.message}
 
 
 def _exact(problem: Problem, x0: np.ndarray, f0: float, device: str, targets=()) -> TorchReplay:
@@ -198,12 +192,6 @@ def solve(problem: Problem, *, method: str = "lbfgs", max_iterations: int | None
         cells_fn = _finite_difference_cells(problem, targets)
         plan.device = "cpu"
         _estimate(problem, plan, x0)
-    if problem.size > EXCEL_MAX_CHANGING:
-        plan.notes.append(f"{problem.size} changing cells: Excel's built-in Solver stops at {EXCEL_MAX_CHANGING} "
-                          f"(sheetnet has no such limit)")
-    if bounds.constraint_count > EXCEL_MAX_CONSTRAINTS:
-        plan.notes.append(f"{bounds.constraint_count} constraints: Excel's built-in Solver stops at "
-                          f"{EXCEL_MAX_CONSTRAINTS} (sheetnet has no such limit)")
     if on_plan is not None:
         on_plan(plan)
 
@@ -251,7 +239,7 @@ def solve(problem: Problem, *, method: str = "lbfgs", max_iterations: int | None
                        objective_final=final, iterations=outcome.iterations, evaluations=track.evaluations,
                        seconds=time.perf_counter() - t0, gradient=plan.gradient, converged=outcome.converged,
                        message=outcome.message, x=outcome.x, x_start=x0, method=plan.method, device=plan.device,
-                       interrupted=interrupted, notes=list(plan.notes), history=list(track.history))
+                       interrupted=interrupted, history=list(track.history))
 
 
 def _estimate(problem: Problem, plan: Plan, x0: np.ndarray) -> None:

@@ -21,6 +21,7 @@ from ..formula.shapes import group_by_shape
 from ..refs import cell_name, parse_area
 from ..store import BOOL, NUM, STR
 from .package import Package
+from .rich_errors import rich_error_codes
 from .scan import (F_ARRAY, F_DATATABLE, F_SHARED, T_BOOL, T_DATE, T_ERROR, T_FORMULA_STRING,
                    T_INLINE_STRING, T_NUMBER, T_SHARED_STRING, ScanError, parse_shared_strings,
                    scan_sheet_data)
@@ -95,6 +96,7 @@ def _read(pkg: Package) -> Book:
                 raise UserError(f"{pkg.path}: shared strings are damaged ({exc})") from None
 
     dynamic = _dynamic_array_metadata(pkg, rels)
+    rich_errors = rich_error_codes(pkg, rels)
     for name, part in parts.items():
         if part is None:
             continue            # chart sheets, macro sheets, dialog sheets: nothing to calculate
@@ -105,7 +107,7 @@ def _read(pkg: Package) -> Book:
             scan = scan_sheet_data(pkg.read(part))
         except ScanError as exc:
             raise UserError(f"{pkg.path}: sheet {name!r} ({part}) is damaged: {exc}") from None
-        _load_cells(book, sheet, scan, shared, pkg.path, dynamic)
+        _load_cells(book, sheet, scan, shared, pkg.path, dynamic, rich_errors)
         _load_tables(pkg, book, sheet, part)
 
     for el in root.iter():
@@ -242,7 +244,8 @@ def _dynamic_array_metadata(pkg: Package, rels) -> set[int]:
     return out
 
 
-def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, dynamic: set[int] = frozenset()) -> None:
+def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, dynamic: set[int] = frozenset(),
+                rich_errors: dict[int, int] | None = None) -> None:
     n = len(scan.rows)
     if n == 0:
         return
@@ -286,7 +289,8 @@ def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, dynamic: 
             if code is None:
                 refuse(np.arange(n) == i, lambda i: f"holds the error value {text.strip()[:40]!r}, which is not "
                                                     f"one of Excel's")
-            kind[i] = code
+            # a #CALC! or #SPILL! is stored as #VALUE! with value metadata saying which
+            kind[i] = (rich_errors or {}).get(int(scan.vm[i]), code) if code == ERROR_CODES["#VALUE!"] else code
 
     formula_cells = np.zeros(n, dtype=bool)
     formula_cells[scan.f_cell] = True

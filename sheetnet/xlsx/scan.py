@@ -72,6 +72,7 @@ class SheetScan:
     types: np.ndarray       # uint8, T_* (absent t -> T_NUMBER)
     styles: np.ndarray      # int32, the s attribute (0 when absent)
     cm: np.ndarray          # int32, the cm attribute (cell metadata: 1-based; 0 when absent)
+    vm: np.ndarray          # int32, the vm attribute (value metadata: a newer error's real kind; 0 when absent)
     has_value: np.ndarray   # bool (see above)
     numbers: np.ndarray     # float64 value of T_NUMBER, T_BOOL (0/1), T_SHARED_STRING (the index); else NaN
     texts: dict             # cell index -> value of T_FORMULA_STRING / T_ERROR / T_INLINE_STRING / T_DATE cells
@@ -1030,6 +1031,7 @@ class _Part:
     types: np.ndarray
     styles: np.ndarray
     cm: np.ndarray
+    vm: np.ndarray
     has_value: np.ndarray
     numbers: np.ndarray
     c_start: np.ndarray
@@ -1055,7 +1057,7 @@ def _scan_chunk(xml: bytes, start: int, stop: int, prefix: bytes, cache: dict) -
     row_r = row_tags.leading_or(b"r", _ROW_NUMBER, 0)
 
     cells = tags.of(_C)
-    c_tags = tags.start_tags(cells, _C, cache, (b"r", b"s", b"t", b"cm"), _leading_ref)
+    c_tags = tags.start_tags(cells, _C, cache, (b"r", b"s", b"t", b"cm", b"vm"), _leading_ref)
     c_last = tags.closing(cells, c_tags.empty, _C)
     cell_row = tags.owners(cells, _ROW, row_last)
     if (cell_row < 0).any():
@@ -1069,6 +1071,7 @@ def _scan_chunk(xml: bytes, start: int, stop: int, prefix: bytes, cache: dict) -
     return _Part(row_r=row_r, cell_row=cell_row, rows=np.where(ref >= 0, ref >> _COL_BITS, -1),
                  cols=_implicit_cols(np.where(ref >= 0, ref & (_MAX_COL - 1), -1), cell_row),
                  types=types, styles=c_tags.values(b"s", _STYLE, 0), cm=c_tags.values(b"cm", _METADATA_INDEX, 0),
+                 vm=c_tags.values(b"vm", _METADATA_INDEX, 0),
                  c_start=tags.lt.take(cells) + ch.base, c_stop=c_stop + ch.base, **values, **formulas)
 
 
@@ -1192,13 +1195,14 @@ def _assemble(xml: bytes, parts: list[_Part]) -> SheetScan:
     f_base = np.cumsum([0] + [len(p.f_kind) for p in parts]).tolist()
     n, nf = cell_base[-1], f_base[-1]
     out = {name: np.empty(n, dtype) for name, dtype in (("rows", np.int32), ("cols", np.int32), ("types", np.uint8),
-                                                         ("styles", np.int32), ("cm", np.int32), ("has_value", bool),
+                                                         ("styles", np.int32), ("cm", np.int32), ("vm", np.int32),
+                                                         ("has_value", bool),
                                                          ("numbers", np.float64))}
     out.update({name: np.empty(nf, dtype) for name, dtype in (("f_cell", np.int32), ("f_kind", np.uint8),
                                                               ("f_si", np.int32), ("f_ca", bool))})
     c_span, v_span = np.empty((n, 2), np.int64), np.empty((n, 2), np.int64)
     for p, a, b, fa, fb in zip(parts, cell_base, cell_base[1:], f_base, f_base[1:]):
-        for name in ("rows", "cols", "types", "styles", "cm", "has_value", "numbers"):
+        for name in ("rows", "cols", "types", "styles", "cm", "vm", "has_value", "numbers"):
             out[name][a:b] = getattr(p, name)
         for name in ("f_cell", "f_kind", "f_si", "f_ca"):
             out[name][fa:fb] = getattr(p, name)

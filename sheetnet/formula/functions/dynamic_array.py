@@ -20,12 +20,18 @@ from ... import limits
 from ...errors import ERR_BASE
 from ...store import BLANK
 from ..values import E_CALC, E_NA, E_NUM, E_VALUE, Arr, numeric_result
-from .grids import (as_failure, concat, failure, filled, flag, given_args, is_error, number, pad, per_cell,
+from .grids import (as_failure, concat, failure, flag, given_args, is_error, number, pad, per_cell,
                     reshaped, transposed, whole_number, whole_numbers)
 from .registry import Category, function
 
 MATH, LOOKUP = Category.MATH, Category.LOOKUP
 NA_FILL = failure(E_NA)
+# an array built bigger than a worksheet is #NUM! ("the array is too large", Excel's EXPAND)
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
+
+
+def _too_large(rows: int, columns: int) -> bool:
+    return rows > MAX_ROWS or columns > MAX_COLUMNS
 
 
 def _first_error(*values):
@@ -40,7 +46,8 @@ def _first_error(*values):
 def SEQUENCE(ctx, nodes) -> Arr:
     """SEQUENCE(rows, [columns], [start], [step]): start, start+step, ...
     row by row.  Sizes truncated; a negative size is #VALUE!, a zero one
-    #CALC! (what Excel answers for SEQUENCE(0.3))."""
+    #CALC! (what Excel answers for SEQUENCE(0.3)), one beyond a worksheet's
+    rows or columns #NUM!."""
 
     def one(rows, columns, start, step):
         r, c = whole_number(rows, 1), whole_number(columns, 1)
@@ -52,6 +59,8 @@ def SEQUENCE(ctx, nodes) -> Arr:
             return failure(E_VALUE)
         if r == 0 or c == 0:
             return failure(E_CALC)
+        if _too_large(r, c):
+            return failure(E_NUM)
         limits.require_cells(r * c, "SEQUENCE's array", 16)
         with np.errstate(all="ignore"):
             return numeric_result(s + d * np.arange(r * c, dtype=np.float64).reshape(r, c))
@@ -167,7 +176,7 @@ function("HSTACK", category=LOOKUP, prefix="_xlfn.", lazy=True,
 def EXPAND(ctx, nodes) -> Arr:
     """EXPAND(array, rows, [columns], [pad_with]): grown to rows x columns
     (an omitted size keeps the array's), new cells pad_with (#N/A); a size
-    below the array's is #VALUE!."""
+    below the array's is #VALUE!, one beyond a worksheet's #NUM!."""
 
     def one(array, rows, columns, pad_with):
         h, w = array.hw
@@ -177,6 +186,8 @@ def EXPAND(ctx, nodes) -> Arr:
             return as_failure(bad)
         if r < h or c < w:
             return failure(E_VALUE)
+        if _too_large(r, c):
+            return failure(E_NUM)
         limits.require_cells(r * c, "EXPAND's array", 16)
         return pad(array, r, c, NA_FILL if pad_with is None else pad_with)
 

@@ -117,7 +117,10 @@ def _strict_numbers(whole: Whole, not_number: ExcelError, empty_is_zero: bool = 
 # neither converges above -100 %, the root nearest the guess bracketed on a
 # grid and bisected (XIRR -0.9977 for flows that need it).  Excel stops
 # short of the root (its documented accuracy is 1E-7 for IRR, 1E-8 for
-# XIRR); sheetnet returns the root to 1E-10.
+# XIRR); sheetnet returns the root to 1E-10.  Excel's XIRR is in fact no
+# Newton iteration: its cached results lie on bisection lattices (the same
+# multiple of 2^-28 from the guesses 1 and 0.1), 1E-9..2E-8 off the root --
+# not reproduced (no bracket and stopping rule tried matched them exactly).
 
 NEWTON_ITERATIONS = 100
 RATE_TOLERANCE = 1e-10

@@ -5,9 +5,9 @@ dynamic_sort.py).
 Their results have a size that depends on the values, so they work per cell
 of the batch: `per_cell` hands a function each cell's arguments as 2-D `Arr`s
 (shape (h, w), no batch dimensions) and stacks the per-cell results back
-into one `Arr`.  When the cells' results differ in size, a plain block is
-retried cell by cell (`NotVectorizable`); inside a LAMBDA's element batch
-they are padded with #N/A, as Excel pads arrays of different sizes.
+into one `Arr`.  When the cells' results differ in size, the block is
+retried cell by cell (`NotVectorizable`; MAP's batch of elements, element
+by element).
 
 An argument is evaluated only when given (`given_args`): these functions are
 registered lazy, so that an omitted argument (SORT(A1:A9,,-1)) is told apart
@@ -21,7 +21,7 @@ import numpy as np
 from ...errors import ExcelError, error_from_code
 from ..ast import Missing
 from ..batch import NotVectorizable
-from ..values import E_NA, Arr, error, numbers, truthy
+from ..values import Arr, error, numbers, truthy
 
 
 def given_args(ctx, nodes, count: int) -> list[Arr | None]:
@@ -58,12 +58,9 @@ def per_cell(ctx, arrays: list[Arr | None], fn) -> Arr:
 
 def stack(ctx, batch: tuple, results: dict) -> Arr:
     """Per batch cell 2-D Arrs -> one Arr of shape batch + (h, w)."""
-    sizes = {r.hw for r in results.values()}
-    if len(sizes) > 1:
-        if ctx.batch.size > 1 and not ctx.batch.env:
-            raise NotVectorizable("dynamic-array results of different sizes")
-        h, w = max(s[0] for s in sizes), max(s[1] for s in sizes)
-        results = {i: pad(r, h, w, failure(E_NA)) for i, r in results.items()}
+    if len({r.hw for r in results.values()}) > 1:
+        # the formula is evaluated again cell by cell (a LAMBDA's elements one by one)
+        raise NotVectorizable("dynamic-array results of different sizes")
     grids = [results[i] for i in np.ndindex(batch)]
     h, w = grids[0].hw
     num = np.stack([g.num for g in grids]).reshape(batch + (h, w))
@@ -105,12 +102,6 @@ def pad(grid: Arr, h: int, w: int, fill: Arr) -> Arr:
     return grid
 
 
-def copy(grid: Arr) -> Arr:
-    """A writable copy (slices of the arguments are views)."""
-    return Arr(np.array(grid.num), None if grid.kind is None else np.array(grid.kind),
-               None if grid.obj is None else np.array(grid.obj))
-
-
 def transposed(grid: Arr) -> Arr:
     return Arr(grid.num.T, None if grid.kind is None else grid.kind.T, None if grid.obj is None else grid.obj.T)
 
@@ -119,13 +110,6 @@ def reshaped(grid: Arr, h: int, w: int) -> Arr:
     """The elements row by row, as h x w."""
     return Arr(grid.num.reshape(h, w), None if grid.kind is None else grid.kind.reshape(h, w),
                None if grid.obj is None else grid.obj.reshape(h, w))
-
-
-def from_python(rows: list[list]) -> Arr:
-    """A 2-D list of Python values (float, str, bool, None, ExcelError) as an Arr."""
-    from .lifting import _build
-    h, w = len(rows), len(rows[0])
-    return _build([v for row in rows for v in row], (h, w))
 
 
 # --- reading one value --------------------------------------------------------------

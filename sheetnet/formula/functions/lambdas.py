@@ -165,8 +165,11 @@ def _map_elements(ctx, fn: Lambda, arrays: list[Arr], h: int, w: int) -> Arr:
     eb = _element_batch(ctx, h * w)
     if eb is not None:
         values = [_as_elements(a, h * w) for a in arrays]
-        out = _one_value(ctx, ctx.ev.call_lambda(fn, values, eb, False), eb)
-        return _from_elements(out, h, w, ctx.batch.ndim)
+        try:
+            out = _one_value(ctx, ctx.ev.call_lambda(fn, values, eb, False), eb)
+            return _from_elements(out, h, w, ctx.batch.ndim)
+        except NotVectorizable:
+            pass            # the elements need different sizes inside (SEQUENCE(n)): one by one
     pieces = {}
     for i in range(h):
         for j in range(w):
