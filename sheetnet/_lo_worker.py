@@ -17,7 +17,10 @@ REQUEST.json (written by the bridge)::
      "jobs": [{"path": "/abs/book.xlsx", "out": "/tmp/.../out-0.json"}, ...]}
 
 For each job, in order, the worker loads the file (hidden, read-only, no
-macros, no link updates), calls ``calculateAll()`` and writes ``out`` (JSON)::
+macros, no link updates), calls ``calculateAll()`` and writes ``out`` (JSON)
+-- a job with ``"macros": [[sheet, "Module.Sub" or "button:Caption"], ...]`` loads
+it with macros enabled and runs those (or presses those buttons), each on its sheet
+made active, before reading::
 
     {"ok": true, "path": ..., "load_s": f, "recalc_s": f, "read_s": f,
      "sheets": [{"name": "Sheet1",
@@ -295,6 +298,43 @@ def edit_and_recalc(doc, job):
     return seconds, before, probed
 
 
+def _button_script(sheet, caption):
+    """The script URL LibreOffice bound to the click of the shape captioned `caption`."""
+    page = sheet.getDrawPage()
+    for i in range(page.getCount()):
+        shape = page.getByIndex(i)
+        if getattr(shape, "String", None) != caption:
+            continue
+        events = shape.getEvents()
+        if events.hasByName("OnClick"):
+            props = {p.Name: p.Value for p in (events.getByName("OnClick") or ())}
+            if props.get("Script"):
+                return props["Script"]
+        raise RuntimeError("the shape %r runs no macro when clicked" % caption)
+    raise RuntimeError("no shape captioned %r" % caption)
+
+
+def run_macros(doc, calls):
+    """Run the document's VBA/Basic macros, in order: calls = [[sheet, what], ...] where
+    `what` is "Module.Sub" or "button:Caption" (press that button: run the script the
+    shape's click is bound to), each with its sheet made the active one first (as
+    clicking a button on it does).  Returns None, or one line saying what failed."""
+    provider = doc.getScriptProvider()
+    for sheet_name, what in calls:
+        try:
+            sheet = doc.getSheets().getByName(sheet_name)
+            doc.getCurrentController().setActiveSheet(sheet)
+            if what.startswith("button:"):
+                url = _button_script(sheet, what[len("button:"):])
+            else:
+                library = "VBAProject" if "VBAProject" in doc.BasicLibraries.getElementNames() else "Standard"
+                url = "vnd.sun.star.script:%s.%s?language=Basic&location=document" % (library, what)
+            provider.getScript(url).invoke((), (), ())
+        except Exception as exc:
+            return "macro %s on sheet %s failed: %s" % (what, sheet_name, _one_line(exc))
+    return None
+
+
 def recalc_file(uno, desktop, path, job=None):
     """Load, recalculate and read one file; return the JSON-ready dict."""
     job = job or {}
@@ -303,7 +343,8 @@ def recalc_file(uno, desktop, path, job=None):
     args = (
         _prop("Hidden", True),
         _prop("ReadOnly", True),
-        _prop("MacroExecutionMode", 0),   # NEVER_EXECUTE (.xlsm)
+        # NEVER_EXECUTE (.xlsm), or ALWAYS_EXECUTE_NO_WARN when the job runs the file's macros
+        _prop("MacroExecutionMode", 4 if job.get("macros") else 0),
         _prop("UpdateDocMode", 0),        # NO_UPDATE: no external links
     )
     t0 = time.perf_counter()
@@ -324,6 +365,11 @@ def recalc_file(uno, desktop, path, job=None):
         t0 = time.perf_counter()
         doc.calculateAll()
         recalc_s = time.perf_counter() - t0
+        if job.get("macros"):
+            failed = run_macros(doc, job["macros"])
+            if failed:
+                result["error"] = failed
+                return result
         if job.get("edit") or job.get("probe"):
             result["edit_recalc_s"], result["probed_before"], result["probed"] = edit_and_recalc(doc, job)
 

@@ -274,6 +274,8 @@ class Sheet:
         self.row_heights: dict[int, float] = {}    # points, for rows of wrapped headers
         self.page = None                           # sheetnet.style.PageSetup, or None for the defaults
         self.hidden = False
+        self.code_name: str | None = None          # the sheet's VBA code name (a macro workbook's)
+        self.buttons: list[object] = []            # sheetnet.buttons.Button: shapes that run a macro
         # what a read file held that sheetnet cannot calculate: {"data table": cells, ...}
         self.unsupported_features: dict[str, int] = {}
 
@@ -483,6 +485,9 @@ class Book:
         self.calc_props: dict[str, str] = {}
         self.tables: list[Table] = []
         self.has_vba = False
+        # sheetnet.vba.Module list to write as xl/vbaProject.bin (with a document module per
+        # sheet): the book is then an .xlsm; None: no macros
+        self.vba_modules: list | None = None
         self.parts: dict[str, str] = {}     # sheet name -> worksheet part, for books read from a file
 
     def __repr__(self) -> str:

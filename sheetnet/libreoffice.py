@@ -246,14 +246,35 @@ def _to_result(path: str, data: dict) -> Recalculated:
 
 # --------------------------------------------------------------------- API --
 
-def recalculate(path: str | os.PathLike, *, timeout: float = 600, bench: dict | None = None) -> Recalculated:
+def recalculate(path: str | os.PathLike, *, timeout: float = 600, bench: dict | None = None,
+                macros: list[tuple[str, str]] | None = None) -> Recalculated:
     """Recalculate one workbook with LibreOffice; see :func:`recalculate_many`."""
-    return recalculate_many([path], timeout=timeout, bench=bench)[0]
+    return recalculate_many([path], timeout=timeout, bench=bench, macros=macros)[0]
+
+
+# The throw-away profile for running a file's VBA: macro security low, and the VBA
+# of Excel files imported as executable (LibreOffice's default keeps it as comments).
+_MACRO_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" \
+oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Filter/Import/VBA"><prop oor:name="Load" oor:op="fuse">\
+<value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Filter/Import/VBA"><prop oor:name="Executable" oor:op="fuse">\
+<value>true</value></prop></item>
+</oor:items>
+"""
 
 
 def recalculate_many(paths: Iterable[str | os.PathLike], *,
-                     timeout: float = 600, bench: dict | None = None) -> list[Recalculated]:
+                     timeout: float = 600, bench: dict | None = None,
+                     macros: list[tuple[str, str]] | None = None) -> list[Recalculated]:
     """Recalculate several workbooks with ONE LibreOffice start, in order.
+
+    ``macros``: [(sheet, "Module.Sub"), ...] to run in each file after loading it
+    (macros enabled in the throw-away profile), each with its sheet active, before
+    the values are read; ``(sheet, "button:Caption")`` presses a button instead
+    (runs the script LibreOffice bound to the click of the shape with that caption).
 
     ``timeout`` bounds the whole call (start-up included).  Raises
     :class:`LibreOfficeError` naming the file when a file is missing,
@@ -281,6 +302,11 @@ def recalculate_many(paths: Iterable[str | os.PathLike], *,
     # "read": False, "measure_memory": True} -- for scripts/bench_engine.py
     jobs = [{"path": os.path.abspath(p), "out": str(workdir / f"out-{i}.json"), **(bench or {})}
             for i, p in enumerate(paths)]
+    if macros:
+        for job in jobs:
+            job["macros"] = [list(call) for call in macros]
+        (profile / "user").mkdir(parents=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(_MACRO_PROFILE)
     request = workdir / "request.json"
     request.write_text(json.dumps({
         "pipe": pipe,

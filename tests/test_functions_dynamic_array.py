@@ -252,3 +252,22 @@ def test_newer_errors_stored_as_rich_values_are_read_as_themselves(tmp_path):
             z.writestr(name, text)
     e = Engine(read_workbook(str(path))).recalc()
     assert [e.value("s", c) for c in ("A1", "B1", "C1", "D1")] == [CALC, ExcelError("#SPILL!"), VALUE, 14]
+
+
+def test_randarray_draws_from_the_seeded_generator():
+    b = Book()
+    s = b.add_sheet("s")
+    g = s.spill("A1", "=RANDARRAY(4,3,-2,5,TRUE)")
+    s.spill("E1", "=RANDARRAY(2)")
+    s.set_formula("G1", "=RANDARRAY(1,1,3,2)")
+    s.set_formula("G2", "=RANDARRAY(0)")
+    Engine(b).recalc()              # learns the spill ranges (a resized spill is calculated again)
+    draws = []
+    for _ in range(2):
+        e = Engine(b, seed=7).recalc()
+        draws.append([e.value("s", f"{c}{r}") for r in range(1, 5) for c in "ABC"] + [e.value("s", "E1"),
+                                                                                     e.value("s", "E2")])
+        assert e.value("s", "G1") == VALUE and e.value("s", "G2") == CALC
+    assert g.array.a1 == "A1:C4" and draws[0] == draws[1]
+    assert all(v == int(v) and -2 <= v <= 5 for v in draws[0][:12])
+    assert all(0 <= v < 1 for v in draws[0][12:])

@@ -21,10 +21,12 @@ def _inputs(args) -> list[str]:
 
 
 def _write(lesson, args) -> int:
-    out = args.out or lesson.default_out
+    macros = getattr(args, "macros", False)              # graddesc --macros: an .xlsm with VBA buttons
+    suffix = ".xlsm" if macros else ".xlsx"
+    out = args.out or os.path.splitext(lesson.default_out)[0] + suffix
     for name, (lo, hi) in _ranges(args):
         validate.ordered_pair((lo, hi), name)
-    validate.output_file(out, (".xlsx",), _inputs(args))     # before building: a big book takes a while
+    validate.output_file(out, (suffix,), _inputs(args))     # before building: a big book takes a while
     t0 = time.perf_counter()
     with Progress(f"build {lesson.name}", total=2) as bar:      # a 100,000-rating book takes a while
         bar.update(0, note="building and calculating")

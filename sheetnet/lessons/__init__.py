@@ -131,6 +131,7 @@ class Built:
     book: Book
     roles: Roles
     notes: list[str] = field(default_factory=list)   # one line each, printed by `sheetnet build`
+    guide: object | None = None                      # a "Start here" Guide other than the lesson's
 
     def __post_init__(self):
         self.roles.write(self.book)
@@ -159,7 +160,7 @@ class Lesson:
             if c.name in self.heatmaps:
                 built.book[c.sheet].color_scales.append(ColorScale((c.area,)))
         Engine(built.book).recalc()
-        make_readable(built.book, f"{self.name}: {self.help}", self.guide)
+        make_readable(built.book, f"{self.name}: {self.help}", built.guide or self.guide)
         return built
 
     def default_args(self, argv=()) -> argparse.Namespace:

@@ -53,8 +53,9 @@ def notes_vml(notes: dict[tuple[int, int], str]) -> str:
 # Explicit series colours: the workbook carries no theme for charts to draw from.
 PALETTE = ["4472C4", "ED7D31", "A5A5A5", "FFC000", "5B9BD5", "70AD47", "264478", "9E480E"]
 
-def drawing_xml(charts: list[Chart], first_rel: int = 1) -> str:
-    """One twoCellAnchor per chart; chart i uses relationship rId{first_rel + i}."""
+def drawing_xml(charts: list[Chart], first_rel: int = 1, buttons=()) -> str:
+    """One twoCellAnchor per chart (chart i uses relationship rId{first_rel + i}),
+    then one per macro button (:func:`button_anchor`)."""
     anchors = []
     for i, chart in enumerate(charts):
         a = parse_cell(chart.anchor.replace("$", ""))
@@ -68,8 +69,31 @@ def drawing_xml(charts: list[Chart], first_rel: int = 1) -> str:
             '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
             f'<a:graphic><a:graphicData uri="{_C_NS}"><c:chart xmlns:c="{_C_NS}" r:id="rId{first_rel + i}"/>'
             "</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor>")
+    for k, button in enumerate(buttons):
+        anchors.append(button_anchor(button, shape_id=len(charts) + k + 2))
     return (_XML_HEAD + f'<xdr:wsDr xmlns:xdr="{_XDR_NS}" xmlns:a="{_A_NS}" xmlns:r="{_R_NS}">'
             + "".join(anchors) + "</xdr:wsDr>")
+
+
+def button_anchor(button, shape_id: int) -> str:
+    """A rounded rectangle over the button's cells with its macro assigned
+    (``macro="[0]!Module.Sub"``, [0] meaning this workbook), as Excel writes a
+    shape the user gave a macro with "Assign Macro...".  Printed: no."""
+    a = button.area
+    return (f'<xdr:twoCellAnchor editAs="oneCell"><xdr:from><xdr:col>{a.c0}</xdr:col><xdr:colOff>38100</xdr:colOff>'
+            f"<xdr:row>{a.r0}</xdr:row><xdr:rowOff>19050</xdr:rowOff></xdr:from>"
+            f"<xdr:to><xdr:col>{a.c1 + 1}</xdr:col><xdr:colOff>0</xdr:colOff>"
+            f"<xdr:row>{a.r1 + 1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
+            f'<xdr:sp macro="[0]!{escape(button.macro)}" textlink="">'
+            f'<xdr:nvSpPr><xdr:cNvPr id="{shape_id}" name="Button {escape(button.text)}"/><xdr:cNvSpPr/></xdr:nvSpPr>'
+            '<xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></a:xfrm>'
+            '<a:prstGeom prst="roundRect"><a:avLst/></a:prstGeom>'
+            '<a:solidFill><a:srgbClr val="DDEBF7"/></a:solidFill>'
+            '<a:ln w="9525"><a:solidFill><a:srgbClr val="4472C4"/></a:solidFill></a:ln></xdr:spPr>'
+            '<xdr:txBody><a:bodyPr vertOverflow="clip" horzOverflow="clip" rtlCol="0" anchor="ctr"/><a:lstStyle/>'
+            f'<a:p><a:pPr algn="ctr"/><a:r><a:rPr lang="en-US" sz="1000" b="1"><a:solidFill><a:srgbClr val="000000"/>'
+            f"</a:solidFill></a:rPr><a:t>{escape(button.text)}</a:t></a:r></a:p></xdr:txBody></xdr:sp>"
+            '<xdr:clientData fPrintsWithSheet="0"/></xdr:twoCellAnchor>')
 
 
 def _rich(text: str) -> str:

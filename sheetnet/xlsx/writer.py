@@ -199,6 +199,7 @@ class _Parts:
         self.chart_count = 0
         self.table_count = 0
         self.has_dynamic = any(g.dynamic for sh in self.book.sheets for g in sh.groups)
+        self.code_names = _code_names(self.book) if self.book.vba_modules is not None else {}
         sheets = [self._sheet_xml(s, i) for i, s in enumerate(self.book.sheets, start=1)]
         parts = [
             ("[Content_Types].xml", self._content_types()),
@@ -214,6 +215,8 @@ class _Parts:
             parts.append((f"xl/worksheets/sheet{i}.xml", xml))
         if self.has_dynamic:
             parts.append(("xl/metadata.xml", _DYNAMIC_ARRAY_METADATA))
+        if self.book.vba_modules is not None:
+            parts.append(("xl/vbaProject.bin", _vba_project(self.book, self.code_names)))
         parts.extend(self.extra_parts)
         return [(name, data.encode("utf-8") if isinstance(data, str) else data) for name, data in parts]
 
@@ -229,12 +232,14 @@ class _Parts:
                 '<Default Extension="xml" ContentType="application/xml"/>'
                 '<Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/>'
                 '<Override PartName="/xl/workbook.xml" '
-                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                f'ContentType="{self._main_content_type()}"/>'
                 f"{overrides}"
                 + "".join(f'<Override PartName="/{name}" ContentType="{ctype}"/>'
                           for name, ctype in self.content_overrides)
                 + ('<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-'
                    'officedocument.spreadsheetml.sheetMetadata+xml"/>' if self.has_dynamic else "")
+                + ('<Override PartName="/xl/vbaProject.bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+                   if self.book.vba_modules is not None else "")
                 + '<Override PartName="/xl/styles.xml" '
                 'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
                 '<Override PartName="/xl/sharedStrings.xml" '
@@ -244,6 +249,12 @@ class _Parts:
                 '<Override PartName="/docProps/app.xml" '
                 'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
                 "</Types>")
+
+    def _main_content_type(self) -> str:
+        """An .xlsm's workbook part says it holds macros; Excel refuses a mismatch with the suffix."""
+        if self.book.vba_modules is not None:
+            return "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 
     def _root_rels(self) -> str:
         return (_XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">'
@@ -281,9 +292,15 @@ class _Parts:
             names.append(f"<definedName name={quoteattr(n.name)}{local}{hidden}>{escape(n.refers_to)}</definedName>")
         names_xml = f"<definedNames>{''.join(names)}</definedNames>" if names else ""
         return (_XML_HEAD + f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
-                '<workbookPr/><bookViews><workbookView activeTab="0"/></bookViews>'
+                f'{self._workbook_pr()}<bookViews><workbookView activeTab="0"/></bookViews>'
                 f"<sheets>{sheets}</sheets>{names_xml}"
                 f'<calcPr calcId="191029"{self._iteration()} fullCalcOnLoad="1"/></workbook>')
+
+    def _workbook_pr(self) -> str:
+        """A macro workbook names its VBA document module (ThisWorkbook)."""
+        if self.book.vba_modules is not None:
+            return '<workbookPr codeName="ThisWorkbook"/>'
+        return "<workbookPr/>"
 
     def _iteration(self) -> str:
         """Iterative calculation settings, kept from the book (see Engine.iteration)."""
@@ -301,6 +318,9 @@ class _Parts:
                  f'<Relationship Id="rId{n + 2}" Type="{_REL_NS}/sharedStrings" Target="sharedStrings.xml"/>')
         if self.has_dynamic:
             rels += f'<Relationship Id="rId{n + 3}" Type="{_REL_NS}/sheetMetadata" Target="metadata.xml"/>'
+        if self.book.vba_modules is not None:
+            rels += ('<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/office/2006/relationships/'
+                     'vbaProject" Target="vbaProject.bin"/>')
         return _XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">{rels}</Relationships>'
 
     # --- worksheets -----------------------------------------------------------------------
@@ -309,7 +329,7 @@ class _Parts:
         """Notes and charts: their parts, the sheet's relationships, and the
         elements the worksheet needs to point at them."""
         rels, tail = [], ""
-        if sheet.charts:
+        if sheet.charts or sheet.buttons:
             drawing = f"xl/drawings/drawing{i}.xml"
             chart_rels = []
             for k, chart in enumerate(sheet.charts, start=1):
@@ -321,10 +341,11 @@ class _Parts:
                     (name, "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"))
                 chart_rels.append(f'<Relationship Id="rId{k}" Type="{_REL_NS}/chart" '
                                   f'Target="../charts/chart{self.chart_count}.xml"/>')
-            self.extra_parts.append((drawing, drawing_parts.drawing_xml(sheet.charts)))
-            self.extra_parts.append((f"xl/drawings/_rels/drawing{i}.xml.rels",
-                                     _XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">{"".join(chart_rels)}'
-                                     "</Relationships>"))
+            self.extra_parts.append((drawing, drawing_parts.drawing_xml(sheet.charts, buttons=sheet.buttons)))
+            if chart_rels:
+                self.extra_parts.append((f"xl/drawings/_rels/drawing{i}.xml.rels",
+                                         _XML_HEAD + f'<Relationships xmlns="{_PKG_REL_NS}">{"".join(chart_rels)}'
+                                         "</Relationships>"))
             self.content_overrides.append((drawing, "application/vnd.openxmlformats-officedocument.drawing+xml"))
             rels.append(f'<Relationship Id="rId{len(rels) + 1}" Type="{_REL_NS}/drawing" '
                         f'Target="../drawings/drawing{i}.xml"/>')
@@ -388,12 +409,43 @@ class _Parts:
         if page is not None:
             margins = 'left="0.5" right="0.5" top="0.6" bottom="0.6"'
             fit = f' fitToWidth="{page.fit_width}" fitToHeight="{page.fit_height}"' if page.fit_width else ""
-            sheet_pr = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if page.fit_width else ""
+            sheet_pr = '<pageSetUpPr fitToPage="1"/>' if page.fit_width else ""
             setup = f'<pageSetup paperSize="9" orientation="{"landscape" if page.landscape else "portrait"}"{fit}/>'
+        code_name = f" codeName={quoteattr(self.code_names[sheet.name])}" if sheet.name in self.code_names else ""
+        if sheet_pr or code_name:
+            sheet_pr = f"<sheetPr{code_name}>{sheet_pr}</sheetPr>" if sheet_pr else f"<sheetPr{code_name}/>"
         return (_XML_HEAD + f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
                 f'{sheet_pr}<dimension ref="{dim}"/>{views}<sheetFormatPr defaultRowHeight="15"/>{cols}'
                 f'<sheetData>{rows_xml}</sheetData>{_color_scales_xml(sheet)}<pageMargins {margins} '
                 f'header="0.3" footer="0.3"/>{setup}{tail}</worksheet>')
+
+
+def _code_names(book: Book) -> dict[str, str]:
+    """sheet name -> VBA code name for a macro workbook: the sheet's own, else its name made
+    an identifier ("Start here" -> "Start_here"), unique among the sheets and modules."""
+    taken = {"thisworkbook"} | {m.name.casefold() for m in book.vba_modules or ()}
+    out = {}
+    for sheet in book.sheets:
+        base = sheet.code_name or re.sub(r"[^A-Za-z0-9_]", "_", sheet.name)
+        if not base[:1].isalpha():
+            base = "Sheet_" + base
+        base = base[:28]
+        name, k = base, 1
+        while name.casefold() in taken:
+            k += 1
+            name = f"{base}{k}"
+        taken.add(name.casefold())
+        out[sheet.name] = name
+    return out
+
+
+def _vba_project(book: Book, code_names: dict[str, str]) -> bytes:
+    """xl/vbaProject.bin: the workbook's and each sheet's (empty) document module, then the book's modules."""
+    from ..vba import Module, vba_project_bin
+    from ..vba.project import WORKBOOK_BASE, WORKSHEET_BASE
+    documents = [Module("ThisWorkbook", "", WORKBOOK_BASE)]
+    documents += [Module(code_names[s.name], "", WORKSHEET_BASE) for s in book.sheets]
+    return vba_project_bin(documents + list(book.vba_modules))
 
 
 def _color_scales_xml(sheet: Sheet) -> str:

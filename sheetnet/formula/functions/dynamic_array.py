@@ -14,6 +14,8 @@ file stores it as #VALUE! with a rich value saying #CALC!).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ... import limits
@@ -66,6 +68,40 @@ def SEQUENCE(ctx, nodes) -> Arr:
             return numeric_result(s + d * np.arange(r * c, dtype=np.float64).reshape(r, c))
 
     return per_cell(ctx, given_args(ctx, nodes, 4), one)
+
+
+# --- RANDARRAY ------------------------------------------------------------------------
+
+@function("RANDARRAY", category=MATH, prefix="_xlfn.", lazy=True, volatile=True,
+          args="[rows: lazy], [columns: lazy], [min: lazy], [max: lazy], [whole_number: lazy]")
+def RANDARRAY(ctx, nodes) -> Arr:
+    """RANDARRAY([rows], [columns], [min], [max], [whole_number]): uniform
+    numbers in [min, max) (whole ones: min..max inclusive) from the engine's
+    seeded generator, as RAND draws them.  Sizes as SEQUENCE's; min above
+    max is #VALUE!."""
+
+    def one(rows, columns, low, high, integers):
+        r, c = whole_number(rows, 1), whole_number(columns, 1)
+        lo, hi, whole = number(low, 0.0), number(high, 1.0), flag(integers, False)
+        bad = _first_error(r, c, lo, hi, whole)
+        if bad is not None:
+            return as_failure(bad)
+        if r < 0 or c < 0 or lo > hi:
+            return failure(E_VALUE)
+        if r == 0 or c == 0:
+            return failure(E_CALC)
+        if _too_large(r, c):
+            return failure(E_NUM)
+        limits.require_cells(r * c, "RANDARRAY's array", 16)
+        u = ctx.engine.rng.random((r, c))
+        if whole:
+            lo, hi = math.ceil(lo), math.floor(hi)
+            if lo > hi:
+                return failure(E_VALUE)
+            return Arr(np.floor(lo + u * (hi - lo + 1)))
+        return Arr(lo + u * (hi - lo))
+
+    return per_cell(ctx, given_args(ctx, nodes, 5), one)
 
 
 # --- TOCOL / TOROW -------------------------------------------------------------------

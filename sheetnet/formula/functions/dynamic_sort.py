@@ -20,42 +20,36 @@ from .registry import Category, function
 
 LOOKUP = Category.LOOKUP
 
-# the rank of a value's type in Excel's sort order; blanks are handled apart
-_TYPE_RANK = {NUM: 0, STR: 1, BOOL: 2}
-_ERROR_RANK = 3
+# the rank of a value's type in Excel's sort order
+_NUMBER_RANK, _TEXT_RANK, _BOOLEAN_RANK, _ERROR_RANK, _BLANK_RANK = range(5)
 
 
-def sort_keys(line: Arr) -> list:
-    """Excel's sort key of every element of a 1-D slice (None for a blank)."""
+def sort_keys(line: Arr) -> tuple[np.ndarray, np.ndarray]:
+    """Excel's sort key of every element of a 1-D slice, as two arrays:
+    the rank of its type and its value within the type (the number, the
+    boolean, the error code, or the text's place among the slice's texts
+    case-folded).  Equal keys are equal values for UNIQUE."""
     kinds, nums = line.kinds().ravel(), line.num.ravel()
-    strings = line.strings().ravel()
-    keys = []
-    for k, x, s in zip(kinds.tolist(), nums.tolist(), strings.tolist()):
-        if k == BLANK:
-            keys.append(None)
-        elif k >= ERR_BASE:
-            keys.append((_ERROR_RANK, k))
-        elif k == STR:
-            keys.append((1, s.casefold()))
-        else:
-            keys.append((_TYPE_RANK[k], x))
-    return keys
+    rank = np.select([kinds == NUM, kinds == STR, kinds == BOOL, kinds >= ERR_BASE],
+                     [_NUMBER_RANK, _TEXT_RANK, _BOOLEAN_RANK, _ERROR_RANK], _BLANK_RANK)
+    value = np.where(kinds >= ERR_BASE, kinds, nums).astype(np.float64)
+    value[kinds == BLANK] = 0.0
+    texts = np.flatnonzero(kinds == STR)
+    if texts.size:
+        folded = np.array([t.casefold() for t in line.strings().ravel()[texts]], dtype=object)
+        value[texts] = np.unique(folded, return_inverse=True)[1]
+    return rank, value
 
 
-def sorted_order(order: list[int], keys: list, descending: bool) -> list[int]:
-    """`order` (positions) stably sorted by keys[position]; blanks last."""
-    filled = [i for i in order if keys[i] is not None]
-    blanks = [i for i in order if keys[i] is None]
-    return sorted(filled, key=keys.__getitem__, reverse=descending) + blanks
-
-
-def _by_keys(size: int, key_lines: list[tuple[list, bool]]) -> list[int]:
-    """The permutation sorting `size` items by several keys, the first
-    deciding: stable sorts from the last key to the first."""
-    order = list(range(size))
-    for keys, descending in reversed(key_lines):
-        order = sorted_order(order, keys, descending)
-    return order
+def _by_keys(key_lines: list[tuple[tuple[np.ndarray, np.ndarray], bool]]) -> np.ndarray:
+    """The permutation sorting items by several keys (the first deciding),
+    each ascending or descending, blanks last either way; stable."""
+    columns = []
+    for (rank, value), descending in reversed(key_lines):      # lexsort: the last column decides first
+        if descending:
+            rank, value = np.where(rank == _BLANK_RANK, _BLANK_RANK, -rank), -value
+        columns += [value, rank]
+    return np.lexsort(columns)
 
 
 def _orders(grid: Arr | None, count: int) -> list[bool] | Arr:
@@ -86,7 +80,7 @@ def SORT(ctx, nodes) -> Arr:
         if is_error(by_columns):
             return as_failure(by_columns)
         grid = transposed(array) if by_columns else array
-        h, w = grid.hw
+        w = grid.hw[1]
         indexes = [1] if sort_index is None else whole_numbers(sort_index)
         if is_error(indexes):
             return as_failure(indexes)
@@ -95,9 +89,8 @@ def SORT(ctx, nodes) -> Arr:
             return descending
         if any(i < 1 or i > w for i in indexes):
             return failure(E_VALUE)
-        order = _by_keys(h, [(sort_keys(grid.index((slice(None), i - 1))), d)
-                             for i, d in zip(indexes, descending)])
-        result = grid.index((np.array(order), slice(None)))
+        order = _by_keys([(sort_keys(grid.index((slice(None), i - 1))), d) for i, d in zip(indexes, descending)])
+        result = grid.index((order, slice(None)))
         return transposed(result) if by_columns else result
 
     return per_cell(ctx, given_args(ctx, nodes, 4), one)
@@ -128,7 +121,7 @@ def SORTBY(ctx, nodes) -> Arr:
                 return descending
             lines.append((sort_keys(by), descending[0]))
         axis = min(axes)
-        order = np.array(_by_keys(h if axis == 0 else w, lines))
+        order = _by_keys(lines)
         return array.index((order, slice(None)) if axis == 0 else (slice(None), order))
 
     return per_cell(ctx, given_args(ctx, nodes, len(nodes)), one)
@@ -149,18 +142,12 @@ def UNIQUE(ctx, nodes) -> Arr:
             if is_error(v):
                 return as_failure(v)
         grid = transposed(array) if by_columns else array
-        h = grid.hw[0]
-        columns = [sort_keys(grid.index((slice(None), j))) for j in range(grid.hw[1])]
-        rows = [tuple(col[i] for col in columns) for i in range(h)]
-        counts: dict = {}
-        first: dict = {}
-        for i, key in enumerate(rows):
-            counts[key] = counts.get(key, 0) + 1
-            first.setdefault(key, i)
-        keep = [i for key, i in first.items() if not once or counts[key] == 1]
-        if not keep:
+        keys = np.column_stack([part for j in range(grid.hw[1]) for part in sort_keys(grid.index((slice(None), j)))])
+        _, first, counts = np.unique(keys, axis=0, return_index=True, return_counts=True)
+        keep = np.sort(first[counts == 1] if once else first)
+        if not keep.size:
             return failure(E_CALC)
-        result = grid.index((np.array(keep), slice(None)))
+        result = grid.index((keep, slice(None)))
         return transposed(result) if by_columns else result
 
     return per_cell(ctx, given_args(ctx, nodes, 3), one)

@@ -15,6 +15,7 @@ import math
 from ... import limits
 from ...errors import UserError
 from .. import Built, Lesson
+from .macrobook import build_macro_book
 from .inputs import (DEFAULT_EPOCHS, LESSON_INTERCEPT, LESSON_SLOPE, check_sizes, generate_data,
                      lesson_data, parse_lr, parse_optimizers)
 from .mirror import OPTIMIZERS, Hyper, lesson_hyper
@@ -51,9 +52,16 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"comma-separated subset of {','.join(OPTIMIZERS)} (default all)")
     p.add_argument("--randbetween", action="store_true",
                    help="add live =RANDBETWEEN(1,100) columns for a fresh draw to the data sheet")
+    p.add_argument("--macros", action="store_true",
+                   help="the lesson as taught: an .xlsm whose optimiser sheets hold one epoch, stepped by VBA "
+                        "buttons (Reset, One step, Five steps; adam_ann anneals its lr); --out must end with "
+                        ".xlsm (default workbooks/graddesc.xlsm)")
 
 
 def _build(args: argparse.Namespace):
+    macros = getattr(args, "macros", False)
+    if macros and args.epochs != DEFAULT_EPOCHS:
+        raise UserError("--macros: the buttons run the epochs (each sheet holds one); --epochs does not apply")
     check_sizes(args.epochs, args.points)
     for v, flag in ((args.slope, "--slope"), (args.intercept, "--intercept")):
         if not math.isfinite(v):
@@ -71,6 +79,10 @@ def _build(args: argparse.Namespace):
     else:
         note = (f"x: {x.size} integers drawn from 1..100 with seed "
                 f"{0 if args.seed is None else args.seed} (numpy default_rng)")
+    if macros:
+        hypers = {opt: lesson_hyper(opt, lr=lrs.get(opt)) for opt in optimizers}
+        return build_macro_book(x, y, optimizers, hypers, data_note=note, generator=(args.slope, args.intercept),
+                                randbetween=args.randbetween)
     return make_workbook(x, y, args.epochs, optimizers, lrs, data_note=note,
                          generator=(args.slope, args.intercept), randbetween=args.randbetween)
 

@@ -230,8 +230,8 @@ class _Columns:
         return span(r0, self.index[key], r1, self.index[key])
 
 
-def _optimizer_sheet(book: Book, roles: Roles, opt: str, hp: Hyper, P: int, epochs: int) -> list[Block]:
-    """One optimiser's sheet; returns its epoch blocks."""
+def _optimizer_header(book: Book, roles: Roles, opt: str, hp: Hyper, intro: str) -> tuple[Sheet, "_Columns"]:
+    """An optimiser's sheet with its hyperparameters (rows 1-2), `intro` (row 3) and column titles (row 4)."""
     name = SHEET_NAMES[opt]
     s = book.add_sheet(name)
     cols = _Columns(opt)
@@ -243,8 +243,7 @@ def _optimizer_sheet(book: Book, roles: Roles, opt: str, hp: Hyper, P: int, epoc
             s.set_value((r, c + 1), parameter_value(pname, opt, hp))
             s.style(area(r, c + 1), PARAMETER)
             roles.add(name, pname, area(r, c + 1))
-    s["A3"] = INTRO[opt] + (" Every epoch below is live: edit a yellow cell and all of them recalculate; "
-                            "type over an epoch's lr cell to change that epoch alone.")
+    s["A3"] = intro
     s.style("A3", NOTE)
     # --- column titles (row 4) ---
     for key, c in cols.index.items():
@@ -252,6 +251,15 @@ def _optimizer_sheet(book: Book, roles: Roles, opt: str, hp: Hyper, P: int, epoc
         s.col_widths[c] = 13 if key not in ("x", "y") else 6
     s.style(Area(HEADER_ROW, 0, HEADER_ROW, len(cols.index) - 1), HEADER)
     s.freeze = (4, 2)
+    return s, cols
+
+
+def _optimizer_sheet(book: Book, roles: Roles, opt: str, hp: Hyper, P: int, epochs: int) -> list[Block]:
+    """One optimiser's sheet; returns its epoch blocks."""
+    name = SHEET_NAMES[opt]
+    s, cols = _optimizer_header(book, roles, opt, hp, INTRO[opt] + (
+        " Every epoch below is live: edit a yellow cell and all of them recalculate; "
+        "type over an epoch's lr cell to change that epoch alone."))
     # --- blocks ---
     row = FIRST_BLOCK_ROW
     prev: Block | None = None
