@@ -267,3 +267,18 @@ def test_sigterm_during_a_write_leaves_no_temporary(tmp_path, argv, out_name):
     assert proc.returncode == 128 + signal.SIGTERM, stderr
     assert stderr.strip() == "sheetnet: terminated"
     assert os.listdir(out) == []
+
+
+def test_a_signal_inside_a_member_write_is_not_hidden(tmp_path):
+    """SIGTERM landing inside zipfile's writestr (a member's write handle
+    open) made ZipFile.close raise "Can't close the ZIP file while there is
+    an open writing handle", which hid the signal: an internal error and a
+    traceback from ZipFile.__del__.  The signal's exception comes through;
+    the half-written temporary is removed."""
+    from sheetnet.xlsx.package import zip_output
+    with pytest.raises(KeyboardInterrupt):
+        with zip_output(str(tmp_path / "x.xlsx")) as archive:
+            handle = archive.open("xl/workbook.xml", "w")
+            handle.write(b"<workbook/>")
+            raise KeyboardInterrupt
+    assert os.listdir(tmp_path) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
+import signal
 import tempfile
 import zipfile
 import zlib
@@ -146,6 +147,39 @@ def _write_failure(path: str, exc: OSError) -> UserError:
     return UserError(f"{path}: cannot write it ({reason})")
 
 
+# Temporaries this process is writing.  A signal can land between any two
+# bytecodes -- after mkstemp made the file but before a clean-up is in place
+# (e.g. inside ExitStack.enter_context) -- so besides each writer's own
+# clean-up, `sheetnet` removes whatever is left here on its way out.
+_LIVE_TEMPORARIES: set[str] = set()
+
+
+@contextmanager
+def _signals_held():
+    """Ctrl-C and SIGTERM wait (where the platform can hold them) until the
+    temporary is both made and recorded; they are delivered right after."""
+    try:
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    except (AttributeError, ValueError, OSError):
+        before = None
+    try:
+        yield
+    finally:
+        if before is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def remove_temporaries() -> None:
+    """Remove every temporary still being written (the CLI's last act after
+    a signal or an error, whichever window it struck in)."""
+    for tmp in list(_LIVE_TEMPORARIES):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        _LIVE_TEMPORARIES.discard(tmp)
+
+
 @contextmanager
 def atomic_output(path: str):
     """Yield a temporary file name beside `path`; on success it replaces
@@ -157,12 +191,14 @@ def atomic_output(path: str):
         raise UserError(f"{path}: the folder {folder} does not exist")
     if os.path.isdir(path):
         raise UserError(f"{path}: cannot write it (it is a folder)")
+    with _signals_held():
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".sheetnet-tmp-", suffix=os.path.splitext(path)[1][:16], dir=folder)
+        except OSError as exc:
+            raise _write_failure(path, exc) from None
+        _LIVE_TEMPORARIES.add(tmp)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".sheetnet-tmp-", suffix=os.path.splitext(path)[1][:16], dir=folder)
-    except OSError as exc:
-        raise _write_failure(path, exc) from None
-    os.close(fd)
-    try:
+        os.close(fd)
         yield tmp
         mask = os.umask(0)            # mkstemp makes files private (0600)
         os.umask(mask)
@@ -175,3 +211,25 @@ def atomic_output(path: str):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    finally:
+        _LIVE_TEMPORARIES.discard(tmp)
+
+
+@contextmanager
+def zip_output(path: str, **options):
+    """A zip archive being written to a temporary beside `path` (atomic_output):
+    finished and moved into place on success; on any failure -- a signal
+    included -- abandoned unfinished and removed.  zipfile's own close() would
+    refuse to finish while a member's write handle is open (a SIGTERM that
+    lands inside writestr), and its ValueError would hide the real reason."""
+    with atomic_output(path) as tmp:
+        archive = zipfile.ZipFile(tmp, "w", **options)
+        try:
+            yield archive
+        except BaseException:
+            fp, archive.fp = archive.fp, None      # close() and __del__ then leave it alone
+            if fp is not None:
+                fp.close()
+            raise
+        archive.close()
+

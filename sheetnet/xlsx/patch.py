@@ -19,7 +19,7 @@ from ..errors import ERR_BASE, ERROR_NAMES, UserError
 from ..refs import cell_name
 from ..store import BLANK, BOOL, NUM, STR
 from .append import appended_parts
-from .package import Package, atomic_output
+from .package import Package, zip_output
 from .writer import _xml_text, number_xml
 from .scan import T_BOOL, T_ERROR, T_FORMULA_STRING, T_NUMBER, scan_sheet_data
 
@@ -128,7 +128,7 @@ def write_patched(book: Book, src: str, dst: str, add_sheets: list[tuple[str, by
                 replacements[part] = new
                 total += count
         replacements.update(appended_parts(pkg, list(add_sheets)))
-        with atomic_output(dst) as tmp, zipfile.ZipFile(tmp, "w") as out:
+        with zip_output(dst) as out:
             for info in pkg.zip.infolist():
                 data = replacements.pop(info.filename, None)
                 if data is None:
