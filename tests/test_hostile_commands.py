@@ -134,6 +134,7 @@ def test_build_never_overwrites_its_input(tmp_path, capsys, ratings):
     (["build", "collab", "--sigmoid-range", "0", "inf"], "'inf' is not a finite number"),
     (["build", "collab", "--sigmoid-range", "5", "1"], "--sigmoid-range 5 1: needs LO < HI"),
     (["build", "graddesc", "--slope", "nan"], "'nan' is not a finite number"),
+    (["build", "graddesc", "--slope", "1e308", "--out", "x.xlsx"], "y = A*x + B overflows for x = "),
     (["build", "collab", "--factors", "20000", "--out", "x.xlsx"], "outside Excel's grid"),
     (["build", "graddesc", "--points", "1000", "--epochs", "200", "--out", "x.xlsx"],
      "--points 1000 --epochs 200: a workbook of 16,224,000 formula cells needs about 10.6 GiB"),

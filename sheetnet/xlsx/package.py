@@ -9,8 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
-import signal
-import tempfile
+import secrets
 import zipfile
 import zlib
 from contextlib import contextmanager
@@ -148,25 +147,27 @@ def _write_failure(path: str, exc: OSError) -> UserError:
 
 
 # Temporaries this process is writing.  A signal can land between any two
-# bytecodes -- after mkstemp made the file but before a clean-up is in place
-# (e.g. inside ExitStack.enter_context) -- so besides each writer's own
-# clean-up, `sheetnet` removes whatever is left here on its way out.
+# bytecodes -- after the file is made but before its name is returned, or
+# before a clean-up is in place (inside ExitStack.enter_context) -- and
+# holding signals off does not help: another thread (torch's, BLAS's) may
+# take SIGTERM, and Python runs the handler in the main thread wherever it
+# is.  So a temporary's name is recorded here before the file is created (an
+# error keeps it recorded), and `sheetnet` removes whatever is left on its
+# way out.
 _LIVE_TEMPORARIES: set[str] = set()
 
 
-@contextmanager
-def _signals_held():
-    """Ctrl-C and SIGTERM wait (where the platform can hold them) until the
-    temporary is both made and recorded; they are delivered right after."""
-    try:
-        before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    except (AttributeError, ValueError, OSError):
-        before = None
-    try:
-        yield
-    finally:
-        if before is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+def _new_temporary(folder: str, suffix: str) -> str:
+    """Create an empty private file named .sheetnet-tmp-XXXXXXXX<suffix> in
+    `folder`, its name recorded first (see _LIVE_TEMPORARIES)."""
+    while True:
+        tmp = os.path.join(folder, f".sheetnet-tmp-{secrets.token_hex(4)}{suffix}")
+        _LIVE_TEMPORARIES.add(tmp)
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return tmp
+        except FileExistsError:                 # not ours: another name
+            _LIVE_TEMPORARIES.discard(tmp)
 
 
 def remove_temporaries() -> None:
@@ -191,16 +192,13 @@ def atomic_output(path: str):
         raise UserError(f"{path}: the folder {folder} does not exist")
     if os.path.isdir(path):
         raise UserError(f"{path}: cannot write it (it is a folder)")
-    with _signals_held():
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=".sheetnet-tmp-", suffix=os.path.splitext(path)[1][:16], dir=folder)
-        except OSError as exc:
-            raise _write_failure(path, exc) from None
-        _LIVE_TEMPORARIES.add(tmp)
     try:
-        os.close(fd)
+        tmp = _new_temporary(folder, os.path.splitext(path)[1][:16])
+    except OSError as exc:
+        raise _write_failure(path, exc) from None
+    try:
         yield tmp
-        mask = os.umask(0)            # mkstemp makes files private (0600)
+        mask = os.umask(0)            # the temporary is private (0600)
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)
         try:
