@@ -32,7 +32,7 @@ movielens_emb sheet, in one run:
   parameters (relative difference), and, with --cli, the whole command
   (read, solve, write) timed and its output passed through `sheetnet check`.
 
-    python scripts/bench_solve.py --ratings 1000 10000 100000 [--device cuda] [--cli] [--tol T] [--json]
+    python scripts/bench_solve.py --ratings 1000 10000 100000 [--device cuda] [--cli] [--tol T] [--gtol G] [--json]
 
 Both sides run with one torch thread and one BLAS thread (the solver's
 setting).  Timings on a
@@ -171,14 +171,15 @@ class _Clock:
         self.stamps.append(time.perf_counter() - self.start)
 
 
-def run_scale(n_ratings: int, device: str, repeats: int, cli: bool, folder: str, tol: float | None = None) -> dict:
+def run_scale(n_ratings: int, device: str, repeats: int, cli: bool, folder: str, tol: float | None = None,
+              gtol: float | None = None) -> dict:
     import torch
     from scipy.optimize import minimize
     from threadpoolctl import threadpool_limits
     from sheetnet.check import check_file
     from sheetnet.solver import problem_from_book, solve
     from sheetnet.solver.autodiff import TorchReplay
-    from sheetnet.solver.defaults import DEFAULT_TOL
+    from sheetnet.solver.defaults import DEFAULT_GTOL, DEFAULT_TOL
     from sheetnet.xlsx.reader import read_workbook
 
     torch.set_num_threads(1)
@@ -200,20 +201,21 @@ def run_scale(n_ratings: int, device: str, repeats: int, cli: bool, folder: str,
     sheet_eval = _per_call(replay.objective, x0, repeats)
     row.update(floor_eval_ms=floor_eval * 1e3, sheetnet_eval_ms=sheet_eval * 1e3, eval_ratio=sheet_eval / floor_eval)
 
-    ftol = DEFAULT_TOL["lbfgs"] if tol is None else tol          # the same stopping rule on both sides
-    options = {"maxiter": 15000, "maxfun": 30000, "ftol": ftol}
+    ftol = DEFAULT_TOL["lbfgs"] if tol is None else tol          # the same stopping rules on both sides
+    pgtol = DEFAULT_GTOL if gtol is None else gtol
+    options = {"maxiter": 15000, "maxfun": 30000, "ftol": ftol, "gtol": pgtol}
     with threadpool_limits(limits=1):               # as `solve` runs scipy: one BLAS thread
         t = time.perf_counter()
         best = minimize(floor, x0, jac=True, method="L-BFGS-B", options=options)
         floor_seconds = time.perf_counter() - t
         control = minimize(lambda x: floor(x, control=True), x0, jac=True, method="L-BFGS-B", options=options)
     f_star = float(best.fun)
-    row.update(tol=ftol, floor_optimum=f_star, floor_iterations=int(best.nit), floor_seconds=floor_seconds)
+    row.update(tol=ftol, gtol=pgtol, floor_optimum=f_star, floor_iterations=int(best.nit), floor_seconds=floor_seconds)
     row.update(control_optimum=float(control.fun), control_iterations=int(control.nit),
                control_gap=float(control.fun) - f_star)
 
     clock = _Clock()
-    result = solve(problem, progress=clock, device=device, tol=tol)
+    result = solve(problem, progress=clock, device=device, tol=tol, gtol=gtol)
     reached = next((k for k, f in enumerate(result.history) if f <= f_star + WITHIN), None)
     row.update(solve_objective=result.objective_final, solve_iterations=result.iterations,
                solve_seconds=result.seconds,
@@ -228,7 +230,8 @@ def run_scale(n_ratings: int, device: str, repeats: int, cli: bool, folder: str,
         t = time.perf_counter()
         code = subprocess.run([sys.executable, "-m", "sheetnet", "solve", path, "--sheet", "movielens_emb",
                                "--out", out, "--json", "--device", device]
-                              + ([] if tol is None else ["--tol", repr(tol)]), capture_output=True, text=True)
+                              + ([] if tol is None else ["--tol", repr(tol)])
+                              + ([] if gtol is None else ["--gtol", repr(gtol)]), capture_output=True, text=True)
         row["cli_seconds"] = time.perf_counter() - t
         if code.returncode != 0:
             raise SystemExit(f"sheetnet solve failed: {code.stderr}")
@@ -247,11 +250,13 @@ def main(argv=None) -> int:
     ap.add_argument("--cli", action="store_true", help="scale mode: also time the whole `sheetnet solve` command")
     ap.add_argument("--tol", type=float, help="scale mode: ftol of the floor optimiser, the control and the solve "
                                              "alike (default solve's, scipy's 2.2e-9)")
+    ap.add_argument("--gtol", type=float, help="scale mode: pgtol of all three alike (default scipy's 1e-5)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
     if args.ratings:
         with tempfile.TemporaryDirectory(prefix="sheetnet-solve-scale-") as folder:
-            rows = [run_scale(n, args.device, args.repeats, args.cli, folder, args.tol) for n in args.ratings]
+            rows = [run_scale(n, args.device, args.repeats, args.cli, folder, args.tol, args.gtol)
+                    for n in args.ratings]
         if args.json:
             print(json.dumps({"scale": rows}, indent=1))
             return 0
@@ -284,9 +289,9 @@ def _print_scale(rows) -> None:
         if "cli_seconds" in r:
             line += f"  {r['cli_seconds']:5.1f}  {'OK' if r['cli_check_ok'] else 'FAIL'}"
         print(line)
-    print(f"(device {rows[0]['device']}; ftol {rows[0]['tol']:.3g}; one torch thread; 'it to f*': first iteration within {WITHIN:g} of the "
-          f"floor optimiser's optimum f* (or below); gap: solve's final objective - f*; ctrl gap: the same for the "
-          f"control)")
+    print(f"(device {rows[0]['device']}; ftol {rows[0]['tol']:.3g}, gtol {rows[0]['gtol']:.3g}; one torch thread; "
+          f"'it to f*': first iteration within {WITHIN:g} of the floor optimiser's optimum f* (or below); gap: "
+          f"solve's final objective - f*; ctrl gap: the same for the control)")
 
 
 if __name__ == "__main__":

@@ -63,10 +63,12 @@ def reference(node, values):
         if a == 0 and b < 0:
             raise _Err(DIV0)
         try:
-            # ^ is correctly rounded (sheetnet.formula.crmath): whole powers
-            # exactly, as fractions, rounded once (the C library's pow is off
-            # by an ulp near ties, e.g. 5.9739449270973644e-06 ^ 3)
-            z = float(Fraction(a) ** int(b)) if b == int(b) else math.pow(a, b)
+            # the engine's ^ is correctly rounded (formula/crmath.py); for the
+            # integer exponents drawn here the exact power of the Fraction,
+            # rounded once by float(), is an independent oracle (the C
+            # library's pow can miss exact half-way cases such as
+            # (1.9*65535)^3)
+            z = float(Fraction(a) ** int(b)) if b.is_integer() else math.pow(a, b)
         except (OverflowError, ValueError):
             raise _Err(NUM) from None
     if not math.isfinite(z):
@@ -109,6 +111,12 @@ def test_arithmetic_equals_python_floats(tree, values):
         assert isinstance(got, float) and (got == expected or (got == 0 and expected == 0)), (got, expected)
     else:
         assert got is expected
+
+
+def test_power_rounds_exact_half_way_cases_to_even():
+    """(1.9*65535)^3 is exactly half-way between two doubles:
+    the correctly rounded result (ties to even, IEEE-754) is ...867.0, the C library's pow ...867.25."""
+    assert evaluate("=(1.9*A1)^3", {"A1": 65535.0}) == 1930548489064867.0
 
 
 @settings(max_examples=60, deadline=None)

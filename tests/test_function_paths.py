@@ -34,7 +34,8 @@ TINY = float(np.finfo(np.float64).tiny)      # 2.2e-308, the smallest normal dou
 N = 12                       # values per example, evaluated as one batch
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # lazy functions take unevaluated arguments: the Solver and engine tests run their forms
-LAZY_COVERED_ELSEWHERE = {"IF", "IFERROR"}
+# (the look-ups': tests/test_functions_lookup.py, against finite differences of the engine)
+LAZY_COVERED_ELSEWHERE = {"IF", "IFERROR", "XLOOKUP", "VLOOKUP", "HLOOKUP"}
 
 numbers = st.one_of(st.floats(-1e3, 1e3, allow_nan=False),
                     st.sampled_from([0.0, 1.0, -1.0, 0.5, -0.5, 2.675, 1e-9, 709.0, 710.0, -1e300, 1e300]))
@@ -140,6 +141,7 @@ ARRAY_SHAPES = {
     "MMULT": lambda h, w, k: [(h, k), (k, w)],
     "TRANSPOSE": lambda h, w, k: [(h, w)],
     "NPV": lambda h, w, k: [(1, 1), (h, w), (k, 1)],
+    "LOOKUP": lambda h, w, k: [(1, 1), (k, 1), (k, 1)],
 }
 
 

@@ -115,8 +115,8 @@ def test_xlookup_exact_is_index_match(data, probe):
     assert e.value("s", "D1") == e.value("s", "E1")
 
 
-@given(data=st.lists(st.integers(0, 9), min_size=1, max_size=10), probe=st.floats(-1, 10), mode=st.sampled_from([0, -1, 1]),
-       descending=st.booleans())
+@given(data=st.lists(st.integers(0, 9), min_size=1, max_size=10), probe=st.floats(-1, 10),
+       mode=st.sampled_from([0, -1, 1]), descending=st.booleans())
 @LAWS
 def test_xmatch_binary_search_finds_what_a_linear_search_finds_on_sorted_data(data, probe, mode, descending):
     """On sorted data the value found by a binary search is the value a linear
@@ -133,3 +133,126 @@ def test_xmatch_binary_search_finds_what_a_linear_search_finds_on_sorted_data(da
     assert (linear == NA) == (binary == NA)
     if linear != NA:
         assert data[int(linear) - 1] == data[int(binary) - 1]
+
+
+# --- LOOKUP, ADDRESS, TRIMRANGE and the classic look-ups' edge cases -------------------
+
+SCALE = [[4.14, "red"], [4.19, "orange"], [5.17, "yellow"], [5.77, "green"]]
+
+
+def test_lookup_vector_and_array_forms():
+    assert value("=LOOKUP(5.2,A1:A4,B1:B4)", SCALE) == "yellow"
+    assert value("=LOOKUP(9,A1:A4,B1:B4)", SCALE) == "green"
+    assert value("=LOOKUP(4,A1:A4,B1:B4)", SCALE) == NA
+    assert value("=LOOKUP(5.2,A1:B4)", SCALE) == "yellow"                  # taller: first column, last column
+    assert value('=LOOKUP("b",{"a","b","c";1,2,3})') == 2                  # wider: first row, last row
+    assert value("=LOOKUP(7.5,{1,2,3,4,5,6,7,8})") == 7
+    assert value("=LOOKUP(5.2,A1:A4,B1:B2)", SCALE) == NA                  # past the result vector
+    assert value("=LOOKUP(1/0,A1:A4,B1:B4)", SCALE) == ExcelError("#DIV/0!")
+
+
+def test_address():
+    assert value("=ADDRESS(2,3)") == "$C$2"
+    assert [value(f"=ADDRESS(23,45,{k})") for k in (1, 2, 3, 4)] == ["$AS$23", "AS$23", "$AS23", "AS23"]
+    assert [value(f"=ADDRESS(23,45,{k},FALSE)") for k in (1, 2, 3, 4)] == ["R23C45", "R23C[45]", "R[23]C45",
+                                                                          "R[23]C[45]"]
+    assert value('=ADDRESS(1,1,1,TRUE,"A sheet")') == "'A sheet'!$A$1"
+    assert value('=ADDRESS(1,1,1,TRUE,"S2")') == "'S2'!$A$1"              # a name that looks like a cell
+    assert value('=ADDRESS(1,1,4,TRUE,"")') == "!A1"
+    assert value("=ADDRESS(23.9,34.7,2)") == "AH$23"
+    for bad in ("=ADDRESS(0,1)", "=ADDRESS(1,16385)", "=ADDRESS(1048577,1)", "=ADDRESS(1,1,5)"):
+        assert value(bad) == VALUE
+
+
+def test_trimrange_spills_the_used_part():
+    rows = [[None, None, None], [None, 1, None], [None, None, 2], [None, None, None]]
+    e = evaluate({"E1": "=ROWS(TRIMRANGE(A1:C4))", "F1": "=COLUMNS(TRIMRANGE(A1:C4))",
+                  "G1": "=ROWS(TRIMRANGE(A1:C4,2))", "H1": "=COLUMNS(TRIMRANGE(A1:C4,0,1))",
+                  "I1": "=TRIMRANGE(A1:C4,4)", "J1": "=TRIMRANGE(D1:D4)"}, rows,
+                 spill={"E3": "=TRIMRANGE(A1:C4)"})
+    assert [e.value("s", c) for c in ("E1", "F1", "G1", "H1")] == [2, 2, 3, 2]
+    assert [e.value("s", c) for c in ("E3", "F3", "E4", "F4")] == [1, 0, 0, 2]
+    assert e.value("s", "I1") == VALUE and e.value("s", "J1") == ExcelError("#REF!")
+
+
+def test_offset_sizes_as_excel_reads_them():
+    rows = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert value("=SUM(OFFSET(C3,0,0,-2,-2))", rows) == 5 + 6 + 8 + 9     # a negative size reaches up / left
+    assert value("=SUM(OFFSET(A1,0,0,2,0.9))", rows) == 1 + 4             # a fraction of a cell is one
+    assert value("=SUM(OFFSET(A1,0,0,2.9,2.2))", rows) == 1 + 2 + 4 + 5   # otherwise truncated
+    assert value("=SUM(OFFSET(A1,0,0,0,1))", rows) == ExcelError("#REF!")
+    assert value("=SUM(OFFSET(A1,0,0,-2,1))", rows) == ExcelError("#REF!")  # above row 1
+
+
+def test_index_area_and_table_lookups_edge_cases():
+    rows = [[1, "a"], [2, "b"]]
+    assert value("=INDEX(A1:B2,2,2,1)", rows) == "b"
+    assert value("=INDEX(A1:B2,2,2,2)", rows) == ExcelError("#REF!")
+    assert value("=INDEX({1,2,3},1,0,2)") == ExcelError("#REF!")
+    assert value("=INDEX({1,2,3},1,2,0)") == VALUE
+    assert value('=VLOOKUP(1,"Nothing",1)') == VALUE                      # a text in place of the table
+    assert value("=VLOOKUP(1,3,1)") == NA                                  # a number is a one-cell table
+    assert value("=VLOOKUP(2,A1:B2,2,1/0)", rows) == ExcelError("#DIV/0!")
+    assert value("=HLOOKUP(2,{1,2;\"x\",\"y\"},2,FALSE)") == "y"
+    assert value("=VLOOKUP(2,A1:B2,2,)", rows) == "b"                       # an omitted range_lookup is FALSE
+
+
+# --- names Excel does not know ---------------------------------------------------------
+
+def test_a_name_excel_does_not_know_is_name_error_while_a_missing_excel_function_is_unsupported():
+    b = Book()
+    s = b.add_sheet("s")
+    s.set_formula("A1", '=IFERROR(SUMM(1,2),"caught")')
+    s.set_formula("A2", "=XYZ(1)")
+    s.set_formula("A3", '=CUBEVALUE("conn","x")')
+    s.set_formula("A4", "=_xlfn.FUTUREFUNCTION(1)")      # Excel wrote the prefix: a function it knows
+    e = Engine(b, unsupported="cached").recalc()
+    assert e.value("s", "A1") == "caught" and e.value("s", "A2") == ExcelError("#NAME?")
+    unsupported = {name for blk in e.blocks for name in blk.unsupported}
+    assert unsupported == {"CUBEVALUE", "FUTUREFUNCTION"}
+
+
+def test_every_registered_function_is_in_excels_list():
+    """The list is Excel's, written down by hand: a registration outside it is a typo on one side."""
+    from sheetnet.formula.functions import FUNCTIONS
+    from sheetnet.formula.functions.excel_names import excel_function_names
+    assert set(FUNCTIONS) - excel_function_names() == set()
+
+
+# --- the Solver differentiates through a look-up ------------------------------------
+
+def test_solver_gradients_flow_through_the_value_found():
+    """XLOOKUP / VLOOKUP / HLOOKUP / LOOKUP into a table whose values change:
+    the torch replay's gradient equals finite differences of the engine, so
+    `solve` keeps exact gradients (the position found is constant nearby)."""
+    import numpy as np
+    import pytest
+    pytest.importorskip("torch")
+    from sheetnet.book import SolverModel
+    from sheetnet.solver import problem_from_book
+    from sheetnet.solver.autodiff import TorchReplay
+
+    b = Book()
+    s = b.add_sheet("m")
+    s.set_values("A1", [[1.0, 0.5], [2.0, -1.5], [3.0, 2.0], [4.0, 0.25]])     # keys, changing values
+    s.set_values("D1", [[3.0], [1.0], [9.0], [2.5]])                           # probes
+    s.set_values("A6", [[1.0, 2.0, 3.0, 4.0], [0.1, 0.2, 0.3, 0.4]])         # a row table, row 2 changes
+    s.fill("E1:E4", '=XLOOKUP(D1,$A$1:$A$4,$B$1:$B$4,7,-1)')
+    s.fill("F1:F4", "=VLOOKUP(D1,$A$1:$B$4,2)")
+    s.fill("G1:G4", "=HLOOKUP(D1,$A$6:$D$7,2,TRUE)")
+    s.fill("H1:H4", "=LOOKUP(D1,$A$1:$A$4,$B$1:$B$4)")
+    s.set_values("L1", [["ann"], ["bob"], ["cy"], ["dee"]])                  # text keys beside the values
+    s.set_formula("J1", "=SUMSQ(E1:E4)+SUM(F1:F4)^2+SUMPRODUCT(G1:G4,G1:G4)+SUM(H1:H4)*3+XLOOKUP(9,A1:A4,B1:B4,B2)"
+                        '+XLOOKUP("CY",L1:L4,B1:B4)*XLOOKUP("dee",L1:L4,B1:B4)')
+    b.set_solver_model(SolverModel(sheet="m", objective="m!$J$1", changing=["m!$B$1:$B$4", "m!$A$7:$D$7"]))
+    problem = problem_from_book(b)
+    replay = TorchReplay(problem)
+    x = problem.x()
+    f, g = replay.objective(x)
+    assert f == pytest.approx(problem.evaluate(x), rel=1e-12)
+    for i in range(len(x)):
+        e = np.zeros_like(x)
+        e[i] = 1e-6
+        fd = (problem.evaluate(x + e) - problem.evaluate(x - e)) / 2e-6
+        assert g[i] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+    assert np.count_nonzero(g) >= 6

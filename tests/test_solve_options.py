@@ -105,6 +105,24 @@ def test_max_iter_and_tol(tmp_path, capsys):
     assert code == 2 and err.strip().startswith("sheetnet: error: --tol must be positive")
 
 
+def test_gtol_is_the_projected_gradient_stop(tmp_path, capsys):
+    """--gtol: a loose one stops sooner; a tight one (with a tight --tol) ends
+    on the least-squares line to rounding; it is L-BFGS-B's alone."""
+    book, x, y = _line_fit()
+    path = _file(book, tmp_path)
+    _, full, _ = _solve_json(capsys, path, "--out", str(tmp_path / "a.xlsx"))
+    _, loose, _ = _solve_json(capsys, path, "--out", str(tmp_path / "b.xlsx"), "--gtol", "1")
+    _, tight, _ = _solve_json(capsys, path, "--out", str(tmp_path / "c.xlsx"), "--gtol", "1e-12", "--tol", "1e-15")
+    assert loose["iterations"] < full["iterations"] <= tight["iterations"]
+    a, b = np.polyfit(x, y, 1)
+    best = np.sqrt(np.mean((a * x + b - y) ** 2))
+    assert tight["objective_final"] <= full["objective_final"]
+    assert tight["objective_final"] == pytest.approx(best, rel=1e-12)
+    code, _, err = _solve_json(capsys, path, "--out", str(tmp_path / "d.xlsx"), "--method", "adam", "--gtol", "1e-9")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--gtol applies to L-BFGS-B only" in err
+    assert not os.path.exists(tmp_path / "d.xlsx")
+
+
 def test_seed_starts_from_seeded_uniform_values(tmp_path, capsys):
     path = _file(_line_fit()[0], tmp_path)
     runs = [_solve_json(capsys, path, "--out", str(tmp_path / f"{i}.xlsx"), "--seed", "7")[1] for i in range(2)]

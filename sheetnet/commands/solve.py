@@ -46,7 +46,8 @@ def _run(args) -> int:
 
     if args.in_place and args.out:
         raise UserError("--out and --in-place exclude each other")
-    for option, value in (("--max-iter", args.max_iter), ("--tol", args.tol), ("--lr", args.lr)):
+    for option, value in (("--max-iter", args.max_iter), ("--tol", args.tol), ("--gtol", args.gtol),
+                          ("--lr", args.lr)):
         if value is not None and not value > 0:
             raise UserError(f"{option} must be positive (got {value:g})")
     out = args.file if args.in_place else (args.out or _default_out(args.file))
@@ -75,7 +76,7 @@ def _run(args) -> int:
     with Progress(f"solving {problem.model.sheet}", total=steps, enabled=None if not args.json else False) as bar:
         result = solve(problem, method=args.method, max_iterations=args.max_iter, tol=args.tol, seed=args.seed,
                        device=args.device, lr=args.lr, progress=bar, exact=not args.finite_differences,
-                       on_plan=_say_plan)
+                       on_plan=_say_plan, gtol=args.gtol)
     report = answer_report(problem, result, constraints)
     extra = []
     if not args.no_report:
@@ -106,7 +107,7 @@ def _run(args) -> int:
 
 
 def register(subparsers) -> None:
-    from ..solver.defaults import ADAM_WINDOW, DEFAULT_ADAM_LR, DEFAULT_MAX_ITER, DEFAULT_TOL, METHODS
+    from ..solver.defaults import ADAM_WINDOW, DEFAULT_ADAM_LR, DEFAULT_GTOL, DEFAULT_MAX_ITER, DEFAULT_TOL, METHODS
 
     p = subparsers.add_parser(
         "solve", help="run a workbook's Excel Solver model (solver_* names) with scipy or torch",
@@ -135,6 +136,9 @@ def register(subparsers) -> None:
                    help=f"stop when an iteration lowers the objective by less than T x max(|objective|, 1) "
                         f"(lbfgs: scipy's ftol, default {DEFAULT_TOL['lbfgs']:.2g}; adam: over the last "
                         f"{ADAM_WINDOW} steps, default {DEFAULT_TOL['adam']:g})")
+    p.add_argument("--gtol", type=validate.finite_float, metavar="G",
+                   help=f"lbfgs: stop when no component of the projected gradient exceeds G (scipy's pgtol, "
+                        f"default {DEFAULT_GTOL:g}); smaller goes further along a flat valley")
     p.add_argument("--lr", type=validate.finite_float, metavar="LR",
                    help=f"adam: the peak learning rate of the one cycle (default {DEFAULT_ADAM_LR})")
     p.add_argument("--seed", type=validate.seed, metavar="S",

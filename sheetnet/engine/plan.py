@@ -25,6 +25,7 @@ from ..errors import CircularReferenceError, FormulaSyntaxError
 from ..formula.ast import (Apply, AreaRef, ArrayLit, Binary, Call, CellRef, External, Name, Node, Paren,
                            Percent, Ref3D, StructRef, Unary, walk)
 from ..formula.functions import FUNCTIONS
+from ..formula.functions.excel_names import is_excel_function
 from ..refs import Area, cell_name
 
 
@@ -114,7 +115,9 @@ def make_blocks(sheets, parse_failures: list, name_tree=None) -> list[Block]:
             names = {n.name for n in calls}
             b.volatile = any(FUNCTIONS[n].volatile for n in names if n in FUNCTIONS)
             params = {n.name for n in calls if n.prefix.casefold().startswith(("_xlpm.", "_xlop."))}
-            b.unsupported = tuple(sorted(n for n in names - params - defined if n not in FUNCTIONS))
+            # a name Excel does not know either is no unsupported function: it is #NAME? there and here
+            b.unsupported = tuple(sorted({n.name for n in calls if n.name not in FUNCTIONS and n.name not in params
+                                          and n.name not in defined and is_excel_function(n.name, n.prefix)}))
             b.external = any(isinstance(n, External) for n in nodes)
     return blocks
 

@@ -20,6 +20,7 @@ from .ast import (Apply, AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLi
 from .batch import Batch, NotVectorizable, RefVal, deref, intersect
 from .closures import OMITTED, Lambda, param_key
 from .functions import FUNCTIONS, Context
+from .functions.excel_names import is_excel_function
 from .values import (E_CALC, E_NA, E_NAME, E_NULL, E_REF, E_VALUE, Arr, arithmetic, compare, concat, error,
                      negate, percent, scalar)
 
@@ -270,7 +271,7 @@ class Evaluator:
             if fn is not None:
                 return self.apply(fn, node.args, batch, arr)
             if spec is None or node.prefix:
-                if spec is None:
+                if spec is None and is_excel_function(node.name, node.prefix):
                     self.engine.note_unsupported(node.name, batch.size)
                 return error(E_NAME, (1,) * batch.ndim + (1, 1))
         nargs = len(node.args)

@@ -24,7 +24,6 @@ the solver falls back to finite differences, as Excel's GRG does.
 
 from __future__ import annotations
 
-from functools import partial
 
 import numpy as np
 
@@ -386,7 +385,7 @@ class TorchReplay:
         args = node.args
         try:
             if spec.lazy:
-                out = spec.torch(*[partial(self._operand, a, batch, arr, key) for a in args])
+                out = spec.torch(*[_Thunk(self, a, batch, arr, key) for a in args])
             elif spec.aggregate:
                 parts = []
                 for a in args:
@@ -506,6 +505,43 @@ class TorchReplay:
             raise Unsupported(f"{node.name} that gives an error")
         out = self.refs[ckey] = TRef(ref.sheet.index, ref.r, ref.c, ref.h, ref.w)
         return out
+
+
+class _Thunk:
+    """A lazy function's argument for its torch form: ``thunk()`` evaluates it
+    as the call evaluates its arguments, ``thunk(array=True)`` as an array
+    (a look-up's table: a range read whole); ``omitted`` says the formula
+    left it empty (XLOOKUP(x, a, b, , 1)); ``constant()`` gives the engine's
+    own value of an argument that does not change."""
+
+    __slots__ = ("replay", "node", "batch", "arr", "key")
+
+    def __init__(self, replay, node, batch, arr, key):
+        self.replay, self.node, self.batch, self.arr, self.key = replay, node, batch, arr, key
+
+    @property
+    def omitted(self) -> bool:
+        return isinstance(self.node, Missing)
+
+    def __call__(self, array: bool = False):
+        return self.replay._operand(self.node, self.batch, self.arr or array, self.key)
+
+    def constant(self, array: bool = False):
+        """The argument as the engine evaluates it (an Arr, texts included)
+        when it does not depend on the changing cells, once per call site;
+        None when it does (a look-up's keys: XLOOKUP by a product's name)."""
+        replay = self.replay
+        if replay._touches_active(self.node, self.batch, self.key):
+            return None
+        arr = self.arr or array
+        ckey = (id(self.node), self.key, arr, "engine value")
+        hit = replay.constants.get(ckey)
+        if hit is None:
+            val = replay.numpy_eval.value(self.node, self.batch, arr)
+            if isinstance(val, RefVal):
+                val = deref(val, self.batch, replay.engine) if arr else intersect(val, self.batch, replay.engine)
+            hit = replay.constants[ckey] = val
+        return hit
 
 
 def _numbers(kind):

@@ -7,7 +7,11 @@ an interrupted run (Ctrl-C) still has something to write.
 
 * ``lbfgs`` -- scipy's L-BFGS-B.  ``tol`` is its ``ftol``: stop when an
   iteration lowers the objective by less than ``tol * max(|f|, 1)``
-  (scipy's default, 2.2e-9, unless given).
+  (scipy's default, 2.2e-9, unless given); ``gtol`` its ``pgtol``: stop when
+  no component of the projected gradient exceeds it (scipy's 1e-5).  In the
+  long flat valleys of a factor model the gradient test usually ends the run:
+  two exact gradients rounded differently stop at different points of the
+  valley, and a smaller ``gtol`` takes both on towards its floor.
 * ``adam`` -- full-batch Adam (``torch.optim.Adam``'s arithmetic) with the
   collab lesson's learning-rate schedule, one cycle (``OneCycleLR`` as
   ``fit_one_cycle`` and ``sheetnet train-collab`` use it: warm up from lr/25
@@ -26,7 +30,7 @@ import math
 import numpy as np
 from scipy.optimize import minimize
 
-from .defaults import ADAM_WINDOW, DEFAULT_ADAM_LR, DEFAULT_MAX_ITER, DEFAULT_TOL, METHODS  # noqa: F401
+from .defaults import ADAM_WINDOW, DEFAULT_ADAM_LR, DEFAULT_GTOL, DEFAULT_MAX_ITER, DEFAULT_TOL, METHODS  # noqa: F401
 
 
 @dataclass
@@ -55,13 +59,14 @@ class Outcome:
     message: str
 
 
-def lbfgs(track: Tracker, x0, bounds, max_iter: int, tol: float, on_iteration) -> Outcome:
+def lbfgs(track: Tracker, x0, bounds, max_iter: int, tol: float, on_iteration,
+          gtol: float = DEFAULT_GTOL) -> Outcome:
     def callback(intermediate_result):
         track.history.append(float(intermediate_result.fun))
         on_iteration(len(track.history), float(intermediate_result.fun))
 
     res = minimize(track, x0, jac=True, method="L-BFGS-B", bounds=bounds, callback=callback,
-                   options={"maxiter": max_iter, "maxfun": max(max_iter * 2, 100), "ftol": tol})
+                   options={"maxiter": max_iter, "maxfun": max(max_iter * 2, 100), "ftol": tol, "gtol": gtol})
     return Outcome(np.asarray(res.x, dtype=np.float64), int(res.nit), bool(res.success), str(res.message))
 
 

@@ -149,7 +149,7 @@ def random_start(problem: Problem, seed: int, bounds: Bounds) -> np.ndarray:
 
 def solve(problem: Problem, *, method: str = "lbfgs", max_iterations: int | None = None, tol: float | None = None,
           seed: int | None = None, device: str = "cpu", lr: float | None = None, progress=None,
-          exact: bool = True, on_plan=None) -> SolveResult:
+          exact: bool = True, on_plan=None, gtol: float | None = None) -> SolveResult:
     """Minimise (or maximise, or hit the target value of) the objective over
     the changing cells; leaves the engine holding the solution.  `on_plan(Plan)`
     is called once the gradient and method are settled, before the first
@@ -169,6 +169,10 @@ def solve(problem: Problem, *, method: str = "lbfgs", max_iterations: int | None
     t0 = time.perf_counter()
 
     targets = targets_of(bounds.general)
+    if gtol is not None and (method != "lbfgs" or bounds.general):
+        raise UserError(f"{problem.source}: --gtol applies to L-BFGS-B only: the model on {model.sheet!r} is "
+                        f"solved with "
+                        f"{'SLSQP (constraints on formula cells)' if bounds.general else '--method ' + method}")
     if bounds.general and method != "lbfgs":
         raise UserError(f"{problem.source}: the Solver model on {model.sheet!r} has constraints on formula cells "
                         f"({bounds.general[0].text}): --method {method} only keeps bounds on changing cells; "
@@ -223,7 +227,8 @@ def solve(problem: Problem, *, method: str = "lbfgs", max_iterations: int | None
                 outcome = optimisers.slsqp(track, x0, bounds.scipy(), general_functions(bounds.general, cells_fn),
                                            max_iterations, tol, on_iteration)
             elif method == "lbfgs":
-                outcome = optimisers.lbfgs(track, x0, bounds.scipy(), max_iterations, tol, on_iteration)
+                outcome = optimisers.lbfgs(track, x0, bounds.scipy(), max_iterations, tol, on_iteration,
+                                           optimisers.DEFAULT_GTOL if gtol is None else gtol)
             else:
                 outcome = optimisers.adam(track, x0, bounds.scipy(), max_iterations, tol, on_iteration,
                                           lr=lr or optimisers.DEFAULT_ADAM_LR)

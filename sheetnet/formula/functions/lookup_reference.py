@@ -7,11 +7,14 @@ import numpy as np
 from ...errors import ERR_BASE
 from ...refs import MAX_COLS, MAX_ROWS
 from ...store import BLANK, BOOL, NUM, STR
+from ..ast import Text
 from ..batch import NotVectorizable, RefVal
 from ..values import (E_NA, E_REF, E_VALUE, Arr, error, first_error, numbers, numeric_result, select,
                       truthy, with_errors)
 from .criteria import wildcard
+from .lookup_torch import as_arr, constant, gathered, positions
 from .registry import Category, function
+from .torchforms import TorchUnsupported
 
 LOOKUP = Category.LOOKUP
 
@@ -284,6 +287,16 @@ def _int_arg(a: Arr | None, default: float) -> tuple[np.ndarray, np.ndarray | No
     return np.trunc(x), err
 
 
+def _size_arg(a: Arr | None, default: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """OFFSET's height or width: truncated toward zero, except that a
+    fraction of a cell is one cell (Excel's cached values: width 0.9 is one
+    column, 3.99 three, 0 is #REF!)."""
+    if a is None:
+        return np.array(default), None
+    x, err = numbers(a)
+    return np.where((np.abs(x) < 1) & (x != 0), np.sign(x), np.trunc(x)), err
+
+
 def _uniform_size(x, name: str, batch_size: int) -> int:
     arr = np.asarray(x)
     first = int(arr.flat[0])
@@ -295,23 +308,30 @@ def _uniform_size(x, name: str, batch_size: int) -> int:
 @function("OFFSET", category=LOOKUP, args="reference: position, rows: number, cols: number, [height: number], "
           "[width: number]", reference=True)
 def OFFSET(ctx, base, rows: Arr, cols: Arr, height: Arr | None = None, width: Arr | None = None):
-    """A reference moved by (rows, cols) from `base`, optionally resized; it is
-    computed at run time, so its cells are pulled in before they are read."""
+    """A reference moved by (rows, cols) from `base`, optionally resized (a
+    negative height or width extends up or left from the moved corner, as in
+    Excel); it is computed at run time, so its cells are pulled in before
+    they are read."""
     if not isinstance(base, RefVal):
         return base if isinstance(base, Arr) and base.has_errors() else error(E_VALUE, ctx.unit_shape())
     dr, e1 = _int_arg(rows.first(), 0)
     dc, e2 = _int_arg(cols.first(), 0)
-    hh, e3 = _int_arg(None if height is None else height.first(), base.h)
-    ww, e4 = _int_arg(None if width is None else width.first(), base.w)
+    hh, e3 = _size_arg(None if height is None else height.first(), base.h)
+    ww, e4 = _size_arg(None if width is None else width.first(), base.w)
     err = first_error(first_error(e1, e2), first_error(e3, e4))
     h = _uniform_size(hh, "OFFSET height", ctx.batch.size)
     w = _uniform_size(ww, "OFFSET width", ctx.batch.size)
-    if h < 1 or w < 1:
+    if h == 0 or w == 0:
         return error(E_REF, ctx.unit_shape())
     r = base.r + dr[..., 0, 0] if np.ndim(dr) else base.r + int(dr)
     c = base.c + dc[..., 0, 0] if np.ndim(dc) else base.c + int(dc)
     r = np.asarray(r, dtype=np.int64)
     c = np.asarray(c, dtype=np.int64)
+    # a negative height (width) reaches up (left) from the moved corner
+    if h < 0:
+        r, h = r + h + 1, -h
+    if w < 0:
+        c, w = c + w + 1, -w
     # bounds on the row and column arrays separately (they are often a column
     # and a row that broadcast to the whole block)
     off_r = (r < 0) | (r + h > MAX_ROWS)
@@ -339,6 +359,12 @@ def INDEX(ctx, source, row_num: Arr, col_num: Arr | None = None, area: Arr | Non
     i, e1 = _int_arg(row_num.first(), 0)
     j, e2 = _int_arg(None if col_num is None else col_num.first(), 0)
     err = first_error(e1, e2)
+    if area is not None:
+        # one area only (sheetnet has no multi-area references): area 1 is it,
+        # a later one #REF!, one below 1 #VALUE!
+        k, e3 = _int_arg(area.first(), 1)
+        bad_area = np.where(k < 1, E_VALUE, np.where(k > 1, E_REF, 0)).astype(np.uint8)
+        err = first_error(first_error(err, e3), bad_area if bad_area.any() else None)
     if col_num is None and (h == 1 or w == 1) and h * w > 1:
         # a one-dimensional array takes its single index along its length
         if h == 1:
@@ -432,16 +458,22 @@ def COLUMNS(ctx, v) -> Arr:
 def _table_lookup(vertical: bool):
     """VLOOKUP / HLOOKUP: MATCH on the first column (row), then pick."""
 
-    def impl(ctx, value: Arr, table: Arr, index: Arr, approx: Arr | None = None) -> Arr:
+    def impl(ctx, nodes) -> Arr:
+        if isinstance(nodes[1], Text):
+            return error(E_VALUE, ctx.unit_shape())      # a text written in place of a table
+        value, index = ctx.operand(nodes[0]), ctx.operand(nodes[2])
+        table = ctx.ev.array(nodes[1], ctx.batch)
+        approx = ctx.operand(nodes[3]) if len(nodes) > 3 else None
         if not vertical:
             table = Arr(np.swapaxes(table.num, -1, -2), None if table.kind is None else np.swapaxes(table.kind, -1, -2),
                         None if table.obj is None else np.swapaxes(table.obj, -1, -2))
         h, w = table.hw
         k, e1 = _int_arg(index.first(), 1)
+        e2 = None
         if approx is None:
             mode = np.ones((1,) * ctx.nd)
         else:
-            mask, _ = truthy(approx.first())
+            mask, e2 = truthy(approx.first())
             mode = np.where(mask, 1.0, 0.0)
         keys = table.index((..., slice(None), slice(0, 1)))
         pos, err = match_positions(value.first(), keys, mode)
@@ -458,14 +490,41 @@ def _table_lookup(vertical: bool):
         out = Arr(pick(table.num), None if table.kind is None else pick(table.kind),
                   None if table.obj is None else pick(table.obj))
         codes = np.where(pos < 0, E_NA, np.where(np.broadcast_to(bad, shape), E_REF, 0)).astype(np.uint8)
-        return with_errors(out, first_error(first_error(err, e1), codes))
+        return with_errors(out, first_error(first_error(first_error(err, e1), e2), codes))
 
     return impl
 
 
-_TABLE_LOOKUP_ARGS = "lookup_value: any, table_array: array, index_num: number, [range_lookup: any]"
-function("VLOOKUP", category=LOOKUP, args=_TABLE_LOOKUP_ARGS)(_table_lookup(True))
-function("HLOOKUP", category=LOOKUP, args=_TABLE_LOOKUP_ARGS)(_table_lookup(False))
+def _table_lookup_torch(vertical: bool):
+    """The Solver's VLOOKUP / HLOOKUP (lookup_torch.py): the position by the
+    same search on the key column (row), the answer gathered from the table."""
+
+    def torch_form(value, table, index, approx=None):
+        k = int(constant(index, 1))
+        mode = 1.0 if approx is None else 0.0 if approx.omitted else float(constant(approx, 1) != 0)
+        tbl = table(array=True)
+        h, w = tuple(tbl.t.shape[-2:])
+        width = w if vertical else h
+        if not 1 <= k <= width:
+            raise TorchUnsupported("an index outside the table")
+        keys = as_arr(tbl, cols=slice(0, 1)) if vertical else as_arr(tbl, rows=slice(0, 1))
+        if not vertical:
+            keys = Arr(np.swapaxes(keys.num, -1, -2), None if keys.kind is None else np.swapaxes(keys.kind, -1, -2))
+        pos, err = match_positions(as_arr(value()).first(), keys, np.full((1, 1), mode))
+        flat = np.where(pos >= 0, pos * w + (k - 1) if vertical else (k - 1) * w + pos, -1)
+        return gathered(tbl, positions(flat, err))
+
+    return torch_form
+
+
+# lazy: a text written in place of the table (VLOOKUP(x, "Nothing", 1)) is
+# #VALUE! in Excel, while a number or logical there (VLOOKUP(x, 3, 1)) is a
+# one-element table (#N/A when it does not match)
+_TABLE_LOOKUP_ARGS = "lookup_value: lazy, table_array: lazy, index_num: lazy, [range_lookup: lazy]"
+function("VLOOKUP", category=LOOKUP, args=_TABLE_LOOKUP_ARGS, lazy=True,
+         torch=_table_lookup_torch(True))(_table_lookup(True))
+function("HLOOKUP", category=LOOKUP, args=_TABLE_LOOKUP_ARGS, lazy=True,
+         torch=_table_lookup_torch(False))(_table_lookup(False))
 
 
 @function("CHOOSE", category=LOOKUP, args="index_num: lazy, value: lazy, [value: lazy]...", lazy=True)

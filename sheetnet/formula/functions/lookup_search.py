@@ -46,7 +46,7 @@ _ERROR_RANK = 5
 class Vector:
     """One look-up vector: kinds, numbers and case-folded texts, length n."""
 
-    __slots__ = ("kind", "num", "raw", "text", "rank", "n")
+    __slots__ = ("kind", "num", "raw", "text", "rank", "n", "_first")
 
     def __init__(self, kind: np.ndarray, num: np.ndarray, text: np.ndarray | None):
         self.kind = np.asarray(kind).reshape(-1)
@@ -58,6 +58,22 @@ class Vector:
             folded[j] = self.raw[j].casefold()
         self.text = folded
         self.rank = _RANK[self.kind]
+        self._first = {}
+
+    def position_of(self, key: "Key", last: bool) -> int:
+        """An exact match by hashing (a block of cells searching one vector
+        builds the table once): the first (last) position equal to the key."""
+        table = self._first.get(last)
+        if table is None:
+            table = {}
+            order = range(self.n - 1, -1, -1) if not last else range(self.n)
+            for j in order:             # later writes win: visit the wanted one last
+                r = int(self.rank[j])
+                if r != _ERROR_RANK:
+                    table[(r, self.text[j] if r == 2 else None if r == 4 else float(self.num[j]))] = j
+            self._first[last] = table
+        r = key.rank
+        return table.get((r, key.text if r == 2 else None if r == 4 else key.num), -1)
 
 
 class Key:
@@ -94,6 +110,8 @@ def find(vec: Vector, key: Key, match_mode: int, search_mode: int) -> int:
         return -1
     if search_mode in (BINARY_UP, BINARY_DOWN):
         return _binary(vec, key, match_mode, descending=search_mode == BINARY_DOWN)
+    if match_mode == EXACT or (match_mode == WILDCARD and not (key.kind == STR and any(c in key.text for c in "*?~"))):
+        return vec.position_of(key, last=search_mode == LAST) if key.rank != _ERROR_RANK else -1
     order = np.arange(vec.n) if search_mode == FIRST else np.arange(vec.n - 1, -1, -1)
     if match_mode == WILDCARD and key.kind == STR:
         rx = wildcard(key.text)
