@@ -29,7 +29,7 @@ template the parser rejects is left on its own and parsed by itself.
 
 from __future__ import annotations
 
-import operator
+import itertools
 import re
 
 import numpy as np
@@ -53,15 +53,8 @@ def group_by_shape(texts: list[str], rows: np.ndarray, cols: np.ndarray) -> list
         return []
     rows = np.asarray(rows, np.int64)
     cols = np.asarray(cols, np.int64)
-    templates, values, lengths, counts = _all_templates_and_runs(texts)
+    template_of, values, lengths, counts = _all_templates_and_runs(texts)
     starts = np.concatenate([[0], np.cumsum(counts)])
-    # equal templates by Python's (keyed) hash, then checked byte for byte
-    hashes = np.fromiter(map(hash, templates), np.int64, n)
-    _, first, template_of = np.unique(hashes, return_index=True, return_inverse=True)
-    template_of = template_of.ravel()
-    reps = first[template_of]
-    same = np.fromiter(map(operator.eq, templates, [templates[r] for r in reps.tolist()]), bool, n)
-    template_of = np.where(same, template_of, len(first) + np.arange(n))       # a collision: on its own
     order = np.argsort(template_of, kind="stable")
     bounds = np.flatnonzero(np.diff(template_of[order])) + 1
     groups: list[np.ndarray] = []
@@ -75,14 +68,24 @@ _CHUNK = 1 << 17                    # texts per pass: bounds the temporary array
 
 
 def _all_templates_and_runs(texts: list[str]):
-    """_templates_and_runs over all texts, a chunk at a time."""
-    parts = [_templates_and_runs("\x00".join(texts[i:i + _CHUNK]), len(texts[i:i + _CHUNK]))
-             for i in range(0, len(texts), _CHUNK)]
-    if len(parts) == 1:
-        return parts[0]
-    templates = [t for p in parts for t in p[0]]
-    return (templates, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]),
-            np.concatenate([p[3] for p in parts]))
+    """_templates_and_runs over all texts, a chunk at a time; each text's
+    template as a number: the index of the first text with that template
+    (equal numbers, byte-for-byte equal templates).  Only the distinct
+    templates are kept: a million texts are a few dozen templates, not a
+    million bytes objects."""
+    ids: dict[bytes, int] = {}
+    template_of, values, lengths, counts = [], [], [], []
+    for i in range(0, len(texts), _CHUNK):
+        chunk = texts[i:i + _CHUNK]
+        templates, v, ln, c = _templates_and_runs("\x00".join(chunk), len(chunk))
+        template_of.append(np.fromiter(map(ids.setdefault, templates, itertools.count(i)),
+                                       np.int64, len(chunk)))
+        del templates
+        values.append(v)
+        lengths.append(ln)
+        counts.append(c)
+    return (np.concatenate(template_of), np.concatenate(values), np.concatenate(lengths),
+            np.concatenate(counts))
 
 
 def _templates_and_runs(joined: str, n: int):

@@ -1,6 +1,8 @@
 """Writing new cell values into a copy of an existing workbook, leaving
 everything else in the package byte for byte as it was (pivot tables,
-charts, VBA, styles, the formulas themselves).
+charts, VBA, styles, the formulas themselves).  A #SPILL! or #CALC! is
+stored as Excel stores it (#VALUE! with value metadata, rich_error_merge.py);
+a rewritten cell loses the value metadata of the value it no longer holds.
 
 Used by `sheetnet solve`: the solved changing cells and every recomputed
 cached value go into the copy; the input file is never touched unless the
@@ -15,31 +17,38 @@ import zipfile
 import numpy as np
 
 from ..book import Book
-from ..errors import ERR_BASE, ERROR_NAMES, UserError
+from ..errors import ERR_BASE, ERROR_CODES, ERROR_NAMES, UserError
 from ..refs import cell_name
 from ..store import BLANK, BOOL, NUM, STR
 from .append import appended_parts
 from .package import Package, zip_output
+from .rich_error_merge import rich_error_vms
+from .rich_error_parts import RICH_ERROR_CODES
+from .rich_errors import rich_error_codes
 from .writer import _xml_text, number_xml
 from .scan import T_BOOL, T_ERROR, T_FORMULA_STRING, T_NUMBER, scan_sheet_data
 
 _T_ATTR = re.compile(rb'\s+t="[^"]*"')
+_VM_ATTR = re.compile(rb'\s+vm="[^"]*"')
+_VALUE = ERROR_CODES["#VALUE!"]
 _F_ELEMENT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>.*?</(?:\w+:)?f>)", re.S)
 
 
-def _cell_bytes(original: bytes, kind: int, num: float, obj, prefix: bytes) -> bytes:
-    """The <c> element with a new value: same attributes (t adjusted), same
-    formula element, new <v>."""
+def _cell_bytes(original: bytes, kind: int, num: float, obj, prefix: bytes, vm_of: dict[int, int]) -> bytes:
+    """The <c> element with a new value: same attributes (t and vm adjusted),
+    same formula element, new <v>."""
     head_end = original.index(b">")
     self_closing = original[head_end - 1:head_end] == b"/"
     head = original[:head_end - 1] if self_closing else original[:head_end]
-    head = _T_ATTR.sub(b"", head)
+    head = _VM_ATTR.sub(b"", _T_ATTR.sub(b"", head))
     f = _F_ELEMENT.search(original)
     formula = f.group(0) if f else b""
     if kind == NUM:
         t, v = b"", number_xml(num).encode()
     elif kind == BOOL:
         t, v = b' t="b"', b"1" if num else b"0"
+    elif kind in RICH_ERROR_CODES:
+        t, v = f' t="e" vm="{vm_of[int(kind)]}"'.encode(), b"#VALUE!"
     elif kind >= ERR_BASE:
         t, v = b' t="e"', ERROR_NAMES[int(kind)].encode()
     elif kind == STR:
@@ -51,7 +60,11 @@ def _cell_bytes(original: bytes, kind: int, num: float, obj, prefix: bytes) -> b
     return head + t + b">" + formula + b"<" + prefix + b"v>" + v + b"</" + prefix + b"v></" + prefix + b"c>"
 
 
-def _patch_sheet(xml: bytes, sheet, where: str) -> tuple[bytes, int]:
+def _patch_sheet(xml: bytes, sheet, where: str, known: dict[int, int] | None = None,
+                 vm_of: dict[int, int] | None = None) -> tuple[bytes, int]:
+    """The sheet's xml with every value the book holds; `known` is the file's
+    {vm: newer error code}, `vm_of` the {code: vm} to store newer errors with."""
+    known, vm_of = known or {}, vm_of or {}
     scan = scan_sheet_data(xml)
     n = len(scan.rows)
     if n == 0:
@@ -78,7 +91,7 @@ def _patch_sheet(xml: bytes, sheet, where: str) -> tuple[bytes, int]:
         if kind[i] == STR:
             changed[i] = not (t[i] == T_FORMULA_STRING and scan.texts.get(i) == grid.obj[rr[i], cc[i]])
         elif kind[i] >= ERR_BASE:
-            changed[i] = not (t[i] == T_ERROR and scan.texts.get(i, "").upper() == ERROR_NAMES[int(kind[i])])
+            changed[i] = t[i] != T_ERROR or _stored_error(scan.texts.get(i, ""), int(scan.vm[i]), known) != kind[i]
     present = np.zeros((R, C), dtype=bool)
     present[rr[inside], cc[inside]] = True
     missing = np.argwhere((grid.kind != BLANK) & ~present)
@@ -89,7 +102,8 @@ def _patch_sheet(xml: bytes, sheet, where: str) -> tuple[bytes, int]:
     prefix = _prefix(xml)
     idx = np.flatnonzero(changed)
     # a number replacing a number: only the <v> text changes (most of a solve's cells)
-    just_value = ((kind == NUM) & (old_kind == NUM) & (t == T_NUMBER) & (scan.v_span[:, 0] >= 0))[idx]
+    just_value = ((kind == NUM) & (old_kind == NUM) & (t == T_NUMBER) & (scan.v_span[:, 0] >= 0)
+                  & (scan.vm == 0))[idx]
     spans = np.where(just_value[:, None], scan.v_span[idx], scan.c_span[idx]).tolist()
     values = num[idx].tolist()
     pieces, last = [], 0
@@ -99,10 +113,17 @@ def _patch_sheet(xml: bytes, sheet, where: str) -> tuple[bytes, int]:
         if just_value[j]:
             pieces.append(number_xml(values[j]).encode())
         else:
-            pieces.append(_cell_bytes(xml[start:end], int(kind[i]), values[j], grid.obj[rr[i], cc[i]], prefix))
+            pieces.append(_cell_bytes(xml[start:end], int(kind[i]), values[j], grid.obj[rr[i], cc[i]], prefix,
+                                      vm_of))
         last = end
     pieces.append(xml[last:])
     return b"".join(pieces), int(changed.sum())
+
+
+def _stored_error(text: str, vm: int, known: dict[int, int]) -> int | None:
+    """The error a cell's stored text and value metadata say (as the reader reads it)."""
+    code = ERROR_CODES.get(text.strip().upper())
+    return known.get(vm, code) if code == _VALUE else code
 
 
 def _prefix(xml: bytes) -> bytes:
@@ -119,15 +140,18 @@ def write_patched(book: Book, src: str, dst: str, add_sheets: list[tuple[str, by
         raise UserError(f"{src}: the workbook was not read from a file; write it with write_workbook")
     replacements, total = {}, 0
     with Package(src) as pkg:
-        for sheet in book.sheets:
-            part = book.parts.get(sheet.name)
-            if part is None:
-                continue
-            new, count = _patch_sheet(pkg.read(part), sheet, src)
+        sheets = [(sheet, book.parts[sheet.name]) for sheet in book.sheets if sheet.name in book.parts]
+        replacements.update(appended_parts(pkg, list(add_sheets)))
+        known = rich_error_codes(pkg, pkg.relationships(pkg.workbook_part()))
+        needed = {code for code in RICH_ERROR_CODES for sheet, _ in sheets if (sheet.values.kind == code).any()}
+        vm_of, rich_parts = rich_error_vms(pkg, known, needed,
+                                           lambda name: replacements[name] if name in replacements else pkg.read(name))
+        for sheet, part in sheets:
+            new, count = _patch_sheet(pkg.read(part), sheet, src, known, vm_of)
             if count:
                 replacements[part] = new
                 total += count
-        replacements.update(appended_parts(pkg, list(add_sheets)))
+        replacements.update(rich_parts)
         with zip_output(dst) as out:
             for info in pkg.zip.infolist():
                 data = replacements.pop(info.filename, None)

@@ -107,7 +107,11 @@ def _read(pkg: Package) -> Book:
             scan = scan_sheet_data(pkg.read(part))
         except ScanError as exc:
             raise UserError(f"{pkg.path}: sheet {name!r} ({part}) is damaged: {exc}") from None
-        _load_cells(book, sheet, scan, shared, pkg.path, dynamic, rich_errors)
+        _load_cells(book, sheet, scan, shared, pkg.path, rich_errors)
+        # after _load_cells has returned: its per-cell temporaries are gone
+        # before the formulas' (a big sheet's peak memory)
+        _load_formulas(sheet, scan, pkg.path, dynamic)
+        del scan
         _load_tables(pkg, book, sheet, part)
 
     for el in root.iter():
@@ -244,7 +248,7 @@ def _dynamic_array_metadata(pkg: Package, rels) -> set[int]:
     return out
 
 
-def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, dynamic: set[int] = frozenset(),
+def _load_cells(book: Book, sheet, scan, shared: list[str], path: str,
                 rich_errors: dict[int, int] | None = None) -> None:
     n = len(scan.rows)
     if n == 0:
@@ -302,7 +306,6 @@ def _load_cells(book: Book, sheet, scan, shared: list[str], path: str, dynamic: 
     rows, cols = scan.rows[keep], scan.cols[keep]
     _check_grid(sheet.name, scan, rows, cols, path)
     sheet.values.set_cells(rows, cols, kind[keep], num[keep], obj[keep])
-    _load_formulas(sheet, scan, path, dynamic)
 
 
 def _check_grid(name: str, scan, rows, cols, path: str) -> None:

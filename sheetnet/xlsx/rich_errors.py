@@ -17,7 +17,7 @@ _RICH_VALUE = "/rdRichValue"
 _RICH_STRUCTURE = "/rdRichValueStructure"
 _SHEET_METADATA = "/sheetMetadata"
 # errorType -> the error sheetnet knows; the others (#FIELD!, #BLOCKED! ...) stay #VALUE!
-_ERROR_TYPES = {8: ERROR_CODES["#SPILL!"], 13: ERROR_CODES["#CALC!"]}
+ERROR_TYPES = {8: ERROR_CODES["#SPILL!"], 13: ERROR_CODES["#CALC!"]}
 
 
 def _local(tag: str) -> str:
@@ -76,6 +76,6 @@ def _error_of(rv, kinds) -> int | None:
         return None
     texts = [v.text for v in rv if _local(v.tag) == "v"]
     try:
-        return _ERROR_TYPES.get(int(texts[keys.index("errorType")]))
+        return ERROR_TYPES.get(int(texts[keys.index("errorType")]))
     except (ValueError, IndexError, TypeError):
         return None

@@ -40,6 +40,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+# np.unique asks np.ma.is_masked (numpy >= 2.3), and numpy imports numpy.ma
+# lazily on that first call: tens of milliseconds in the middle of the first
+# workbook read.  Imported here with the scanner instead.
+import numpy.ma  # noqa: F401  (imported for its side effect)
 
 # cell type codes (the `t` attribute of <c>)
 T_NUMBER, T_SHARED_STRING, T_FORMULA_STRING, T_BOOL, T_ERROR, T_INLINE_STRING, T_DATE = range(7)
@@ -1208,6 +1212,11 @@ def _assemble(xml: bytes, parts: list[_Part]) -> SheetScan:
             out[name][fa:fb] = getattr(p, name)
         out["f_cell"][fa:fb] += a
         c_span[a:b, 0], c_span[a:b, 1], v_span[a:b, 0], v_span[a:b, 1] = p.c_start, p.c_stop, p.v_start, p.v_stop
+        # copied: dropped now, so that a big sheet's texts are decoded without
+        # a second copy of every per-cell array alive (peak memory)
+        for name in ("rows", "cols", "types", "styles", "cm", "vm", "has_value", "numbers", "c_start", "c_stop",
+                     "v_start", "v_stop", "f_cell", "f_kind", "f_si", "f_ca"):
+            setattr(p, name, None)
 
     implicit = np.flatnonzero(out["rows"] < 0)
     if implicit.size:               # cells without r: the number of their <row>

@@ -27,6 +27,7 @@ from ..refs import cell_name, col_letters
 from ..store import BLANK, BOOL, NUM, STR
 from ..style import Style
 from . import drawing as drawing_parts
+from .rich_error_parts import METADATA_CONTENT, RICH_ERROR_CODES, RichErrors, metadata_xml
 from .package import zip_output
 
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
@@ -34,18 +35,6 @@ _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-
-
-# Cell metadata type 1 = a dynamic array (Excel 365's spilling formulas): cm="1"
-_DYNAMIC_ARRAY_METADATA = (
-    _XML_HEAD + f'<metadata xmlns="{_MAIN_NS}" '
-    'xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray">'
-    '<metadataTypes count="1"><metadataType name="XLDAPR" minSupportedVersion="120000" copy="1" pasteAll="1" '
-    'pasteValues="1" merge="1" splitFirst="1" rowColShift="1" clearFormats="1" clearComments="1" assign="1" '
-    'coerce="1" cellMeta="1"/></metadataTypes><futureMetadata name="XLDAPR" count="1"><bk><extLst>'
-    '<ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}"><xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/>'
-    '</ext></extLst></bk></futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>'
-    '</metadata>')
 
 
 def number_xml(x: float) -> str:
@@ -200,7 +189,10 @@ class _Parts:
         self.table_count = 0
         self.has_dynamic = any(g.dynamic for sh in self.book.sheets for g in sh.groups)
         self.code_names = _code_names(self.book) if self.book.vba_modules is not None else {}
+        self.rich_errors = RichErrors()          # #SPILL!/#CALC! cells: vm numbers, filled by the sheets
         sheets = [self._sheet_xml(s, i) for i, s in enumerate(self.book.sheets, start=1)]
+        self.has_metadata = self.has_dynamic or bool(self.rich_errors)
+        self.rich_parts = self.rich_errors.parts() if self.rich_errors else []
         parts = [
             ("[Content_Types].xml", self._content_types()),
             ("_rels/.rels", self._root_rels()),
@@ -213,8 +205,9 @@ class _Parts:
         ]
         for i, xml in enumerate(sheets, start=1):
             parts.append((f"xl/worksheets/sheet{i}.xml", xml))
-        if self.has_dynamic:
-            parts.append(("xl/metadata.xml", _DYNAMIC_ARRAY_METADATA))
+        if self.has_metadata:
+            parts.append(("xl/metadata.xml", metadata_xml(self.has_dynamic, self.rich_errors)))
+        parts.extend((f"xl/{name}", xml) for name, xml, _, _ in self.rich_parts)
         if self.book.vba_modules is not None:
             parts.append(("xl/vbaProject.bin", _vba_project(self.book, self.code_names)))
         parts.extend(self.extra_parts)
@@ -236,8 +229,10 @@ class _Parts:
                 f"{overrides}"
                 + "".join(f'<Override PartName="/{name}" ContentType="{ctype}"/>'
                           for name, ctype in self.content_overrides)
-                + ('<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-'
-                   'officedocument.spreadsheetml.sheetMetadata+xml"/>' if self.has_dynamic else "")
+                + (f'<Override PartName="/xl/metadata.xml" ContentType="{METADATA_CONTENT}"/>'
+                   if self.has_metadata else "")
+                + "".join(f'<Override PartName="/xl/{name}" ContentType="{ctype}"/>'
+                          for name, _, _, ctype in self.rich_parts)
                 + ('<Override PartName="/xl/vbaProject.bin" ContentType="application/vnd.ms-office.vbaProject"/>'
                    if self.book.vba_modules is not None else "")
                 + '<Override PartName="/xl/styles.xml" '
@@ -316,8 +311,10 @@ class _Parts:
                        for i in range(1, n + 1))
         rels += (f'<Relationship Id="rId{n + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
                  f'<Relationship Id="rId{n + 2}" Type="{_REL_NS}/sharedStrings" Target="sharedStrings.xml"/>')
-        if self.has_dynamic:
+        if self.has_metadata:
             rels += f'<Relationship Id="rId{n + 3}" Type="{_REL_NS}/sheetMetadata" Target="metadata.xml"/>'
+        rels += "".join(f'<Relationship Id="rId{n + 4 + k}" Type="{rtype}" Target="{name}"/>'
+                        for k, (name, _, rtype, _) in enumerate(self.rich_parts))
         if self.book.vba_modules is not None:
             rels += ('<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/office/2006/relationships/'
                      'vbaProject" Target="vbaProject.bin"/>')
@@ -383,7 +380,7 @@ class _Parts:
     def _sheet_xml(self, sheet: Sheet, i: int) -> str:
         tail = self._sheet_extras(sheet, i)
         cells = _SheetCells(sheet, self.styles, self.book, self.shared_formulas)
-        rows_xml = cells.rows_xml(self.sst)
+        rows_xml = cells.rows_xml(self.sst, self.rich_errors)
         dim = cells.dimension()
         views = '<sheetViews><sheetView workbookViewId="0"'
         if sheet is self.book.sheets[0]:
@@ -527,7 +524,7 @@ class _SheetCells:
             return "A1"
         return f"A1:{cell_name(int(self.rows.max()), int(self.cols.max()))}"
 
-    def rows_xml(self, sst: _SharedStrings) -> str:
+    def rows_xml(self, sst: _SharedStrings, rich: RichErrors) -> str:
         rows, cols = self.rows, self.cols
         if len(rows) == 0:
             return ""
@@ -544,12 +541,13 @@ class _SheetCells:
             styles = [style_attr[i] for i in self.style_grid[rows, cols].tolist()]
         else:
             styles = [""] * len(rows)
-        values, types = _value_texts(kind, num, v.obj[rows, cols], fid != 0, sst)
+        values, types = _value_texts(kind, num, v.obj[rows, cols], fid != 0, sst, rich)
         if self.dynamic:
             where = {(int(r), int(c)): i for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist()))
                      if (r, c) in self.dynamic}
             for i in where.values():
-                types[i] += ' cm="1"'
+                # Excel's attribute order: t, cm, vm
+                types[i] = types[i].replace(' vm=', ' cm="1" vm=') if ' vm=' in types[i] else types[i] + ' cm="1"'
         cells = [(f'<c r="{r}"{s}{t}>{f}<v>{x}</v></c>' if x is not None else
                   f'<c r="{r}"{s}>{f}</c>' if f else f'<c r="{r}"{s}/>')
                  for r, s, t, f, x in zip(refs, styles, types, formulas, values)]
@@ -628,8 +626,9 @@ def _column_formula(t: Table, index: int, text: str) -> str:
 
 
 def _value_texts(kind: np.ndarray, num: np.ndarray, obj: np.ndarray, is_formula: np.ndarray,
-                 sst: _SharedStrings) -> tuple[list, list[str]]:
-    """The <v> text (None for no value) and the t attribute of every cell."""
+                 sst: _SharedStrings, rich: RichErrors) -> tuple[list, list[str]]:
+    """The <v> text (None for no value) and the t attribute of every cell
+    (with vm for an error newer than the file format, stored as #VALUE!)."""
     n = len(kind)
     values = np.full(n, None, dtype=object)
     types = np.full(n, "", dtype=object)
@@ -649,5 +648,9 @@ def _value_texts(kind: np.ndarray, num: np.ndarray, obj: np.ndarray, is_formula:
     for i in np.flatnonzero(kind == BOOL).tolist():
         types[i], values[i] = ' t="b"', str(int(num[i]))
     for i in np.flatnonzero(kind >= ERR_BASE).tolist():
-        types[i], values[i] = ' t="e"', ERROR_NAMES[int(kind[i])]
+        code = int(kind[i])
+        if code in RICH_ERROR_CODES:
+            types[i], values[i] = f' t="e" vm="{rich.vm(code)}"', "#VALUE!"
+        else:
+            types[i], values[i] = ' t="e"', ERROR_NAMES[code]
     return values.tolist(), types.tolist()
