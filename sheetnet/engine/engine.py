@@ -504,9 +504,9 @@ class Engine:
                 if t != et or not (r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1):
                     continue
                 cells = cells_reading(ref, b.rows, b.cols, (er0, ec0, er1, ec1))
-                if cells is None:
+                if cells is None and b.size > 1:
                     return None
-                mask |= cells
+                mask |= True if cells is None else cells     # one cell: its scalar path beats a block's
         positions = np.flatnonzero(mask)
         return positions if len(positions) <= self.PARTIAL_CELLS else None
 
