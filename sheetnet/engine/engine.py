@@ -33,7 +33,7 @@ from ..formula.parser import parse
 from ..formula.values import Arr
 from ..refs import MAX_COLS, MAX_ROWS, Area, cell_name, parse_cell
 from ..store import BLANK, BOOL, NUM, ValueGrid
-from .plan import (Block, Unit, cell_order, cells_reading, make_blocks, read_region, reading_order, reference_reads,
+from .plan import (Block, Unit, cell_order, reading_span, make_blocks, read_region, reading_order, reference_reads,
                    strongly_connected, tree_depth)
 from .scalar import Fallback, compile_block
 
@@ -184,6 +184,35 @@ class Engine:
             # cached text at formula cells is stale once we compute them
             s.vals.obj[s.formula_mask] = None
         self.planned_cells = int(sum(s.formula_mask.sum() for s in self.sheets))
+        self._plan_reach()
+
+    def _plan_reach(self) -> None:
+        """What working out an edit's reach needs, once per plan: per unit in
+        dependency order its blocks, whether it keeps cached values only,
+        whether a hit means all its cells, and what its blocks read; the
+        rectangular blocks whose cells run row by row (a cell's position is
+        then arithmetic)."""
+        self._unit_reads = []
+        self._writes = [[self._written(self.blocks[i]) for i in unit.blocks] for unit in self.units]
+        for uid, unit in enumerate(self.units):
+            blocks = [self.blocks[i] for i in unit.blocks]
+            first = blocks[0]
+            self._unit_reads.append((uid, blocks, all(self._keeps_cached(b) for b in blocks),
+                                     unit.cellwise or first.array is not None or first.dynamic,
+                                     [r for b in blocks for r in self._ref_reads.get(b.id, ())]))
+        self._row_major = set()
+        for b in self.blocks:
+            if b.rect is not None and b.array is None:
+                r0, c0, bh, bw = b.rect
+                at = np.arange(b.size)
+                if np.array_equal(b.rows, r0 + at // bw) and np.array_equal(b.cols, c0 + at % bw):
+                    self._row_major.add(b.id)
+        # the scalar closures that cells reached by an edit are calculated with,
+        # compiled now rather than on the first edit
+        with limits.deep_recursion():
+            for b in self.blocks:
+                if b.tree is not None and b.array is None and b.id not in self._scalar:
+                    self._scalar[b.id] = compile_block(b.tree, self, b.sheet)
 
     def _keeps_cached(self, b: Block) -> bool:
         if b.tree is None:
@@ -464,51 +493,75 @@ class Engine:
     def _propagate(self, changed: list) -> dict:
         """Units in dependency order, each checked against the rectangles
         changed so far (the edits, then what each reached unit rewrites)."""
-
-        def meets(t, r0, c0, r1, c1):
-            return any(t == et and r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1
-                       for et, er0, ec0, er1, ec1 in changed)
-
         reached: dict = {}
-        for uid, unit in enumerate(self.units):
-            blocks = [self.blocks[i] for i in unit.blocks]
-            if all(self._keeps_cached(b) for b in blocks):
+        dyn = self._dyn_boxes
+        for uid, blocks, frozen, whole_if_hit, reads in self._unit_reads:
+            if frozen:
                 continue
-            whole = any(b.volatile for b in blocks) or any(
-                meets(t, *box) for b in blocks for t, box in self._dyn_boxes.get(b.id, {}).items())
+            whole = False
+            for b in blocks:
+                if b.volatile:
+                    whole = True
+                for t, box in dyn.get(b.id, {}).items():
+                    if _meets(changed, t, *box):
+                        whole = True
             if not whole:
-                hits = [b for b in blocks if any(meets(t, *box) for t, _, box in self._ref_reads.get(b.id, ()))]
-                if not hits:
+                if not any(_meets(changed, t, *box) for t, _, box in reads):
                     continue
-                whole = unit.cellwise or hits[0].array is not None or hits[0].dynamic
+                whole = whole_if_hit
             b = blocks[0]
             positions = None if whole else self._cells_reached(b, changed)
             if positions is not None and len(positions) == 0:
                 continue
             if positions is None:
                 reached[uid] = None
-                for b in blocks:
-                    changed.append(self._written(b))
+                changed.extend(self._writes[uid])
             else:
                 reached[uid] = {b.id: positions}
-                rows, cols = b.rows[positions], b.cols[positions]
-                changed.append((b.sheet, int(rows.min()), int(cols.min()), int(rows.max()), int(cols.max())))
+                rows, cols = b.rows[positions].tolist(), b.cols[positions].tolist()
+                changed.append((b.sheet, min(rows), min(cols), max(rows), max(cols)))
         return reached
 
     def _cells_reached(self, b: Block, changed: list) -> np.ndarray | None:
         """The positions of a vectorised block's cells that read a changed
         rectangle, when few enough to calculate one by one; else None."""
-        mask = np.zeros(b.size, bool)
+        if b.size == 1:         # one cell: its scalar path beats a block's
+            return np.zeros(1, np.int64)
+        found = []
+        count = 0
         for t, ref, (r0, c0, r1, c1) in self._ref_reads.get(b.id, ()):
             for et, er0, ec0, er1, ec1 in changed:
                 if t != et or not (r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1):
                     continue
-                cells = cells_reading(ref, b.rows, b.cols, (er0, ec0, er1, ec1))
-                if cells is None and b.size > 1:
+                span = reading_span(ref, (er0, ec0, er1, ec1))
+                if span is None:
                     return None
-                mask |= True if cells is None else cells     # one cell: its scalar path beats a block's
-        positions = np.flatnonzero(mask)
-        return positions if len(positions) <= self.PARTIAL_CELLS else None
+                (ra, rb), (ca, cb) = span
+                if b.rect is not None and b.id in self._row_major:
+                    br0, bc0, bh, bw = b.rect
+                    ra = br0 if ra is None else max(ra, br0)
+                    rb = br0 + bh - 1 if rb is None else min(rb, br0 + bh - 1)
+                    ca = bc0 if ca is None else max(ca, bc0)
+                    cb = bc0 + bw - 1 if cb is None else min(cb, bc0 + bw - 1)
+                    if ra > rb or ca > cb:
+                        continue
+                    count += (rb - ra + 1) * (cb - ca + 1)
+                    if count > self.PARTIAL_CELLS:
+                        return None
+                    found.extend((r - br0) * bw + (c - bc0) for r in range(ra, rb + 1) for c in range(ca, cb + 1))
+                    continue
+                mask = np.ones(b.size, bool)
+                for at, lo, hi in ((b.rows, ra, rb), (b.cols, ca, cb)):
+                    if lo is not None:
+                        mask &= at >= lo
+                    if hi is not None:
+                        mask &= at <= hi
+                hits = np.flatnonzero(mask)
+                count += len(hits)
+                if count > self.PARTIAL_CELLS:
+                    return None
+                found.extend(hits.tolist())
+        return np.array(sorted(set(found)), np.int64)
 
     def _written(self, b: Block) -> tuple:
         """The rectangle a block's calculation rewrites (a spilling formula:
@@ -1051,3 +1104,11 @@ def _bounded(r0, c0, r1, c1) -> tuple[int, int, int, int]:
     """A read region with whole-row/column extents as the sheet's limits."""
     return (0 if r0 is None else r0, 0 if c0 is None else c0,
             MAX_ROWS if r1 is None else r1, MAX_COLS if c1 is None else c1)
+
+
+def _meets(changed: list, t: int, r0: int, c0: int, r1: int, c1: int) -> bool:
+    """Whether a rectangle of sheet t overlaps one of the changed rectangles."""
+    for et, er0, ec0, er1, ec1 in changed:
+        if t == et and r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1:
+            return True
+    return False

@@ -475,24 +475,30 @@ def _describe_cycle(left: set[int], preds: list[set[int]], nodes, blocks, sheet_
     return " -> ".join(name(n) for n in cycle) + " (each cell uses the next)"
 
 
-def cells_reading(ref, rows: np.ndarray, cols: np.ndarray, rect) -> np.ndarray | None:
-    """Which of a block's cells (at rows, cols) read, through one reference,
-    some cell of the rectangle (r0, c0, r1, c1): a boolean mask, or None
-    when the reference's position does not depend on the cell (then all or
-    none of them read it, as the block's whole read region says)."""
+def reading_span(ref, rect) -> tuple[tuple, tuple] | None:
+    """The cells that read, through one reference, some cell of the rectangle
+    (r0, c0, r1, c1): ((first row, last row), (first col, last col)) of the
+    host cells' positions, None for no bound; None when the reference's
+    position does not depend on the cell (then all or none of a block's
+    cells read it, as the block's whole read region says)."""
     er0, ec0, er1, ec1 = rect
     if isinstance(ref, CellRef):
-        axes = ((ref.row, ref.row_abs, ref.row, ref.row_abs, rows, er0, er1),
-                (ref.col, ref.col_abs, ref.col, ref.col_abs, cols, ec0, ec1))
+        axes = ((ref.row, ref.row_abs, ref.row, ref.row_abs, er0, er1),
+                (ref.col, ref.col_abs, ref.col, ref.col_abs, ec0, ec1))
     else:
-        axes = ((ref.r1, ref.r1_abs, ref.r2, ref.r2_abs, rows, er0, er1),
-                (ref.c1, ref.c1_abs, ref.c2, ref.c2_abs, cols, ec0, ec1))
-    mask = None
-    for first, first_abs, last, last_abs, at, lo, hi in axes:
+        axes = ((ref.r1, ref.r1_abs, ref.r2, ref.r2_abs, er0, er1),
+                (ref.c1, ref.c1_abs, ref.c2, ref.c2_abs, ec0, ec1))
+    spans = []
+    for first, first_abs, last, last_abs, lo, hi in axes:
         if first is None or (first_abs and last_abs):
-            continue                        # whole rows/columns, or fixed: the same for every cell
-        a = first if first_abs else at + first
-        b = last if last_abs else at + last
-        hit = (np.minimum(a, b) <= hi) & (np.maximum(a, b) >= lo)
-        mask = hit if mask is None else mask & hit
-    return mask
+            spans.append((None, None))      # whole rows/columns, or fixed: the same for every cell
+        elif not first_abs and not last_abs:
+            # a cell at x reads x+min .. x+max: that meets lo..hi when x is in
+            spans.append((lo - max(first, last), hi - min(first, last)))
+        else:
+            # one end fixed at f, the other at x+d: min(f, x+d) <= hi and max(f, x+d) >= lo
+            f, d = (first, last) if first_abs else (last, first)
+            spans.append((None if f >= lo else lo - d, None if f <= hi else hi - d))
+    if spans[0] == (None, None) and spans[1] == (None, None):
+        return None
+    return spans[0], spans[1]

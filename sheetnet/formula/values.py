@@ -439,6 +439,17 @@ def with_errors(a: Arr, err: np.ndarray | None) -> Arr:
     return Arr(num, kind, obj)
 
 
+def left_to_right(values: list[float]) -> float:
+    """The sum of Python floats strictly left to right, as seq_sum adds (and
+    not as Python 3.12's sum() does, compensated); 0.0 for none; the first
+    value as it is (-0.0 stays -0.0)."""
+    it = iter(values)
+    total = next(it, 0.0)
+    for v in it:
+        total += v
+    return total
+
+
 def seq_sum(x: np.ndarray) -> np.ndarray:
     """Sum over the last axis strictly left to right, as a spreadsheet adds
     (numpy's own sum is pairwise and can differ in the last bit)."""

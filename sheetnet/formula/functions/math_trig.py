@@ -14,7 +14,7 @@ from ...errors import ERR_BASE, ExcelError
 from ...store import BLANK, BOOL, NUM
 from .. import crmath
 from ..batch import NotVectorizable, RefVal
-from ..values import (E_DIV0, E_NA, E_NUM, E_VALUE, Arr, arithmetic, error, first_error, numbers,
+from ..values import (E_DIV0, E_NA, E_NUM, E_VALUE, Arr, arithmetic, error, first_error, left_to_right, numbers,
                       numeric_result, parse_number_text, seq_sum, with_errors)
 from .aggregate import Collected, collect
 from .criteria import conditional_numbers, resized
@@ -466,10 +466,7 @@ function("FLOOR.PRECISE", category=MATH, prefix="_xlfn.", args=_PRECISE_ARGS)(_p
 # --- sums (the aggregate rule: see aggregate.py) ------------------------------------------------
 
 def _sum_scalar(values: list[float]) -> float:
-    total = 0.0
-    for i, v in enumerate(values):            # left to right, as the sheet adds
-        total = v if i == 0 else total + v
-    return total
+    return left_to_right(values)
 
 
 def _sum_torch(parts):

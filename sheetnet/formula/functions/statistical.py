@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...store import BLANK
-from ..values import E_DIV0, Arr, numeric_result
+from ..values import E_DIV0, Arr, left_to_right, numeric_result
 from .aggregate import collect
 from .registry import Category, function
 from .samples import a_rule
@@ -26,10 +26,7 @@ def _count_torch(parts):
 
 
 def _average_scalar(values: list[float]) -> float:
-    total = 0.0
-    for i, v in enumerate(values):            # left to right, as the sheet adds
-        total = v if i == 0 else total + v
-    return total / len(values)               # ZeroDivisionError: #DIV/0! from the general evaluator
+    return left_to_right(values) / len(values)               # ZeroDivisionError: #DIV/0! from the general evaluator
 
 
 def _average_torch(parts):
