@@ -202,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         return INTERNAL_ERROR
     finally:
         limits.set_budget(None)
+        package = sys.modules.get("sheetnet.xlsx.package")     # loaded by every command that writes
+        if package is not None:
+            package.remove_temporaries()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

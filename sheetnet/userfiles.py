@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import stat
 
 from . import limits
 from .errors import UserError
+
+# A number a user writes in a text file or on the command line: plain ASCII
+# decimals, as a workbook holds them.  Python's float() would also take
+# '1_000', other scripts' digits, 'nan' and 'infinity'.
+DECIMAL = re.compile(r"[ \t]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t]*")
 
 TEXT_BYTES_IN_MEMORY = 8    # a text file's bytes, decoded text and parsed rows held at once, per byte
 
@@ -105,3 +112,11 @@ def decimal_point(texts: list[str], sep: str | None) -> list[str]:
     if sep == ",":
         return texts
     return [t.replace(",", ".", 1) if t.count(",") == 1 and "." not in t else t for t in texts]
+
+
+def finite_decimal(text: str) -> float | None:
+    """`text` as a finite number when it is a plain decimal (DECIMAL), else None."""
+    if not DECIMAL.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None

@@ -17,20 +17,30 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import tempfile
 
 from .errors import UserError
+from .userfiles import DECIMAL
 
 MAX_SEED = 2**32 - 1           # numpy and torch both take seeds in this range
 
 
 # --------------------------------------------------------------------------- argparse types
 
+# A number on the command line is a plain ASCII decimal, as in a workbook
+# (userfiles.DECIMAL; Python's int() and float() would also take '1_000',
+# other scripts' digits and Unicode spaces).  inf and nan are let through
+# here so that finite_float can say what is wrong with them.
+_INTEGER = re.compile(r"[ \t]*[+-]?[0-9]+[ \t]*")
+_NON_FINITE = re.compile(r"[ \t]*[+-]?(inf(inity)?|nan)[ \t]*", re.IGNORECASE)
+_GRAMMAR = {int: _INTEGER.fullmatch, float: lambda text: DECIMAL.fullmatch(text) or _NON_FINITE.fullmatch(text)}
+
+
 def _number(text: str, kind, what: str):
-    try:
-        return kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if not _GRAMMAR[kind](text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return kind(text)
 
 
 def int_range(lo: int | None = None, hi: int | None = None):
@@ -126,9 +136,9 @@ def output_file(path: str, suffixes: tuple[str, ...], inputs=(), option: str = "
     if not path.lower().endswith(tuple(s.lower() for s in suffixes)):
         raise UserError(f"{shown}: the file name must end with {' or '.join(suffixes)} (that is what is written)")
     folder = os.path.dirname(os.path.abspath(path))
-    if len(os.fsencode(os.path.basename(path))) > _name_max(folder) - 24:   # room for the temporary's name
+    if len(os.fsencode(os.path.basename(path))) > _name_max(folder):
         raise UserError(f"{shown}: the file name is too long ({len(os.path.basename(path))} characters; "
-                        f"at most {_name_max(folder) - 24})")
+                        f"at most {_name_max(folder)})")
     if os.path.isdir(path):
         raise UserError(f"{shown}: is a folder; name a file")
     for source in inputs:

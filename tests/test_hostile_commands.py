@@ -134,6 +134,7 @@ def test_build_never_overwrites_its_input(tmp_path, capsys, ratings):
     (["build", "collab", "--sigmoid-range", "0", "inf"], "'inf' is not a finite number"),
     (["build", "collab", "--sigmoid-range", "5", "1"], "--sigmoid-range 5 1: needs LO < HI"),
     (["build", "graddesc", "--slope", "nan"], "'nan' is not a finite number"),
+    (["build", "graddesc", "--slope", "1e308", "--out", "x.xlsx"], "y = A*x + B overflows for x = "),
     (["build", "collab", "--factors", "20000", "--out", "x.xlsx"], "outside Excel's grid"),
     (["build", "graddesc", "--points", "1000", "--epochs", "200", "--out", "x.xlsx"],
      "--points 1000 --epochs 200: a workbook of 16,224,000 formula cells needs about 10.6 GiB"),
@@ -142,6 +143,9 @@ def test_build_never_overwrites_its_input(tmp_path, capsys, ratings):
     (["optimize", "--epochs", "-1"], "--epochs -1: must be from 0 to 100,000"),
     (["optimize", "--eps", "inf"], "'inf' is not a finite number"),
     (["--max-memory", "lots", "check", "x.xlsx"], "'lots' is not a size"),
+    # numbers are plain ASCII decimals, as in a workbook (int() and float() take these)
+    (["build", "graddesc", "--epochs", "1_0"], "--epochs: '1_0' is not a whole number"),
+    (["build", "graddesc", "--slope", "\u0663"], "--slope: '\u0663' is not a number"),
 ])
 def test_absurd_options_are_refused_before_any_work(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
@@ -166,13 +170,26 @@ def test_train_collab_blow_up_is_diverged_at_epoch(capsys, ratings):
     one_line(code, err, "training diverged at epoch", "(train MSE nan", "try a smaller --lr")
 
 
-def test_train_collab_four_steps_in_all(capsys, ratings):
+@pytest.mark.parametrize("epochs, batch_size", [(2, 400), (1, 400), (1, 800), (3, 800), (5, 800)])
+def test_train_collab_few_steps_in_all(capsys, ratings, epochs, batch_size):
     """epochs x batches = 4 raised ZeroDivisionError in torch's OneCycleLR
     (the issue's 100k file with --epochs 2 --batch-size 40000; here 800
-    training ratings in batches of 400)."""
-    code, out, err = run(capsys, "train-collab", "--ratings", ratings, "--epochs", "2", "--batch-size", "400")
+    training ratings in batches of 400), and so did 2 steps (found by the
+    fuzz suite); 1 to 5 steps in all train."""
+    code, out, err = run(capsys, "train-collab", "--ratings", ratings, "--epochs", str(epochs),
+                         "--batch-size", str(batch_size))
     assert code == 0, err
     assert "valid MSE" in out
+
+
+@pytest.mark.parametrize("line", ["1_000,2", "\u0661,2", "nan,2", "1,infinity"])
+def test_optimize_data_numbers_are_plain_decimals(tmp_path, capsys, line):
+    """Python's float() reads '1_000', other scripts' digits, 'nan'; x,y data does not."""
+    data = tmp_path / "xy.csv"
+    data.write_text(f"x,y\n1,2\n{line}\n")
+    one_line(*run(capsys, "optimize", "--data", data, "--out", tmp_path / "out")[::2],
+             f"{data} line 3: expected two numbers x,y separated by ','")
+    assert sorted(os.listdir(tmp_path)) == ["xy.csv"]
 
 
 def test_optimize_with_values_near_the_largest_double(tmp_path, capsys):
@@ -251,3 +268,18 @@ def test_sigterm_during_a_write_leaves_no_temporary(tmp_path, argv, out_name):
     assert proc.returncode == 128 + signal.SIGTERM, stderr
     assert stderr.strip() == "sheetnet: terminated"
     assert os.listdir(out) == []
+
+
+def test_a_signal_inside_a_member_write_is_not_hidden(tmp_path):
+    """SIGTERM landing inside zipfile's writestr (a member's write handle
+    open) made ZipFile.close raise "Can't close the ZIP file while there is
+    an open writing handle", which hid the signal: an internal error and a
+    traceback from ZipFile.__del__.  The signal's exception comes through;
+    the half-written temporary is removed."""
+    from sheetnet.xlsx.package import zip_output
+    with pytest.raises(KeyboardInterrupt):
+        with zip_output(str(tmp_path / "x.xlsx")) as archive:
+            handle = archive.open("xl/workbook.xml", "w")
+            handle.write(b"<workbook/>")
+            raise KeyboardInterrupt
+    assert os.listdir(tmp_path) == []

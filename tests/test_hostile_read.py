@@ -151,6 +151,18 @@ def test_cached_infinity_is_itself_the_finding(tmp_path, capsys):
     assert "MISMATCH S!B1: cached inf, computed 6.0 (the file stores a number no cell can hold)" in out
 
 
+def test_non_finite_pairs_are_findings_without_numpy_warnings(tmp_path, capsys):
+    """Identical inf/NaN pairs were reported as mismatches with a numpy
+    RuntimeWarning; now every cached non-finite number is a finding, quietly."""
+    import warnings
+    cells = [cell("A1", "1e309"), cell("B1", "1e309", "A1"), cell("C1", "-1e309", "-A1"), cell("D1", "1e309", "A1*0")]
+    path = package(tmp_path / "inf.xlsx", {"S": sheet_xml(cells)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out, _ = checked(capsys, path, code_wanted=1)
+    assert "3 formula cell(s) differ" in out and out.count("(the file stores a number no cell can hold)") == 3
+
+
 def test_constant_infinity_is_num_error(tmp_path, capsys):
     """A constant too large for a double is #NUM! (no cell holds infinity): formulas see the error."""
     path = package(tmp_path / "inf.xlsx", {"S": sheet_xml([cell("A1", "1e309"), cell("B1", "#NUM!", "A1*3", t="e")])})

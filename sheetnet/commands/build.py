@@ -106,13 +106,15 @@ def register(subparsers) -> None:
 
 def _checked_types(parser: argparse.ArgumentParser) -> None:
     """The rules every lesson's options follow, applied where the command line
-    is parsed: a number is finite (no inf, no nan) and a seed is a whole
-    number from 0 to 2**32 - 1."""
+    is parsed: a number is a plain decimal and finite (no inf, no nan, no
+    '1_000'), and a seed is a whole number from 0 to 2**32 - 1."""
     for action in parser._actions:
         if action.dest == "seed":
             action.type = validate.seed
         elif action.type is float:
             action.type = validate.finite_float
+        elif action.type is int:
+            action.type = validate.int_range()
 
 
 def _ranges(args):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+from .. import validate
 from ..errors import UserError
 
 
@@ -33,6 +34,6 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true",
                    help="one object: a, b, same, sheets_only_in_a, sheets_only_in_b, count, cells [{sheet, cell, "
                         "change, formula_a, formula_b, value_a, value_b}]")
-    p.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance for numbers (default 1e-9)")
-    p.add_argument("--max", type=int, default=50, metavar="N", help="cells listed per sheet (default 50)")
+    p.add_argument("--rtol", type=validate.finite_float, default=1e-9, help="relative tolerance for numbers (default 1e-9)")
+    p.add_argument("--max", type=validate.int_range(), default=50, metavar="N", help="cells listed per sheet (default 50)")
     p.set_defaults(run=_run)

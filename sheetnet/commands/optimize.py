@@ -17,7 +17,7 @@ import numpy as np
 from .. import validate
 from ..errors import UserError
 from ..progress import Progress
-from ..userfiles import decimal_point, read_text, separator_name, separator_of, split_rows
+from ..userfiles import decimal_point, finite_decimal, read_text, separator_name, separator_of, split_rows
 
 DEFAULT_OUT = "optimize_out"
 MAX_WORKBOOK_CELLS = 300_000
@@ -64,15 +64,11 @@ def _is_number(text: str) -> bool:
 
 
 def _two_numbers(fields: list[str]) -> tuple[float, float] | None:
+    """Two finite plain decimals (no '1_000', 'nan', other scripts' digits), else None."""
     if len(fields) != 2:
         return None
-    try:
-        x, y = float(fields[0]), float(fields[1])
-    except ValueError:
-        return None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        return None
-    return x, y
+    x, y = finite_decimal(fields[0]), finite_decimal(fields[1])
+    return None if x is None or y is None else (x, y)
 
 
 # --- running ------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ def register(subparsers) -> None:
     p.add_argument("--method", choices=METHODS, default="lbfgs",
                    help="lbfgs: scipy's L-BFGS-B (default; SLSQP when constraints are on formula cells); "
                         "adam: full-batch Adam with the collab lesson's one-cycle learning-rate schedule")
-    p.add_argument("--max-iter", type=int, metavar="N",
+    p.add_argument("--max-iter", type=validate.int_range(), metavar="N",
                    help=f"iterations at most (default {DEFAULT_MAX_ITER['lbfgs']} for lbfgs; for adam the "
                         f"length of the one-cycle schedule, {DEFAULT_MAX_ITER['adam']})")
     p.add_argument("--tol", type=validate.finite_float, metavar="T",

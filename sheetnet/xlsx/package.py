@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
-import tempfile
+import secrets
 import zipfile
 import zlib
 from contextlib import contextmanager
@@ -146,6 +146,41 @@ def _write_failure(path: str, exc: OSError) -> UserError:
     return UserError(f"{path}: cannot write it ({reason})")
 
 
+# Temporaries this process is writing.  A signal can land between any two
+# bytecodes -- after the file is made but before its name is returned, or
+# before a clean-up is in place (inside ExitStack.enter_context) -- and
+# holding signals off does not help: another thread (torch's, BLAS's) may
+# take SIGTERM, and Python runs the handler in the main thread wherever it
+# is.  So a temporary's name is recorded here before the file is created (an
+# error keeps it recorded), and `sheetnet` removes whatever is left on its
+# way out.
+_LIVE_TEMPORARIES: set[str] = set()
+
+
+def _new_temporary(folder: str, suffix: str) -> str:
+    """Create an empty private file named .sheetnet-tmp-XXXXXXXX<suffix> in
+    `folder`, its name recorded first (see _LIVE_TEMPORARIES)."""
+    while True:
+        tmp = os.path.join(folder, f".sheetnet-tmp-{secrets.token_hex(4)}{suffix}")
+        _LIVE_TEMPORARIES.add(tmp)
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return tmp
+        except FileExistsError:                 # not ours: another name
+            _LIVE_TEMPORARIES.discard(tmp)
+
+
+def remove_temporaries() -> None:
+    """Remove every temporary still being written (the CLI's last act after
+    a signal or an error, whichever window it struck in)."""
+    for tmp in list(_LIVE_TEMPORARIES):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        _LIVE_TEMPORARIES.discard(tmp)
+
+
 @contextmanager
 def atomic_output(path: str):
     """Yield a temporary file name beside `path`; on success it replaces
@@ -158,13 +193,12 @@ def atomic_output(path: str):
     if os.path.isdir(path):
         raise UserError(f"{path}: cannot write it (it is a folder)")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".sheetnet-tmp-", suffix=os.path.splitext(path)[1][:16], dir=folder)
+        tmp = _new_temporary(folder, os.path.splitext(path)[1][:16])
     except OSError as exc:
         raise _write_failure(path, exc) from None
-    os.close(fd)
     try:
         yield tmp
-        mask = os.umask(0)            # mkstemp makes files private (0600)
+        mask = os.umask(0)            # the temporary is private (0600)
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)
         try:
@@ -175,3 +209,25 @@ def atomic_output(path: str):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    finally:
+        _LIVE_TEMPORARIES.discard(tmp)
+
+
+@contextmanager
+def zip_output(path: str, **options):
+    """A zip archive being written to a temporary beside `path` (atomic_output):
+    finished and moved into place on success; on any failure -- a signal
+    included -- abandoned unfinished and removed.  zipfile's own close() would
+    refuse to finish while a member's write handle is open (a SIGTERM that
+    lands inside writestr), and its ValueError would hide the real reason."""
+    with atomic_output(path) as tmp:
+        archive = zipfile.ZipFile(tmp, "w", **options)
+        try:
+            yield archive
+        except BaseException:
+            fp, archive.fp = archive.fp, None      # close() and __del__ then leave it alone
+            if fp is not None:
+                fp.close()
+            raise
+        archive.close()
+

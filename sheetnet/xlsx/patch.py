@@ -21,7 +21,7 @@ from ..errors import ERR_BASE, ERROR_CODES, ERROR_NAMES, UserError
 from ..refs import cell_name
 from ..store import BLANK, BOOL, NUM, STR
 from .append import appended_parts
-from .package import Package, atomic_output
+from .package import Package, zip_output
 from .rich_error_merge import rich_error_vms
 from .rich_error_parts import RICH_ERROR_CODES
 from .rich_errors import rich_error_codes
@@ -156,7 +156,7 @@ def write_patched(book: Book, src: str, dst: str, add_sheets: list[tuple[str, by
                 replacements[part] = new
                 total += count
         replacements.update(rich_parts)
-        with atomic_output(dst) as tmp, zipfile.ZipFile(tmp, "w") as out:
+        with zip_output(dst) as out:
             for info in pkg.zip.infolist():
                 data = replacements.pop(info.filename, None)
                 if data is None:

@@ -28,7 +28,7 @@ from ..store import BLANK, BOOL, NUM, STR
 from ..style import Style
 from . import drawing as drawing_parts
 from .rich_error_parts import METADATA_CONTENT, RICH_ERROR_CODES, RichErrors, metadata_xml
-from .package import atomic_output
+from .package import zip_output
 
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -60,7 +60,7 @@ def write_workbook(book: Book, path: str, *, recalc: bool = True, overwrite: boo
         from ..engine import Engine
         Engine(book).recalc()
     parts = _Parts(book, shared_formulas).build()
-    with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with zip_output(path, compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts:
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED

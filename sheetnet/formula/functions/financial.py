@@ -69,31 +69,38 @@ def _torch_args(args, defaults):
     return [torch.as_tensor(d, dtype=ref.dtype) if v is None else v for v, d in zip(values, defaults)]
 
 
-def _torch_annuity(r, n, t):
-    """(1+r)^n, and the payment factor (1 + r t)((1+r)^n - 1)/r (n where r = 0)."""
+def _torch_growth(r, n):
+    """(1+r)^n, with r = 0 kept apart so that its gradient stays finite."""
     import torch
     safe = torch.where(r == 0, torch.ones_like(r), r)
-    g = (1 + safe) ** n
-    factor = (1 + safe * (t != 0)) * (g - 1) / safe
-    return torch.where(r == 0, torch.ones_like(g), g), torch.where(r == 0, n * torch.ones_like(factor), factor)
+    return safe, torch.where(r == 0, torch.ones_like(r), (1 + safe) ** n)
+
+
+def _torch_payments(p, r, safe, g, n, t):
+    """p (1 + r t)((1+r)^n - 1)/r (p n where r = 0), multiplied left to right
+    as the numpy form does: p * (1 + r t) first, so that a zero payment stays
+    0 even where (1 + r t)((1+r)^n - 1) overflows."""
+    import torch
+    return torch.where(r == 0, p * n, p * (1 + safe * (t != 0)) * (g - 1) / safe)
 
 
 def _fv_torch(*args):
     r, n, p, pv_, t = _torch_args(args, (0.0, 0.0, 0.0, 0.0, 0.0))
-    g, factor = _torch_annuity(r, n, t)
-    return -(pv_ * g + p * factor)
+    safe, g = _torch_growth(r, n)
+    return -(pv_ * g + _torch_payments(p, r, safe, g, n, t))
 
 
 def _pv_torch(*args):
     r, n, p, fv_, t = _torch_args(args, (0.0, 0.0, 0.0, 0.0, 0.0))
-    g, factor = _torch_annuity(r, n, t)
-    return -(fv_ + p * factor) / g
+    safe, g = _torch_growth(r, n)
+    return -(fv_ + _torch_payments(p, r, safe, g, n, t)) / g
 
 
 def _pmt_torch(*args):
     r, n, pv_, fv_, t = _torch_args(args, (0.0, 0.0, 0.0, 0.0, 0.0))
-    g, factor = _torch_annuity(r, n, t)
-    return -(pv_ * g + fv_) / factor
+    safe, g = _torch_growth(r, n)
+    import torch
+    return torch.where(r == 0, -(pv_ + fv_) / n, -(pv_ * g + fv_) * safe / ((1 + safe * (t != 0)) * (g - 1)))
 
 
 # --- the annuity ---------------------------------------------------------------------------

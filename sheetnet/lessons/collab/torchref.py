@@ -284,11 +284,13 @@ def fit(model: DotProductBias, train: tuple, valid: tuple, epochs: int = 5, lr: 
 
 
 def _warmup_share(pct_start: float, total_steps: int) -> float:
-    """OneCycleLR's warm-up ends at step pct_start * total_steps - 1; when that
-    is step 0 (e.g. 0.25 of 4 steps) torch divides by zero on the first step.
-    A warm-up that short is stretched to two steps (or all of them)."""
+    """OneCycleLR's warm-up ends at step pct_start * total_steps - 1 and its
+    annealing at step total_steps - 1; torch divides by zero when either
+    phase is empty: a warm-up ending at step 0 (0.25 of 4 steps) or one
+    taking every step (all 2 of 2).  A warm-up that short is stretched to
+    end at step 1 (half way, at step 0.5, when there are only 2 steps)."""
     if total_steps >= 2 and pct_start * total_steps < 2:
-        return min(1.0, 2 / total_steps)
+        return min(2.0, total_steps - 0.5) / total_steps
     return pct_start
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import math
 
+import numpy as np
+
 from ... import limits
 from ...errors import UserError
 from .. import Built, Lesson
@@ -68,7 +70,11 @@ def _build(args: argparse.Namespace):
             raise UserError(f"{flag} must be a finite number")
     optimizers = parse_optimizers(getattr(args, "optimizers", None))
     lrs = parse_lr(args.lr, optimizers)
-    x, y = generate_data(args.seed, args.points, args.slope, args.intercept)
+    with np.errstate(over="ignore", invalid="ignore"):
+        x, y = generate_data(args.seed, args.points, args.slope, args.intercept)
+    if not np.isfinite(y).all():            # the sheet would be #NUM! from its data on
+        raise UserError(f"--slope {args.slope:g} --intercept {args.intercept:g}: y = A*x + B overflows for "
+                        f"x = {x[~np.isfinite(y)][0]:g} (|y| must stay below 1.8e308)")
     # every epoch is a block of formulas per point and optimiser, evaluated cell by cell: measured
     # ~700 bytes a formula cell while building, calculating and writing (870,000 cells: 616 MB)
     cells = x.size * 16 * sum(args.epochs + 1 + WARMUP_PASSES[o] for o in optimizers)
