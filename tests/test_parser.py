@@ -1,5 +1,7 @@
 """Formula text -> tree -> text."""
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,6 +11,7 @@ from sheetnet.formula.ast import (AreaRef, ArrayLit, Binary, Bool, Call, CellRef
                                   Number, Paren, Percent, Text, Unary)
 from sheetnet.formula.parser import parse
 from sheetnet.formula.render import parenthesize, render, render_r1c1
+from sheetnet.refs import name_chars
 
 ANCHOR = (20, 10)
 
@@ -141,3 +144,17 @@ def test_parse_render_round_trip(tree):
 def test_parenthesize_is_idempotent(tree):
     once = parenthesize(tree)
     assert parenthesize(once) == once
+
+
+EVERY_CHARACTER = "".join(map(chr, range(0x110000)))
+
+
+@pytest.mark.parametrize("ascii_chars", [r"A-Za-z_", r"\w.", r"A-Za-z_\\", r"\w.?\\", r"\w.(!\[", r"\w.(",
+                                         r"A-Za-z_!\\", r"A-Za-z0-9_."])
+@pytest.mark.parametrize("flags", [0, re.IGNORECASE])
+def test_name_characters_are_the_class_with_the_bmp_range(ascii_chars, flags):
+    """name_chars(x) matches exactly the characters [x\\u00a1-\\uffff] matches,
+    with and without IGNORECASE, over every code point."""
+    fast = re.findall(name_chars(ascii_chars), EVERY_CHARACTER, flags)
+    slow = re.findall("[" + ascii_chars + "\u00a1-\uffff]", EVERY_CHARACTER, flags)
+    assert fast == slow

@@ -12,14 +12,17 @@ from functools import lru_cache
 
 from ..errors import FormulaSyntaxError
 from ..limits import MAX_FORMULA_CHARS, MAX_NESTING, deep_recursion
-from ..refs import MAX_COLS, MAX_ROWS, col_index
+from ..refs import MAX_COLS, MAX_ROWS, col_index, name_chars
 from .ast import (BINARY_POWER, PERCENT_POWER, SINGLE_POWER, SPILL_POWER, TABLE_ITEMS, UNARY_POWER,
                   Apply, AreaRef, ArrayLit, Binary, Bool, Call, CellRef, ErrorLit, External, Missing,
                   Name, Node, Number, Paren, Percent, Ref3D, StructRef, Text, Unary)
 
-_SHEET_NAME = r"[A-Za-z_\u00a1-\uffff][\w.\u00a1-\uffff]*"
+_SHEET_NAME = name_chars(r"A-Za-z_") + name_chars(r"\w.") + "*"
 _SHEET = rf"(?:'(?P<qsheet>(?:[^']|'')+)'|(?P<sheet>{_SHEET_NAME})(?::(?P<sheet2>{_SHEET_NAME}))?)!"
-_END = r"(?![\w.(!\[\u00a1-\uffff])"   # a reference must not run on into a name, a call or a table
+_NAME_FIRST = name_chars(r"A-Za-z_\\")          # a defined name's first character
+_NAME_REST = name_chars(r"\w.?\\")              # and the rest
+_END = "(?!" + name_chars(r"\w.(!\[") + ")"   # a reference must not run on into a name, a call or a table
+_NAME_END = "(?!" + name_chars(r"\w.(") + ")"
 _CELL = r"\$?[A-Za-z]{1,3}\$?\d{1,7}"
 
 _TOKEN_RE = re.compile(
@@ -32,11 +35,11 @@ _TOKEN_RE = re.compile(
     rf"|(?P<cols>\$?[A-Za-z]{{1,3}}:\$?[A-Za-z]{{1,3}}){_END}"
     rf"|(?P<rows>\$?\d{{1,7}}:\$?\d{{1,7}}){_END}"
     r"|(?P<referr>#REF!)"
-    r"|(?P<qname>[A-Za-z_\\\u00a1-\uffff][\w.?\\\u00a1-\uffff]*)(?![\w.(\u00a1-\uffff])"
+    rf"|(?P<qname>{_NAME_FIRST}{_NAME_REST}*){_NAME_END}"
     r"))"
     r"|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
     r"|(?P<func>(?:_xlfn\.|_xlws\.|_xlpm\.|_xludf\.)*[A-Za-z_\\][\w.]*)\("
-    r"|(?P<name>[A-Za-z_\\\u00a1-\uffff][\w.?\\\u00a1-\uffff]*)"
+    rf"|(?P<name>{_NAME_FIRST}{_NAME_REST}*)"
     r"|(?P<op><>|<=|>=|[-+*/^&=<>%:,;(){}@#])",
     re.IGNORECASE,
 )
@@ -45,8 +48,8 @@ _TOKEN_RE = re.compile(
 _PREFIX_RE = re.compile(r"((?:_xlfn\.|_xlws\.|_xlpm\.|_xludf\.)*)(.*)", re.IGNORECASE | re.S)
 _CELL_PARTS = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d{1,7})")
 
-_EXTERNAL_RE = re.compile(r"\[(\d+)\](?=[A-Za-z_!\\\u00a1-\uffff])")       # [1]Sheet1!A1, [1]!Name: a linked workbook
-_EXTERNAL_NAME_RE = re.compile(r"!([A-Za-z_\\\u00a1-\uffff][\w.?\\\u00a1-\uffff]*)")
+_EXTERNAL_RE = re.compile(r"\[(\d+)\](?=" + name_chars(r"A-Za-z_!\\") + ")")       # [1]Sheet1!A1, [1]!Name: a linked workbook
+_EXTERNAL_NAME_RE = re.compile(rf"!({_NAME_FIRST}{_NAME_REST}*)")
 _QUOTED_EXTERNAL_RE = re.compile(r"\[(\d+)\](.*)", re.S)   # '[1]My sheet'!A1
 _TABLE_ITEMS = {item.casefold(): item for item in TABLE_ITEMS}
 
