@@ -33,7 +33,7 @@ from ..formula.parser import parse
 from ..formula.values import Arr
 from ..refs import MAX_COLS, MAX_ROWS, Area, cell_name, parse_cell
 from ..store import BLANK, BOOL, NUM, ValueGrid
-from .plan import (Block, Unit, cell_order, make_blocks, read_region, reading_order, reference_reads,
+from .plan import (Block, Unit, cell_order, cells_reading, make_blocks, read_region, reading_order, reference_reads,
                    strongly_connected, tree_depth)
 from .scalar import Fallback, compile_block
 
@@ -130,6 +130,7 @@ class Engine:
         self.parse_failures = []
         self._scalar = {}
         self._edits = None              # None: the next recalc is a full one
+        self._reach: dict = {}          # edits -> (OFFSET/INDIRECT boxes then, what they reach): see _reached
         self._dyn_boxes: dict = {}      # block id -> {sheet: [r0, c0, r1, c1]} read through OFFSET/INDIRECT
         self.sheets = [SheetState(i, s.name, s.values) for i, s in enumerate(book.sheets)]
         self._by_name = {s.name.casefold(): s for s in self.sheets}
@@ -226,6 +227,7 @@ class Engine:
                 why[b.sheet] = f"{b.where([s.name for s in self.sheets])} is at {cell_name(r1, c1)}"
         names = [s.name for s in self.sheets]
         self._regions = {}
+        self._ref_reads = {}            # block id -> [(sheet, reference, its region over all cells)]
         for b in self.blocks:
             if b.tree is None:
                 continue
@@ -238,6 +240,7 @@ class Engine:
                     continue
                 r0, c0, r1, c1 = read_region(ref, rmin, rmax, cmin, cmax)
                 regions.append((target, r0, c0, r1, c1))
+                self._ref_reads.setdefault(b.id, []).append((target, ref, _bounded(r0, c0, r1, c1)))
                 n = need[target]
                 if (r1 is not None and r1 >= n[0]) or (c1 is not None and c1 >= n[1]):
                     if r1 is not None:
@@ -428,46 +431,98 @@ class Engine:
                 return self
             self._plan()
 
+    # an edit reaching at most this many cells of a vectorised block recalculates
+    # just those cells (one by one); more, and the whole block is recalculated
+    PARTIAL_CELLS = 32
+
     def _dirty_units(self) -> set[int] | None:
-        """After edits to constants: the units that read an edited cell
-        (statically, or through OFFSET/INDIRECT in the last calculation), the
-        volatile ones, and every unit downstream of those; None when the
-        whole workbook must be calculated."""
+        """The units an edit reaches (see _reached); None: all of them."""
+        reached = self._reached()
+        return None if reached is None else set(reached)
+
+    def _reached(self) -> dict | None:
+        """After edits to constants: {unit: None (all its cells) or {block:
+        positions}} for what reads an edited cell (statically, or through
+        OFFSET/INDIRECT in the last calculation), the volatile units, and
+        everything downstream of those; None when the whole workbook must be
+        calculated.  The answer is kept for the same edits (an input cell
+        changed again and again) while the OFFSET/INDIRECT boxes stay as they
+        were: nothing else it depends on changes without a new plan."""
         if self._edits is None or self.record_dynamic:
             return None
-        edits = self._edits
-        dirty = set()
-        for b in self.blocks:
-            if self._keeps_cached(b) or b.unit in dirty:
+        key = tuple(self._edits)
+        hit = self._reach.get(key)
+        if hit is not None and hit[0] == self._dyn_boxes:
+            return hit[1]
+        boxes = {bid: {t: list(box) for t, box in bb.items()} for bid, bb in self._dyn_boxes.items()}
+        reached = self._propagate(list(self._edits))
+        if len(self._reach) > 64:
+            self._reach.clear()
+        self._reach[key] = (boxes, reached)
+        return reached
+
+    def _propagate(self, changed: list) -> dict:
+        """Units in dependency order, each checked against the rectangles
+        changed so far (the edits, then what each reached unit rewrites)."""
+
+        def meets(t, r0, c0, r1, c1):
+            return any(t == et and r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1
+                       for et, er0, ec0, er1, ec1 in changed)
+
+        reached: dict = {}
+        for uid, unit in enumerate(self.units):
+            blocks = [self.blocks[i] for i in unit.blocks]
+            if all(self._keeps_cached(b) for b in blocks):
                 continue
-            if b.volatile:
-                dirty.add(b.unit)
+            whole = any(b.volatile for b in blocks) or any(
+                meets(t, *box) for b in blocks for t, box in self._dyn_boxes.get(b.id, {}).items())
+            if not whole:
+                hits = [b for b in blocks if any(meets(t, *box) for t, _, box in self._ref_reads.get(b.id, ()))]
+                if not hits:
+                    continue
+                whole = unit.cellwise or hits[0].array is not None or hits[0].dynamic
+            b = blocks[0]
+            positions = None if whole else self._cells_reached(b, changed)
+            if positions is not None and len(positions) == 0:
                 continue
-            rects = list(self._regions.get(b.id, ()))
-            rects += [(t, *box) for t, box in self._dyn_boxes.get(b.id, {}).items()]
-            for (t, r0, c0, r1, c1) in rects:
-                r0 = 0 if r0 is None else r0
-                c0 = 0 if c0 is None else c0
-                r1 = MAX_ROWS if r1 is None else r1
-                c1 = MAX_COLS if c1 is None else c1
-                if any(t == et and r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1
-                       for et, er0, ec0, er1, ec1 in edits):
-                    dirty.add(b.unit)
-                    break
-        succ: dict[int, list[int]] = {}
-        for uid, u in enumerate(self.units):
-            for p in u.preds:
-                succ.setdefault(p, []).append(uid)
-        todo = list(dirty)
-        while todo:
-            for nxt in succ.get(todo.pop(), ()):
-                if nxt not in dirty:
-                    dirty.add(nxt)
-                    todo.append(nxt)
-        return dirty
+            if positions is None:
+                reached[uid] = None
+                for b in blocks:
+                    changed.append(self._written(b))
+            else:
+                reached[uid] = {b.id: positions}
+                rows, cols = b.rows[positions], b.cols[positions]
+                changed.append((b.sheet, int(rows.min()), int(cols.min()), int(rows.max()), int(cols.max())))
+        return reached
+
+    def _cells_reached(self, b: Block, changed: list) -> np.ndarray | None:
+        """The positions of a vectorised block's cells that read a changed
+        rectangle, when few enough to calculate one by one; else None."""
+        mask = np.zeros(b.size, bool)
+        for t, ref, (r0, c0, r1, c1) in self._ref_reads.get(b.id, ()):
+            for et, er0, ec0, er1, ec1 in changed:
+                if t != et or not (r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1):
+                    continue
+                cells = cells_reading(ref, b.rows, b.cols, (er0, ec0, er1, ec1))
+                if cells is None and b.size > 1:
+                    return None
+                mask |= True if cells is None else cells     # one cell: its scalar path beats a block's
+        positions = np.flatnonzero(mask)
+        return positions if len(positions) <= self.PARTIAL_CELLS else None
+
+    def _written(self, b: Block) -> tuple:
+        """The rectangle a block's calculation rewrites (a spilling formula:
+        anywhere on its sheet, as its result's size may change)."""
+        if b.dynamic:
+            return (b.sheet, 0, 0, MAX_ROWS, MAX_COLS)
+        if b.array is not None:
+            a = b.array
+            return (b.sheet, a.r0, a.c0, a.r1, a.c1)
+        return (b.sheet, int(b.rows.min()), int(b.cols.min()), int(b.rows.max()), int(b.cols.max()))
 
     def _recalc_once(self) -> "Engine":
-        dirty = self._dirty_units()
+        dirty = self._reached()
+        self._partial = {}              # block id -> the positions to calculate, when not all
         if dirty is None:
             self._dyn_boxes = {}
             for s in self.sheets:
@@ -477,7 +532,15 @@ class Engine:
             for s in self.sheets:
                 s.state = np.zeros(s.formula_mask.shape, np.uint8)
             self._unit_done = [uid not in dirty for uid in range(len(self.units))]
-            for uid in dirty:
+            for uid, part in dirty.items():
+                if part is not None:
+                    for bid, positions in part.items():
+                        b = self.blocks[bid]
+                        rr, cc = b.rows[positions], b.cols[positions]
+                        s = self.sheets[b.sheet]
+                        s.state[rr, cc] = s.formula_mask[rr, cc]
+                        self._partial[bid] = positions
+                    continue
                 for bid in self.units[uid].blocks:
                     b = self.blocks[bid]
                     rr, cc = b.footprint()
@@ -543,7 +606,13 @@ class Engine:
                         self._eval_cell(b, pos)
             else:
                 b = self.blocks[unit.blocks[0]]
-                if not self._keeps_cached(b):
+                positions = self._partial.get(b.id)
+                if positions is not None:
+                    s = self.sheets[b.sheet]
+                    for pos in positions.tolist():
+                        if s.state[b.rows[pos], b.cols[pos]] == PENDING:
+                            self._eval_cell(b, pos)
+                elif not self._keeps_cached(b):
                     self._eval_block(b)
         finally:
             self._running.discard(uid)
@@ -976,3 +1045,9 @@ def _cell(ref: str) -> tuple[int, int]:
     a = parse_cell(ref.replace("$", ""))
     return a.row, a.col
 
+
+
+def _bounded(r0, c0, r1, c1) -> tuple[int, int, int, int]:
+    """A read region with whole-row/column extents as the sheet's limits."""
+    return (0 if r0 is None else r0, 0 if c0 is None else c0,
+            MAX_ROWS if r1 is None else r1, MAX_COLS if c1 is None else c1)

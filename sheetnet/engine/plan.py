@@ -473,3 +473,26 @@ def _describe_cycle(left: set[int], preds: list[set[int]], nodes, blocks, sheet_
         return blocks[bid].where(sheet_names, pos)
 
     return " -> ".join(name(n) for n in cycle) + " (each cell uses the next)"
+
+
+def cells_reading(ref, rows: np.ndarray, cols: np.ndarray, rect) -> np.ndarray | None:
+    """Which of a block's cells (at rows, cols) read, through one reference,
+    some cell of the rectangle (r0, c0, r1, c1): a boolean mask, or None
+    when the reference's position does not depend on the cell (then all or
+    none of them read it, as the block's whole read region says)."""
+    er0, ec0, er1, ec1 = rect
+    if isinstance(ref, CellRef):
+        axes = ((ref.row, ref.row_abs, ref.row, ref.row_abs, rows, er0, er1),
+                (ref.col, ref.col_abs, ref.col, ref.col_abs, cols, ec0, ec1))
+    else:
+        axes = ((ref.r1, ref.r1_abs, ref.r2, ref.r2_abs, rows, er0, er1),
+                (ref.c1, ref.c1_abs, ref.c2, ref.c2_abs, cols, ec0, ec1))
+    mask = None
+    for first, first_abs, last, last_abs, at, lo, hi in axes:
+        if first is None or (first_abs and last_abs):
+            continue                        # whole rows/columns, or fixed: the same for every cell
+        a = first if first_abs else at + first
+        b = last if last_abs else at + last
+        hit = (np.minimum(a, b) <= hi) & (np.maximum(a, b) >= lo)
+        mask = hit if mask is None else mask & hit
+    return mask

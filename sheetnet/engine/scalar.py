@@ -28,6 +28,9 @@ from ..store import NUM
 
 _pow_scalar = crmath.scalar(crmath.power)
 _READY = 0
+# ranges up to this size are read as Python floats (a list of 4,096 takes
+# ~0.1 ms, still well under the general evaluator's fixed cost for one cell)
+SCALAR_RANGE_CELLS = 4096
 # what a scalar form raises where Excel gives an error (math.sqrt(-1), 1/0,
 # exp(1000)): the general evaluator then says which
 _DOMAIN_ERRORS = (ArithmeticError, ValueError)
@@ -135,7 +138,7 @@ class _Compiler:
             left, right = (c1 if c1a else c + c1), (c2 if c2a else c + c2)
             top, bottom = min(top, bottom), max(top, bottom)
             left, right = min(left, right), max(left, right)
-            if (bottom - top + 1) * (right - left + 1) > 256:
+            if (bottom - top + 1) * (right - left + 1) > SCALAR_RANGE_CELLS:
                 raise Fallback
             vals = sheet.vals
             R, C = vals.num.shape
