@@ -194,6 +194,45 @@ def test_patching_a_workbook_without_rich_data_creates_it(tmp_path):
     assert _patched(tmp_path, calc, -1, "again.xlsx").read_bytes() == out.read_bytes()
 
 
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_LITERAL = {
+    "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+    "_rels/.rels": f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" Type="{_DOC}/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    f'xmlns:r="{_DOC}"><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" Type="{_DOC}/worksheet" '
+    'Target="worksheets/sheet1.xml"/></Relationships>',
+    "xl/worksheets/sheet1.xml": '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetData><row r="1"><c r="A1" t="e"><f>_xlfn.SEQUENCE(0)</f><v>#CALC!</v></c>'
+    '<c r="B1" t="e"><v>#N/A</v></c></row></sheetData></worksheet>',
+}
+
+
+def test_patching_rewrites_a_literal_newer_error_and_creates_the_metadata(tmp_path):
+    """A file with #CALC! literally in <v> (as sheetnet wrote it before) and no
+    metadata part at all comes out the way Excel stores the error."""
+    src = tmp_path / "literal.xlsx"
+    with zipfile.ZipFile(src, "w") as z:
+        for name, text in _LITERAL.items():
+            z.writestr(name, text)
+    book = read_workbook(str(src))
+    Engine(book).recalc()
+    out = tmp_path / "out.xlsx"
+    assert write_patched(book, str(src), str(out)) == 1
+    assert _values(out, "s", "A1 B1") == [CALC, ExcelError("#N/A")]
+    with zipfile.ZipFile(out) as z:
+        assert _cells(z)["A1"] == '<c r="A1" t="e" vm="1"><f>_xlfn.SEQUENCE(0)</f><v>#VALUE!</v></c>'
+        meta = ET.fromstring(z.read("xl/metadata.xml"))
+        assert [t.get("name") for t in meta.find("{*}metadataTypes")] == ["XLRICHVALUE"]
+        types, rels = _rich_package(z)
+        assert len(types) == len(rels) == 4
+
+
 def test_metadata_with_a_prefix_and_other_rich_values_is_extended_not_renumbered():
     xml = ('<x:metadata xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
            '<x:metadataTypes count="1"><x:metadataType name="XLMDX"/></x:metadataTypes>'
@@ -211,12 +250,15 @@ def test_metadata_with_a_prefix_and_other_rich_values_is_extended_not_renumbered
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_opens_the_written_errors(libreoffice, tmp_path):
-    path = tmp_path / "errors.xlsx"
+def test_libreoffice_opens_the_written_and_the_patched_errors(libreoffice, tmp_path):
+    path, src = tmp_path / "errors.xlsx", tmp_path / "switch.xlsx"
     write_workbook(_errors_book(), path)
-    res = libreoffice.recalculate(path, timeout=300)
-    rows = res.sheets["s"]
+    write_workbook(_switch_book(), src)
+    patched = _patched(tmp_path, src, 2)
+    written, rewritten = libreoffice.recalculate_many([path, patched], timeout=300)
     # LibreOffice knows no rich values: a typed #CALC! shows as the stored #VALUE!
-    # (its formulas it calculates itself; this one knows no SEQUENCE)
+    # (formulas it calculates itself; this version knows no SEQUENCE or #CALC!)
+    rows = written.sheets["s"]
     assert rows[0][2] == "#VALUE!"
     assert rows[1][0] == "#DIV/0!" and rows[1][2] == "#N/A" and rows[1][1] == 5.0
+    assert rewritten.sheets["s"][0][0] == 2.0 and rewritten.sheets["s"][1][1] == 2.0   # the patched A1, B2

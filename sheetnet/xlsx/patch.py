@@ -121,8 +121,12 @@ def _patch_sheet(xml: bytes, sheet, where: str, known: dict[int, int] | None = N
 
 
 def _stored_error(text: str, vm: int, known: dict[int, int]) -> int | None:
-    """The error a cell's stored text and value metadata say (as the reader reads it)."""
+    """The error a cell's stored text and value metadata say (as the reader
+    reads it); None for a newer error stored literally (older sheetnet wrote
+    them so; Excel may refuse the file), so that it is rewritten."""
     code = ERROR_CODES.get(text.strip().upper())
+    if code in RICH_ERROR_CODES:
+        return None
     return known.get(vm, code) if code == _VALUE else code
 
 
