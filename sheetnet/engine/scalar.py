@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from functools import partial
 
+import numpy as np
+
 from ..formula import crmath
 from ..formula.ast import AreaRef, Binary, Call, CellRef, Name, Number, Paren, Percent, Unary
 from ..formula.functions import FUNCTIONS
@@ -125,8 +127,9 @@ class _Compiler:
             return float(vals.num[rr, cc])
         return read
 
-    def area_cells(self, n: AreaRef):
-        """A reader of a small range's numbers in row-major order."""
+    def area_cells(self, n: AreaRef, as_array: bool = False):
+        """A reader of a small range's numbers in row-major order (a list, or
+        with as_array a numpy array, for ranges of any size)."""
         if n.r1 is None or n.c1 is None:
             raise NotCompilable
         sheet = self.sheet(n.sheet)
@@ -138,7 +141,7 @@ class _Compiler:
             left, right = (c1 if c1a else c + c1), (c2 if c2a else c + c2)
             top, bottom = min(top, bottom), max(top, bottom)
             left, right = min(left, right), max(left, right)
-            if (bottom - top + 1) * (right - left + 1) > SCALAR_RANGE_CELLS:
+            if (bottom - top + 1) * (right - left + 1) > SCALAR_RANGE_CELLS and not as_array:
                 raise Fallback
             vals = sheet.vals
             R, C = vals.num.shape
@@ -149,8 +152,20 @@ class _Compiler:
             kinds = vals.kind[top:bottom + 1, left:right + 1]
             if (kinds != NUM).any():
                 raise Fallback      # blanks/text are skipped by SUM: the general path knows how
-            return vals.num[top:bottom + 1, left:right + 1].ravel().tolist()
+            block = vals.num[top:bottom + 1, left:right + 1]
+            return block.ravel() if as_array else block.ravel().tolist()
         return read
+
+    def range_total(self, n: AreaRef, average: bool):
+        """SUM or AVERAGE of one range of numbers in one numpy pass: cumsum adds
+        left to right, exactly as the general evaluator's seq_sum does."""
+        read = self.area_cells(n, as_array=True)
+
+        def total(r, c):
+            x = read(r, c)
+            z = float(np.cumsum(x)[-1])
+            return _checked(z / len(x) if average else z)
+        return total
 
     def binary(self, n: Binary):
         op = n.op
@@ -216,6 +231,8 @@ class _Compiler:
                     raise Fallback from None
                 return _checked(z)
             return lazy
+        if n.name in ("SUM", "AVERAGE") and len(args) == 1 and isinstance(args[0], AreaRef):
+            return self.range_total(args[0], n.name == "AVERAGE")
         if spec.aggregate:
             readers = []
             for a in args:
