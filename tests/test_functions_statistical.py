@@ -16,6 +16,8 @@ from sheetnet.formula.functions.criteria import parse_criterion
 from sheetnet.refs import MAX_ROWS
 from sheetnet.store import BLANK
 
+from gradients import check_gradient
+
 SETTINGS = settings(max_examples=40, deadline=None)
 
 
@@ -352,10 +354,4 @@ def test_solver_gradients_through_statistical_torch_forms():
     problem = problem_from_book(book)
     replay = TorchReplay(problem)
     x = problem.x()
-    f, g = replay.objective(x)
-    assert f == pytest.approx(problem.evaluate(x), rel=1e-12)
-    for i in range(len(x)):
-        e = np.zeros_like(x)
-        e[i] = 1e-6
-        fd = (problem.evaluate(x + e) - problem.evaluate(x - e)) / 2e-6
-        assert g[i] == pytest.approx(fd, rel=1e-6, abs=1e-8), i
+    check_gradient(problem, replay, x)

@@ -12,19 +12,9 @@ from sheetnet.solver import problem_from_book
 from sheetnet.solver.autodiff import TorchReplay
 from sheetnet.solver.cells import _Cells, _Constant, _Elements, _Mixed, _View
 
+from gradients import check_gradient
+
 torch = pytest.importorskip("torch")
-
-
-def _check_gradient(problem, replay, x, coords, rel=1e-6):
-    f, g = replay.objective(x)
-    assert f == pytest.approx(problem.evaluate(x), rel=1e-12)
-    h = 1e-6
-    for i in coords:
-        e = np.zeros_like(x)
-        e[i] = h * max(1.0, abs(x[i]))
-        fd = (problem.evaluate(x + e) - problem.evaluate(x - e)) / (2 * e[i])
-        assert g[i] == pytest.approx(fd, rel=rel, abs=1e-8)
-    problem.evaluate(x)
 
 
 def _gathers(replay):
@@ -43,7 +33,7 @@ def test_mixed_constant_and_changing_cells_in_one_range():
     problem = problem_from_book(book)
     replay = TorchReplay(problem)
     x = problem.x()
-    _check_gradient(problem, replay, x, range(len(x)))
+    check_gradient(problem, replay, x, range(len(x)))
     assert _Mixed in _gathers(replay)
 
 
@@ -62,7 +52,7 @@ def test_recurrence_cells_are_replayed_one_by_one():
     replay = TorchReplay(problem)
     assert any(pos >= 0 for _, pos in replay.schedule)
     x = problem.x() + np.array([0.05, -0.3])
-    _check_gradient(problem, replay, x, range(2))
+    check_gradient(problem, replay, x, range(2))
     assert _Cells in _gathers(replay)
 
 
@@ -117,7 +107,7 @@ def test_offset_lookups_are_index_selects():
     problem = problem_from_book(book)
     replay = TorchReplay(problem)
     x = problem.x()
-    _check_gradient(problem, replay, x, range(0, len(x), 4))
+    check_gradient(problem, replay, x, range(0, len(x), 4))
     kinds = _gathers(replay)
     assert _Elements in kinds and _View in kinds and _Mixed not in kinds
 
@@ -129,7 +119,7 @@ def test_one_hot_mmult_is_multiplied_sparse():
     problem = problem_from_book(book)
     replay = TorchReplay(problem)
     x = problem.x()
-    _check_gradient(problem, replay, x, range(0, len(x), 11))
+    check_gradient(problem, replay, x, range(0, len(x), 11))
     one_hot = [ref.gather.val for ref in replay.refs.values() if isinstance(ref.gather, _Constant)
                and ref.gather.val.memo and "sparse?" in ref.gather.val.memo]
     assert len(one_hot) == 2
@@ -146,4 +136,4 @@ def test_crosstab_sheets_match_the_engine_and_finite_differences(sheet):
     x = problem.x()
     f, _ = replay.objective(x, want_grad=False)
     assert replay.mismatch_with_engine(1e-12, 1e-12) is None
-    _check_gradient(problem, replay, x, range(0, len(x), 17))
+    check_gradient(problem, replay, x, range(0, len(x), 17))
