@@ -12,27 +12,15 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetnet.book import Book
-from sheetnet.engine import Engine
 from sheetnet.errors import ExcelError
 from sheetnet.formula.functions.engineering_complex import complex_text, parse_complex
 from sheetnet.formula.functions.engineering_units import UNITS
 
+from formulas import eval_all
+
 SETTINGS = settings(max_examples=25, deadline=None)
 NUM = ExcelError("#NUM!")
 NA = ExcelError("#N/A")
-
-
-def _eval_all(formulas: list[str], cells: dict | None = None) -> list:
-    """Formulas evaluated in one workbook (one recalculation for all)."""
-    book = Book()
-    s = book.add_sheet("s")
-    for ref, v in (cells or {}).items():
-        s.set_value(ref, v)
-    for i, f in enumerate(formulas, 1):
-        s.set_formula(f"Z{i}", f)
-    e = Engine(book).recalc()
-    return [e.value("s", f"Z{i}") for i in range(1, len(formulas) + 1)]
 
 
 # --- number bases ---------------------------------------------------------------------------
@@ -40,7 +28,7 @@ def _eval_all(formulas: list[str], cells: dict | None = None) -> list:
 @given(st.integers(-2 ** 39, 2 ** 39 - 1))
 @SETTINGS
 def test_dec2hex_and_hex2dec_round_trip_over_the_ten_digit_range(n):
-    hex_text, back = _eval_all([f"DEC2HEX({n})", f"HEX2DEC(DEC2HEX({n}))"])
+    hex_text, back = eval_all([f"DEC2HEX({n})", f"HEX2DEC(DEC2HEX({n}))"])
     assert back == float(n)
     assert len(hex_text) <= 10 and (n >= 0 or len(hex_text) == 10)
     assert int(hex_text, 16) == n % 16 ** 10           # two's complement over 10 digits
@@ -49,13 +37,13 @@ def test_dec2hex_and_hex2dec_round_trip_over_the_ten_digit_range(n):
 @given(st.integers(-512, 511), st.integers(-2 ** 29, 2 ** 29 - 1))
 @SETTINGS
 def test_binary_and_octal_round_trip_through_every_base(b, o):
-    got = _eval_all([f"BIN2DEC(DEC2BIN({b}))", f"HEX2DEC(BIN2HEX(DEC2BIN({b})))",
+    got = eval_all([f"BIN2DEC(DEC2BIN({b}))", f"HEX2DEC(BIN2HEX(DEC2BIN({b})))",
                      f"OCT2DEC(DEC2OCT({o}))", f"OCT2DEC(HEX2OCT(OCT2HEX(DEC2OCT({o}))))"])
     assert got == [float(b), float(b), float(o), float(o)]
 
 
 def test_base_ranges_and_places():
-    got = _eval_all(["DEC2BIN(512)", "DEC2BIN(-513)", "DEC2OCT(2^29)", "DEC2HEX(2^39)",
+    got = eval_all(["DEC2BIN(512)", "DEC2BIN(-513)", "DEC2OCT(2^29)", "DEC2HEX(2^39)",
                      "DEC2BIN(5,8)", "DEC2BIN(5,2)", "DEC2BIN(-1,1)", "DEC2BIN(-1,11)", "DEC2HEX(255,A1)",
                      "HEX2DEC(\"8000000000\")", "BIN2DEC(\"12\")", "HEX2DEC(TRUE)"])
     assert got == [NUM, NUM, NUM, NUM, "00000101", NUM, "1111111111", NUM, NUM,
@@ -63,7 +51,7 @@ def test_base_ranges_and_places():
 
 
 def test_bit_functions_bounds():
-    got = _eval_all(["BITAND(2^48-1,2^47)", "BITOR(2^48,1)", "BITLSHIFT(1,47)", "BITLSHIFT(1,48)",
+    got = eval_all(["BITAND(2^48-1,2^47)", "BITOR(2^48,1)", "BITLSHIFT(1,47)", "BITLSHIFT(1,48)",
                      "BITRSHIFT(2^47,-1)", "BITXOR(5,1.5)"])
     assert got == [2.0 ** 47, NUM, 2.0 ** 47, NUM, NUM, NUM]
 
@@ -76,7 +64,7 @@ finite = st.integers(-10 ** 7, 10 ** 7).map(lambda n: n / 1000)
 @given(finite, finite, st.sampled_from(["i", "j"]))
 @SETTINGS
 def test_complex_imreal_imaginary_round_trip(re_, im, suffix):
-    text, real, imag = _eval_all([f'COMPLEX({re_!r},{im!r},"{suffix}")', "IMREAL(Z1)", "IMAGINARY(Z1)"])
+    text, real, imag = eval_all([f'COMPLEX({re_!r},{im!r},"{suffix}")', "IMREAL(Z1)", "IMAGINARY(Z1)"])
     assert (real, imag) == (re_, im)
     v = parse_complex(text)
     assert v.z == complex(re_, im) and (v.suffix == suffix or im == 0)
@@ -87,7 +75,7 @@ def test_complex_imreal_imaginary_round_trip(re_, im, suffix):
 def test_complex_arithmetic_is_pythons_to_15_digits(a, b, c, d):
     z, w = complex(a, b), complex(c, d)
     cells = {"A1": complex_text(z), "A2": complex_text(w)}
-    got = _eval_all(["IMSUM(A1,A2)", "IMSUB(A1,A2)", "IMPRODUCT(A1:A2)", "IMDIV(A1,A2)"], cells)
+    got = eval_all(["IMSUM(A1,A2)", "IMSUB(A1,A2)", "IMPRODUCT(A1:A2)", "IMDIV(A1,A2)"], cells)
     expected = [z + w, z - w, z * w, z / w if w else None]
     for text, want in zip(got, expected):
         if want is None:
@@ -104,14 +92,14 @@ def test_complex_functions_agree_with_cmath(x, y):
     z = complex(x, y)
     names = {"IMSIN": cmath.sin, "IMCOS": cmath.cos, "IMEXP": cmath.exp, "IMSQRT": cmath.sqrt,
              "IMSINH": cmath.sinh, "IMCOSH": cmath.cosh}
-    got = _eval_all([f'{n}("{complex_text(z)}")' for n in names])
+    got = eval_all([f'{n}("{complex_text(z)}")' for n in names])
     for (name, fn), text in zip(names.items(), got):
         want = fn(parse_complex(complex_text(z)).z)
         assert abs(parse_complex(text).z - want) <= 1e-13 * max(1.0, abs(want)), name
 
 
 def test_complex_text_forms():
-    got = _eval_all(['COMPLEX(0,1,"j")', 'COMPLEX(1,-1)', 'IMSUM("i","j")', 'IMREAL("3+4k")', 'IMABS("3+4i")',
+    got = eval_all(['COMPLEX(0,1,"j")', 'COMPLEX(1,-1)', 'IMSUM("i","j")', 'IMREAL("3+4k")', 'IMABS("3+4i")',
                      'IMPOWER("2i",2)', 'IMPOWER(0,0)', 'IMARGUMENT(0)', 'COMPLEX(1,2,"I")', 'IMSUM(A1:A3)'],
                     {"A1": "1+i", "A2": 2.0})
     assert got[:9] == ["j", "1-i", ExcelError("#VALUE!"), NUM, 5.0, "-4+4.89858719658941E-16i", NUM, ExcelError("#DIV/0!"),
@@ -129,12 +117,12 @@ units = st.sampled_from([(q, u) for q, table in UNITS.items() for u in table])
 def test_convert_there_and_back_is_the_identity(unit, data, x):
     quantity, a = unit
     b = data.draw(st.sampled_from(sorted(UNITS[quantity])))
-    there, back = _eval_all([f'CONVERT({x!r},"{a}","{b}")', f'CONVERT(Z1,"{b}","{a}")'])
+    there, back = eval_all([f'CONVERT({x!r},"{a}","{b}")', f'CONVERT(Z1,"{b}","{a}")'])
     assert math.isclose(back, x, rel_tol=1e-12, abs_tol=1e-9)
 
 
 def test_convert_prefixes_and_refusals():
-    got = _eval_all(['CONVERT(1,"km","m")', 'CONVERT(1,"kibyte","bit")', 'CONVERT(1,"Mm2","m2")',
+    got = eval_all(['CONVERT(1,"km","m")', 'CONVERT(1,"kibyte","bit")', 'CONVERT(1,"Mm2","m2")',
                      'CONVERT(1,"kmi","m")', 'CONVERT(1,"m","s")', 'CONVERT(1,"kim","m")', 'CONVERT(100,"C","F")',
                      'CONVERT(1,"dam","m")', 'CONVERT(TRUE,"m","m")'])
     assert got[:6] == [1000.0, 8192.0, 1e12, NA, NA, NA]

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sheetnet.book import Book
-from sheetnet.engine import Engine
 from sheetnet.errors import ExcelError
+
+from formulas import eval_all
 
 SETTINGS = settings(max_examples=25, deadline=None)
 NUM = ExcelError("#NUM!")
@@ -24,22 +24,11 @@ periods = st.integers(1, 120)
 money = st.integers(100, 100_000).map(float)
 
 
-def _eval_all(formulas: list[str], cells: dict | None = None) -> list:
-    book = Book()
-    s = book.add_sheet("s")
-    for ref, v in (cells or {}).items():
-        s.set_value(ref, v)
-    for i, f in enumerate(formulas, 1):
-        s.set_formula(f"Z{i}", f)
-    e = Engine(book).recalc()
-    return [e.value("s", f"Z{i}") for i in range(1, len(formulas) + 1)]
-
-
 @given(rates, periods, money, money, st.sampled_from([0, 1]))
 @SETTINGS
 def test_pv_fv_pmt_and_rate_invert_one_another(rate, n, pv, fv, when):
     assume(pv != fv)                    # else r = 0 solves RATE's equation too
-    payment, present, future, back = _eval_all([
+    payment, present, future, back = eval_all([
         f"PMT({rate},{n},{-pv},{fv},{when})",
         f"PV({rate},{n},Z1,{fv},{when})",
         f"FV({rate},{n},Z1,{-pv},{when})",
@@ -53,7 +42,7 @@ def test_pv_fv_pmt_and_rate_invert_one_another(rate, n, pv, fv, when):
 @given(rates, st.integers(2, 60), money, st.sampled_from([0, 1]))
 @SETTINGS
 def test_interest_and_principal_add_up_to_the_payments(rate, n, pv, when):
-    payment, interest, principal, first_half = _eval_all([
+    payment, interest, principal, first_half = eval_all([
         f"PMT({rate},{n},{pv},0,{when})",
         f"CUMIPMT({rate},{n},{pv},1,{n},{when})",
         f"CUMPRINC({rate},{n},{pv},1,{n},{when})",
@@ -72,7 +61,7 @@ def test_npv_vanishes_at_irr(outlay, later):
     assume(any(v > 0 for v in later))
     cells = {"A1": outlay, **{f"A{i + 2}": v for i, v in enumerate(later)}}
     last = len(later) + 1
-    irr, npv = _eval_all([f"IRR(A1:A{last})", f"A1+NPV(Z1,A2:A{last})"], cells)
+    irr, npv = eval_all([f"IRR(A1:A{last})", f"A1+NPV(Z1,A2:A{last})"], cells)
     if isinstance(irr, ExcelError):
         return                                      # no root above -100 %
     scale = sum(abs(v) for v in [outlay, *later])
@@ -82,7 +71,7 @@ def test_npv_vanishes_at_irr(outlay, later):
 def test_xnpv_and_xirr_agree_with_irr_on_yearly_dates():
     cells = {"A1": -100.0, "A2": 30.0, "A3": 40.0, "A4": 50.0,
              "B1": 43831.0, "B2": 44197.0, "B3": 44562.0, "B4": 44927.0}   # 1 January 2020 .. 2023
-    xirr, xnpv, irr = _eval_all(["XIRR(A1:A4,B1:B4)", "XNPV(Z1,A1:A4,B1:B4)", "IRR(A1:A4)"], cells)
+    xirr, xnpv, irr = eval_all(["XIRR(A1:A4,B1:B4)", "XNPV(Z1,A1:A4,B1:B4)", "IRR(A1:A4)"], cells)
     assert abs(xnpv) < 1e-9
     assert xirr == pytest.approx(irr, rel=1e-2)          # a leap year makes the two differ slightly
 
@@ -92,7 +81,7 @@ def test_xnpv_and_xirr_agree_with_irr_on_yearly_dates():
 def test_the_coupon_schedule_brackets_settlement(settlement, years, frequency, basis):
     maturity = settlement + 365 * years + 17
     args = f"{settlement},{maturity},{frequency},{basis}"
-    pcd, ncd, days, before, after, count = _eval_all([f"COUPPCD({args})", f"COUPNCD({args})", f"COUPDAYS({args})",
+    pcd, ncd, days, before, after, count = eval_all([f"COUPPCD({args})", f"COUPNCD({args})", f"COUPDAYS({args})",
                                                       f"COUPDAYBS({args})", f"COUPDAYSNC({args})",
                                                       f"COUPNUM({args})"])
     assert pcd <= settlement < ncd <= maturity
@@ -108,7 +97,7 @@ def test_the_coupon_schedule_brackets_settlement(settlement, years, frequency, b
 @SETTINGS
 def test_yield_inverts_price(settlement, years, rate, yld, frequency, basis):
     maturity = settlement + 365 * years
-    price, back = _eval_all([f"PRICE({settlement},{maturity},{rate},{yld},100,{frequency},{basis})",
+    price, back = eval_all([f"PRICE({settlement},{maturity},{rate},{yld},100,{frequency},{basis})",
                              f"YIELD({settlement},{maturity},{rate},Z1,100,{frequency},{basis})"])
     assert back == pytest.approx(yld, rel=1e-6)
 
@@ -116,12 +105,12 @@ def test_yield_inverts_price(settlement, years, rate, yld, frequency, basis):
 @given(st.integers(1, 500).map(lambda n: n / 1000), st.integers(1, 365))
 @SETTINGS
 def test_effect_and_nominal_invert_one_another(nominal, npery):
-    effect, back = _eval_all([f"EFFECT({nominal},{npery})", f"NOMINAL(Z1,{npery})"])
+    effect, back = eval_all([f"EFFECT({nominal},{npery})", f"NOMINAL(Z1,{npery})"])
     assert back == pytest.approx(nominal, rel=1e-9)
 
 
 def test_errors_of_the_annuity_functions():
-    got = _eval_all(["PMT(0.1,0,100)", "NPER(0,0,100)", "RATE(3300,-200,8000)", "IRR({1,2,3})", "IRR({-1,2},-1)",
+    got = eval_all(["PMT(0.1,0,100)", "NPER(0,0,100)", "RATE(3300,-200,8000)", "IRR({1,2,3})", "IRR({-1,2},-1)",
                      "NPV(-1,1,2)", "CUMPRINC(0.1,10,100,0,5,0)", "PV(-1,-2,1)"])
     assert got == [NUM, NUM, NUM, NUM, ExcelError("#VALUE!"), ExcelError("#DIV/0!"), NUM, ExcelError("#DIV/0!")]
 
@@ -177,7 +166,7 @@ def test_npv_torch_form_gives_exact_gradients_of_the_rate():
     ("AMORLINC(2400,DATE(2008,8,19),DATE(2008,12,31),300,1,0.15,1)", 360)])
 def test_functions_no_reference_workbook_uses_give_excels_documented_examples(formula, documented):
     """Microsoft's examples, to the digits its documentation prints."""
-    value, = _eval_all([formula])
+    value, = eval_all([formula])
     digits = len(str(documented).split(".")[1]) if "." in str(documented) else 0
     assert value == pytest.approx(documented, abs=0.6 * 10 ** -digits)
 
@@ -192,7 +181,7 @@ def test_amorlinc_spends_exactly_the_depreciable_cost(cost, salvage_share, rate,
     salvage = cost * salvage_share
     life = math.ceil(1 / rate) + 1
     args = f"{cost},{bought},{bought + first_days},{salvage},{{}},{rate},{basis}"
-    values = _eval_all([f"AMORLINC({args.format(p)})" for p in range(life + 3)])
+    values = eval_all([f"AMORLINC({args.format(p)})" for p in range(life + 3)])
     assert all(isinstance(v, float) and v >= 0 for v in values), values
     assert sum(values) == pytest.approx(cost - salvage, rel=1e-12)
     assert values[-1] == 0.0
