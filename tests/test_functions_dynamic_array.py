@@ -43,17 +43,8 @@ def spilled(formula: str, rows: list[list] | None = None) -> list[list]:
     group = s.spill("Z1", formula)
     e = Engine(b).recalc()
     area = group.array
-    return [[e.value("s", f"{_letters(c)}{r + 1}") for c in range(area.c0, area.c1 + 1)]
+    return [[e.value("s", (r, c)) for c in range(area.c0, area.c1 + 1)]
             for r in range(area.r0, area.r1 + 1)]
-
-
-def _letters(c: int) -> str:
-    out = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def column(n: int) -> str:
