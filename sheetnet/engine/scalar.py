@@ -103,8 +103,11 @@ class _Compiler:
 
     def number(self, n):
         """A sub-formula that must give a number (booleans fall back: Excel
-        orders them above all numbers in comparisons)."""
+        orders them above all numbers in comparisons).  Numbers, cell reads
+        and arithmetic never give a boolean here: they need no check."""
         f = self.node(n)
+        if _numeric(n):
+            return f
 
         def g(r, c):
             v = f(r, c)
@@ -115,6 +118,7 @@ class _Compiler:
 
     def cell(self, n: CellRef):
         sheet = self.sheet(n.sheet)
+        engine = self.engine
         row, col, row_abs, col_abs = n.row, n.col, n.row_abs, n.col_abs
 
         def read(r, c):
@@ -122,7 +126,8 @@ class _Compiler:
             cc = col if col_abs else c + col
             vals = sheet.vals
             R, C = vals.num.shape
-            if not (0 <= rr < R and 0 <= cc < C) or sheet.state[rr, cc] != _READY or vals.kind[rr, cc] != NUM:
+            if not (0 <= rr < R and 0 <= cc < C) or vals.kind[rr, cc] != NUM or \
+                    (not engine.settled and sheet.state[rr, cc] != _READY):
                 raise Fallback
             return float(vals.num[rr, cc])
         return read
@@ -133,6 +138,7 @@ class _Compiler:
         if n.r1 is None or n.c1 is None:
             raise NotCompilable
         sheet = self.sheet(n.sheet)
+        engine = self.engine
         r1, c1, r2, c2 = n.r1, n.c1, n.r2, n.c2
         r1a, c1a, r2a, c2a = n.r1_abs, n.c1_abs, n.r2_abs, n.c2_abs
 
@@ -147,7 +153,7 @@ class _Compiler:
             R, C = vals.num.shape
             if top < 0 or left < 0 or bottom >= R or right >= C:
                 raise Fallback
-            if sheet.state[top:bottom + 1, left:right + 1].any():
+            if not engine.settled and sheet.state[top:bottom + 1, left:right + 1].any():
                 raise Fallback
             kinds = vals.kind[top:bottom + 1, left:right + 1]
             if (kinds != NUM).any():
@@ -158,14 +164,36 @@ class _Compiler:
 
     def range_total(self, n: AreaRef, average: bool):
         """SUM or AVERAGE of one range of numbers in one numpy pass: cumsum adds
-        left to right, exactly as the general evaluator's seq_sum does."""
-        read = self.area_cells(n, as_array=True)
+        left to right, exactly as the general evaluator's seq_sum does.  A
+        range in one column is read as a strided view, without a copy."""
+        if n.c1 is None or n.c2 is None or n.c1_abs != n.c2_abs or n.c1 != n.c2 or n.r1 is None:
+            read = self.area_cells(n, as_array=True)
 
-        def total(r, c):
-            x = read(r, c)
-            z = float(np.cumsum(x)[-1])
-            return _checked(z / len(x) if average else z)
-        return total
+            def total(r, c):
+                x = read(r, c)
+                z = float(np.cumsum(x)[-1])
+                return _checked(z / len(x) if average else z)
+            return total
+        sheet = self.sheet(n.sheet)
+        engine = self.engine
+        r1, r2, r1a, r2a, col, col_abs = n.r1, n.r2, n.r1_abs, n.r2_abs, n.c1, n.c1_abs
+
+        def column_total(r, c):
+            top, bottom = (r1 if r1a else r + r1), (r2 if r2a else r + r2)
+            if top > bottom:
+                top, bottom = bottom, top
+            cc = col if col_abs else c + col
+            vals = sheet.vals
+            R, C = vals.num.shape
+            if top < 0 or cc < 0 or bottom >= R or cc >= C:
+                raise Fallback
+            rows = slice(top, bottom + 1)
+            # every one a number (blanks and text: the general path), and calculated
+            if (vals.kind[rows, cc] != NUM).any() or (not engine.settled and sheet.state[rows, cc].any()):
+                raise Fallback
+            z = float(_running_sum(vals.num[rows, cc])[-1])
+            return _checked(z / (bottom - top + 1) if average else z)
+        return column_total
 
     def binary(self, n: Binary):
         op = n.op
@@ -275,6 +303,19 @@ class _Compiler:
                 return _checked(z)
             return elementwise
         raise NotCompilable
+
+
+_ARITHMETIC = frozenset("+-*/^")
+_running_sum = np.add.accumulate        # np.cumsum, without its Python wrapper
+
+
+def _numeric(n) -> bool:
+    """Whether a compiled sub-formula can only give a float (or raise Fallback)."""
+    t = type(n)
+    if t is Paren:
+        return _numeric(n.expr)
+    # signs, percentages and arithmetic check their operands themselves
+    return t is Number or t is CellRef or t is Unary or t is Percent or (t is Binary and n.op in _ARITHMETIC)
 
 
 def _checked(z):
