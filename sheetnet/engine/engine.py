@@ -504,7 +504,8 @@ class Engine:
         were: nothing else it depends on changes without a new plan."""
         if self._edits is None or self.record_dynamic:
             return None
-        if self._dyn_indexed != self._dyn_boxes:
+        # a finished calculation indexed its OFFSET/INDIRECT reads as it ended
+        if not self.settled and self._dyn_indexed != self._dyn_boxes:
             self._index_dynamic_reads()
         key = tuple(self._edits)
         reached = self._reach.get(key)
@@ -545,6 +546,7 @@ class Engine:
         dependency order, so a unit's rewrite is read by later units only."""
         reached: dict = {}
         dyn = self._dyn_unit_boxes
+        readers = self._readers
         queue = list(self._wide)
         for rect in changed:
             self._queue_readers(rect, queue, -1)
@@ -579,7 +581,13 @@ class Engine:
                 continue
             for rect in written:
                 changed.append(rect)
-                self._queue_readers(rect, queue, uid)
+                t, _, c0, _, c1 = rect
+                if c0 != c1:
+                    self._queue_readers(rect, queue, uid)
+                    continue
+                for reader in readers.get((t, c0), ()):     # one column: written out, the common case
+                    if reader > uid:
+                        heapq.heappush(queue, reader)
         return reached
 
     def _queue_readers(self, rect: tuple, queue: list, after: int) -> None:
@@ -716,9 +724,9 @@ class Engine:
                     except _Deferred as deferred:
                         self._settle(deferred)
         self._edits = []                # from now on, edits are tracked for the next recalc
-        self.settled = True            # every cell READY: see _recalc_cells_directly
         if self._dyn_indexed != self._dyn_boxes:
             self._index_dynamic_reads()     # now, rather than on the next edit
+        self.settled = True             # every cell READY: see _recalc_cells_directly
         return self
 
     def _recalc_cells_directly(self, dirty: dict) -> bool:
@@ -742,7 +750,7 @@ class Engine:
                 vals = sheets[b.sheet].vals
                 num, kind = vals.num, vals.kind
                 for pos in positions:
-                    r, c = int(b.rows[pos]), int(b.cols[pos])
+                    r, c = b.rows.item(pos), b.cols.item(pos)
                     try:
                         v = fast(r, c)
                     except (Fallback, RecursionError):  # RecursionError: a formula nested very deep

@@ -126,10 +126,11 @@ class _Compiler:
             cc = col if col_abs else c + col
             vals = sheet.vals
             R, C = vals.num.shape
-            if not (0 <= rr < R and 0 <= cc < C) or vals.kind[rr, cc] != NUM or \
-                    (not engine.settled and sheet.state[rr, cc] != _READY):
+            # .item: a Python number straight away, no numpy scalar
+            if not (0 <= rr < R and 0 <= cc < C) or vals.kind.item(rr, cc) != NUM or \
+                    (not engine.settled and sheet.state.item(rr, cc) != _READY):
                 raise Fallback
-            return float(vals.num[rr, cc])
+            return vals.num.item(rr, cc)
         return read
 
     def area_cells(self, n: AreaRef, as_array: bool = False):
@@ -156,7 +157,7 @@ class _Compiler:
             if not engine.settled and sheet.state[top:bottom + 1, left:right + 1].any():
                 raise Fallback
             kinds = vals.kind[top:bottom + 1, left:right + 1]
-            if (kinds != NUM).any():
+            if kinds.tobytes() != _NUM_BYTE * kinds.size:
                 raise Fallback      # blanks/text are skipped by SUM: the general path knows how
             block = vals.num[top:bottom + 1, left:right + 1]
             return block.ravel() if as_array else block.ravel().tolist()
@@ -188,8 +189,10 @@ class _Compiler:
             if top < 0 or cc < 0 or bottom >= R or cc >= C:
                 raise Fallback
             rows = slice(top, bottom + 1)
-            # every one a number (blanks and text: the general path), and calculated
-            if (vals.kind[rows, cc] != NUM).any() or (not engine.settled and sheet.state[rows, cc].any()):
+            # every one a number (blanks and text: the general path), and calculated;
+            # the kinds compared as bytes: one copy and a memcmp, 4x faster than != and any()
+            if vals.kind[rows, cc].tobytes() != _NUM_BYTE * (bottom - top + 1) or \
+                    (not engine.settled and sheet.state[rows, cc].any()):
                 raise Fallback
             z = float(_running_sum(vals.num[rows, cc])[-1])
             return _checked(z / (bottom - top + 1) if average else z)
@@ -198,12 +201,28 @@ class _Compiler:
     def binary(self, n: Binary):
         op = n.op
         a, b = self.number(n.left), self.number(n.right)
+        # z - z is 0.0 exactly when z is finite (inf - inf and nan - nan are nan)
         if op == "+":
-            return _finite(lambda r, c: a(r, c) + b(r, c))
+            def add(r, c):
+                z = a(r, c) + b(r, c)
+                if z - z != 0.0:
+                    raise Fallback
+                return z
+            return add
         if op == "-":
-            return _finite(lambda r, c: a(r, c) - b(r, c))
+            def sub(r, c):
+                z = a(r, c) - b(r, c)
+                if z - z != 0.0:
+                    raise Fallback
+                return z
+            return sub
         if op == "*":
-            return _finite(lambda r, c: a(r, c) * b(r, c))
+            def mul(r, c):
+                z = a(r, c) * b(r, c)
+                if z - z != 0.0:
+                    raise Fallback
+                return z
+            return mul
         if op == "/":
             def div(r, c):
                 x, y = a(r, c), b(r, c)
@@ -216,7 +235,13 @@ class _Compiler:
             return div
         if op == "^":
             if isinstance(n.right, Number) and n.right.value == 2:
-                return _finite(lambda r, c: _square(a(r, c)))
+                def square(r, c):
+                    x = a(r, c)
+                    z = x * x
+                    if z - z != 0.0:
+                        raise Fallback
+                    return z
+                return square
 
             def power(r, c):
                 x, y = a(r, c), b(r, c)
@@ -307,6 +332,7 @@ class _Compiler:
 
 _ARITHMETIC = frozenset("+-*/^")
 _running_sum = np.add.accumulate        # np.cumsum, without its Python wrapper
+_NUM_BYTE = bytes([NUM])
 
 
 def _numeric(n) -> bool:
@@ -322,6 +348,8 @@ def _checked(z):
     """A scalar form's result as the fast path may keep it: a finite float or
     a bool; anything else (text, an error, an exception) needs the general
     evaluator."""
+    if z.__class__ is float and z - z == 0.0:
+        return z
     if z is True or z is False:
         return z
     if z.__class__ is int and -2 ** 1023 < z < 2 ** 1023:
@@ -329,16 +357,3 @@ def _checked(z):
     if z.__class__ is float and math.isfinite(z):
         return z
     raise Fallback
-
-
-def _square(x: float) -> float:
-    return x * x
-
-
-def _finite(f):
-    def g(r, c):
-        z = f(r, c)
-        if not math.isfinite(z):
-            raise Fallback
-        return z
-    return g
