@@ -34,8 +34,8 @@ from ..formula.parser import parse
 from ..formula.values import Arr
 from ..refs import MAX_COLS, MAX_ROWS, Area, cell_name, parse_cell
 from ..store import BLANK, BOOL, NUM, ValueGrid, encode
-from .plan import (FIXED, Block, Unit, axis_span, cell_order, make_blocks, read_region, reading_order, reading_rules,
-                   reference_reads, strongly_connected, tree_depth)
+from .plan import (FIXED, RELATIVE, Block, Unit, axis_span, cell_order, make_blocks, read_region, reading_order,
+                   reading_rules, reference_reads, strongly_connected, tree_depth)
 from .scalar import Fallback, compile_block
 
 READY, PENDING, IN_BLOCK, IN_CELL = 0, 1, 2, 3
@@ -625,8 +625,11 @@ class Engine:
                     continue
                 if row_rule[0] == FIXED and col_rule[0] == FIXED:
                     return None, None   # every cell reads the same cells: all of them are reached
-                ra, rb = axis_span(row_rule, er0, er1)
-                ca, cb = axis_span(col_rule, ec0, ec1)
+                # axis_span, its commonest case (both ends move with the cell) written out
+                ra, rb = (er0 - row_rule[1], er1 - row_rule[2]) if row_rule[0] == RELATIVE else \
+                    axis_span(row_rule, er0, er1)
+                ca, cb = (ec0 - col_rule[1], ec1 - col_rule[2]) if col_rule[0] == RELATIVE else \
+                    axis_span(col_rule, ec0, ec1)
                 if row_major:
                     br0, bc0, bh, bw = b.rect
                     # the span, clipped to the block
@@ -1203,7 +1206,7 @@ class Engine:
         owner = s.owner
         rows, cols = owner.shape
         if row < rows and col < cols:
-            if owner[row, col] >= 0:
+            if owner.item(row, col) >= 0:
                 raise UserError(f"{sheet}!{cell_name(row, col)} holds a formula, not a constant")
             vals = s.vals       # the value grids are as large as owner: nothing grows
             vals.kind[row, col], vals.num[row, col], vals.obj[row, col] = encode(value)
