@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -173,3 +174,18 @@ def test_wide_reads_and_wide_edits_are_reached():
     e.set_numbers("w", "A3:GR3", np.full(200, 2.0))  # a wide edit, read by all
     e.recalc()
     assert [e.value("w", r) for r in ("A1", "B1", "C1", "D1")] == [400.0, 800.0, 1200.0, 4.0]
+
+
+def test_an_edit_outside_the_grid_is_one_clear_error():
+    from sheetnet.book import Book
+    from sheetnet.errors import UserError
+    b = Book()
+    b.add_sheet("a").set_formula("B1", "=A1*2")
+    e = Engine(b).recalc()
+    for ref in ((-1, 0), (0, -3), (1_048_576, 0), (0, 16_384)):
+        with pytest.raises(UserError, match="no cell at"):
+            e.set_value("a", ref, 1.0)
+    e.set_value("a", (40, 30), 3.0)                 # past the grid, inside Excel's: the grids grow
+    e.set_value("a", "A1", 4.0)
+    e.recalc()
+    assert e.value("a", "B1") == 8.0 and e.value("a", (40, 30)) == 3.0

@@ -1205,12 +1205,14 @@ class Engine:
         row, col = ref if ref.__class__ is tuple else _cell(ref)
         owner = s.owner
         rows, cols = owner.shape
-        if row < rows and col < cols:
+        if 0 <= row < rows and 0 <= col < cols:
             if owner.item(row, col) >= 0:
                 raise UserError(f"{sheet}!{cell_name(row, col)} holds a formula, not a constant")
             vals = s.vals       # the value grids are as large as owner: nothing grows
             vals.kind[row, col], vals.num[row, col], vals.obj[row, col] = encode(value)
         else:
+            if row < 0 or col < 0 or row >= MAX_ROWS or col >= MAX_COLS:
+                raise UserError(f"{sheet}: no cell at row {row + 1}, column {col + 1}")
             s.vals.set(row, col, value)
             self._grow_state(s)
         edits = self._edits
