@@ -459,6 +459,13 @@ class _StartTags:
             pos = np.where(self.lead[1] >= 0, self.lead[1] + 1, pos)
         self.pos = pos
         length = np.minimum(limit - pos, _SIGNATURE)    # compared bytes: up to the next '<' at most
+        # a tag without (further) attributes ends right here, at '>' or '/>':
+        # only those bytes are compared, not the text that follows -- else
+        # every <f> of per-cell formulas, its formula text differing, would
+        # be a group of its own, parsed one by one
+        at = ch.byte(pos)
+        length = np.where(at == 62, np.minimum(length, 1),
+                          np.where((at == 47) & (ch.byte(pos, 1) == 62), np.minimum(length, 2), length))
         group, self.reps = _group_identical(ch, pos, length)
         rep_pos = pos.take(self.reps)
         parsed = [_cached_parse(ch, int(p), int(n), names, cache)
@@ -783,8 +790,12 @@ def _numbers(ch: _Bytes, start, stop):
     widest = int((stop - p).max()) - 1 if len(p) else 0       # the longest fraction there can be
     frac_m, frac = _digit_run(ch, p + 1, min(3, max(1, -(-widest // 8))))
     frac = np.where(dot, frac, 0)
+    m_int = m
     m = np.where(dot, m * _POW10.take(np.minimum(frac, 19)) + frac_m, m)
-    ok = (digits + frac > 0) & (digits + frac <= 19)
+    # at most 19 digits, so that m cannot wrap; a zero integer part (read
+    # without wrapping: at most 19 zeros) adds none
+    # ("0.0022270665600416144", as Excel writes small values, has 19 after it)
+    ok = (digits + frac > 0) & (np.where(dot & (m_int == 0) & (digits <= 19), frac, digits + frac) <= 19)
     p = p + dot + frac
     exp10 = -frac
     e = np.flatnonzero((ch.byte(p) | 0x20) == 101)      # 'e' or 'E'
