@@ -1104,29 +1104,37 @@ class _Part:
 def _scan_chunk(xml: bytes, start: int, stop: int, prefix: bytes, cache: dict) -> _Part:
     ch = _Bytes(xml, start, stop)
     tags = _Tags(ch, prefix)
+    row_r, row_last = _rows(tags, cache)
+    cells = tags.of(_C)
+    c_last, cell = _cells(ch, tags, cells, row_last, cache)
+    values = _cell_values(ch, tags, cells, c_last, cell["types"])
+    formulas = _formulas(ch, tags, c_last, cache)
+    return _Part(row_r=row_r, **cell, **values, **formulas)
 
+
+def _rows(tags: _Tags, cache: dict):
+    """(explicit row number or 0, index of the closing tag) of every <row>."""
     rows = tags.of(_ROW)
     row_tags = tags.start_tags(rows, _ROW, cache, (b"r",), _leading_row)
-    row_last = tags.closing(rows, row_tags.empty, _ROW)
-    row_r = row_tags.leading_or(b"r", _ROW_NUMBER, 0)
+    return row_tags.leading_or(b"r", _ROW_NUMBER, 0), tags.closing(rows, row_tags.empty, _ROW)
 
-    cells = tags.of(_C)
+
+def _cells(ch: _Bytes, tags: _Tags, cells, row_last, cache: dict):
+    """(index of the closing tag, the _Part fields of the <c> tags).  The
+    parse of the tags is dropped on return, before the values are read: a
+    megabyte less alive at the scan's peak (fresh memory costs page faults)."""
     c_tags = tags.start_tags(cells, _C, cache, (b"r", b"s", b"t", b"cm", b"vm"), _leading_ref)
     c_last = tags.closing(cells, c_tags.empty, _C)
     cell_row = tags.owners(cells, _ROW, row_last)
     if (cell_row < 0).any():
         raise ScanError(f"<c> outside a <row> at {ch.where(tags.lt[cells[np.argmax(cell_row < 0)]])}")
-    types = c_tags.values(b"t", _CELL_TYPE, T_NUMBER)
     c_stop = np.where(c_tags.empty, c_tags.gt, tags.end_tag_gt(c_last, _C)) + 1
-
     ref = c_tags.leading_or(b"r", _CELL_REF, -1)
-    values = _cell_values(ch, tags, cells, c_last, types)
-    formulas = _formulas(ch, tags, c_last, cache)
-    return _Part(row_r=row_r, cell_row=cell_row, rows=np.where(ref >= 0, ref >> _COL_BITS, -1),
-                 cols=_implicit_cols(np.where(ref >= 0, ref & (_MAX_COL - 1), -1), cell_row),
-                 types=types, styles=c_tags.values(b"s", _STYLE, 0), cm=c_tags.values(b"cm", _METADATA_INDEX, 0),
-                 vm=c_tags.values(b"vm", _METADATA_INDEX, 0),
-                 c_start=tags.lt.take(cells) + ch.base, c_stop=c_stop + ch.base, **values, **formulas)
+    return c_last, dict(cell_row=cell_row, rows=np.where(ref >= 0, ref >> _COL_BITS, -1),
+                        cols=_implicit_cols(np.where(ref >= 0, ref & (_MAX_COL - 1), -1), cell_row),
+                        types=c_tags.values(b"t", _CELL_TYPE, T_NUMBER), styles=c_tags.values(b"s", _STYLE, 0),
+                        cm=c_tags.values(b"cm", _METADATA_INDEX, 0), vm=c_tags.values(b"vm", _METADATA_INDEX, 0),
+                        c_start=tags.lt.take(cells) + ch.base, c_stop=c_stop + ch.base)
 
 
 _NUMERIC_TYPE = np.isin(np.arange(7), (T_NUMBER, T_SHARED_STRING, T_BOOL))    # <v> parsed as a number
