@@ -120,6 +120,7 @@ class _Bytes:
         self.xml, self.base, self.size, self.u8 = xml, start, n, u8
         self._shifted = [u8[k:] for k in range(16)]    # byte(pos, k) reads pos + k without an addition
         self._words = u8.view("<u8")
+        self._next_words = [self._words[k:] for k in range(5)]    # the same for words
 
     def byte(self, pos: np.ndarray, k: int = 0) -> np.ndarray:
         return self._shifted[k].take(pos)
@@ -136,8 +137,15 @@ class _Bytes:
         shift = ((pos & 7) << 3).view(np.uint64)
         back = 64 - shift
         i = pos >> 3
-        aligned = [self._words.take(i)] + [self._words.take(i + k) for k in range(1, count + 1)]
-        return [(aligned[k] >> shift) | (aligned[k + 1] << back) for k in range(count)]   # x << 64 is 0
+        aligned = [self._next_words[k].take(i) if k < 5 else self._words.take(i + k) for k in range(count + 1)]
+        out = []
+        for k in range(count):             # in place: as few word-sized temporaries as possible
+            word = aligned[k]
+            word >>= shift
+            high = aligned[k + 1] << back  # x << 64 is 0
+            word |= high
+            out.append(word)
+        return out
 
     def text(self, start: int, stop: int) -> str:
         return self.xml[self.base + start:self.base + stop].decode("utf-8", "replace")
@@ -300,7 +308,11 @@ class _Tags:
         if prefix:
             key = self._prefixed_key(lt, first)
         else:
-            key = (first.astype(np.int32) << 16) | (ch.byte(lt, 2).astype(np.int32) << 8) | ch.byte(lt, 3)
+            key = first.astype(np.int32)        # built in place: one tag-sized array, not five
+            key <<= 8
+            key |= ch.byte(lt, 2)
+            key <<= 8
+            key |= ch.byte(lt, 3)
         code = _TAGS.take(key)
         if prefix:
             code[(first == 33) | (first == 63)] = _BAD
