@@ -206,12 +206,23 @@ def _digits8(w: np.ndarray):
     read as leading zeros) and combined pairwise 1+1 -> 2 -> 4 -> 8 digits
     with three multiplications."""
     x = w ^ _ZEROS                                          # '0'..'9' -> 0..9
-    nondigit = (((x & _LOW7) + _ABOVE_NINE) | x) & _HIGH    # high bit on bytes > 9
+    nondigit = x & _LOW7                                    # in place from here on: few temporaries
+    nondigit += _ABOVE_NINE
+    nondigit |= x
+    nondigit &= _HIGH                                       # high bit on bytes > 9
     count = _first_flagged(nondigit)
-    x = x << ((8 - count) << 3).view(np.uint64)
-    x = (x * 2561) >> 8 & 0x00FF00FF00FF00FF                # 10*hi + lo in every 16 bits
-    x = (x * 6553601) >> 16 & 0x0000FFFF0000FFFF            # 100*hi + lo in every 32 bits
-    return count, ((x * 42949672960001) >> 32).view(np.int64)   # 10000*hi + lo
+    shift = 8 - count
+    shift <<= 3
+    x <<= shift.view(np.uint64)
+    x *= 2561                                               # 10*hi + lo in every 16 bits
+    x >>= 8
+    x &= 0x00FF00FF00FF00FF
+    x *= 6553601                                            # 100*hi + lo in every 32 bits
+    x >>= 16
+    x &= 0x0000FFFF0000FFFF
+    x *= 42949672960001                                     # 10000*hi + lo
+    x >>= 32
+    return count, x.view(np.int64)
 
 
 class _Decoder:
