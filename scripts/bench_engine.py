@@ -274,17 +274,17 @@ def print_table(results) -> None:
         print(f"\n{r['rows']:,} ratings, {r['formulas']} formulas, {r['formula_cells']:,} formula cells, "
               f"{r['file_mb']:.1f} MB (best and median of {r['repeat']})")
         print(f"  {'tool':<12} {'load s':>8} {'calc s':>8} {'end-to-end':>11} {'median':>8} {'x sheetnet':>10} "
-              f"{'edit+recalc':>12} {'median':>8} {'x sheetnet':>10} {'peak MB':>8}  RMSE / after edit")
+              f"{'edit+recalc ms':>14} {'median':>8} {'x sheetnet':>10} {'peak MB':>8}  RMSE / after edit")
         for tool, t in r["tools"].items():
             if "skipped" in t or "error" in t:
                 print(f"  {tool:<12} {t.get('skipped') or t.get('error')}")
                 continue
 
-            def f(key, fmt="{:8.3f}"):
-                return fmt.format(t[key]) if t.get(key) is not None else f"{'-':>8}"
+            def f(key, fmt="{:8.3f}", scale=1.0):
+                return fmt.format(t[key] * scale) if t.get(key) is not None else f"{'-':>8}"
             print(f"  {tool:<12} {f('load_s')} {f('calc_s')} {f('end_to_end_s', '{:11.3f}')} "
                   f"{f('median_end_to_end_s')} {f('ratio_end_to_end_over_sheetnet', '{:9.1f}x')} "
-                  f"{f('edit_recalc_s', '{:12.4f}')} {f('median_edit_recalc_s', '{:8.4f}')} "
+                  f"{f('edit_recalc_s', '{:14.4f}', 1e3)} {f('median_edit_recalc_s', '{:8.4f}', 1e3)} "
                   f"{f('ratio_edit_recalc_over_sheetnet', '{:9.0f}x')} {f('peak_mb', '{:8.0f}')}  "
                   f"{t.get('rmse')} / {t.get('rmse_after_edit')}")
         print(f"  numpy RMSE {r['rmse_numpy']!r} / {r['rmse_numpy_after_edit']!r}")

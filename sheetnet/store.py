@@ -24,6 +24,8 @@ BLANK, NUM, STR, BOOL = 0, 1, 2, 3
 
 def encode(value) -> tuple[int, float, object]:
     """Python value -> (kind, num, obj)."""
+    if value.__class__ is float and math.isfinite(value):
+        return NUM, value, None
     if value is None:
         return BLANK, 0.0, None
     if isinstance(value, bool) or isinstance(value, np.bool_):

@@ -17,6 +17,7 @@ progress is a cycle.
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import replace
 
@@ -32,9 +33,9 @@ from ..formula.evaluator import Evaluator
 from ..formula.parser import parse
 from ..formula.values import Arr
 from ..refs import MAX_COLS, MAX_ROWS, Area, cell_name, parse_cell
-from ..store import BLANK, BOOL, NUM, ValueGrid
-from .plan import (Block, Unit, cell_order, reading_span, make_blocks, read_region, reading_order, reference_reads,
-                   strongly_connected, tree_depth)
+from ..store import BLANK, BOOL, NUM, ValueGrid, encode
+from .plan import (FIXED, Block, Unit, axis_span, cell_order, make_blocks, read_region, reading_order, reading_rules,
+                   reference_reads, strongly_connected, tree_depth)
 from .scalar import Fallback, compile_block
 
 READY, PENDING, IN_BLOCK, IN_CELL = 0, 1, 2, 3
@@ -63,6 +64,9 @@ class _Deferred(Exception):
         self.block_id, self.row, self.col = block_id, row, col
 
 
+# a rectangle this many columns wide or wider (whole rows, wide tables) is not
+# indexed column by column: its readers are found by checking every unit
+WIDE_READ = 64
 PULL_DEPTH = 100        # cells pulled one inside the other before the innermost is deferred
 
 
@@ -130,8 +134,13 @@ class Engine:
         self.parse_failures = []
         self._scalar = {}
         self._edits = None              # None: the next recalc is a full one
-        self._reach: dict = {}          # edits -> (OFFSET/INDIRECT boxes then, what they reach): see _reached
+        # True from a finished recalculation until the next starts (or the plan
+        # or a grid changes): every cell is READY, so the compiled closures
+        # need not check the cells they read are calculated (engine/scalar.py)
+        self.settled = False
+        self._reach: dict = {}          # edits -> what they reach: see _reached
         self._dyn_boxes: dict = {}      # block id -> {sheet: [r0, c0, r1, c1]} read through OFFSET/INDIRECT
+        self._dyn_indexed = None        # the boxes the index of readers has (see _index_dynamic_reads)
         self.sheets = [SheetState(i, s.name, s.values) for i, s in enumerate(book.sheets)]
         self._by_name = {s.name.casefold(): s for s in self.sheets}
         names = [s.name for s in book.sheets]
@@ -184,22 +193,37 @@ class Engine:
             # cached text at formula cells is stale once we compute them
             s.vals.obj[s.formula_mask] = None
         self.planned_cells = int(sum(s.formula_mask.sum() for s in self.sheets))
+        self._spilling = sum(b.dynamic for b in self.blocks)
         self._plan_reach()
 
     def _plan_reach(self) -> None:
-        """What working out an edit's reach needs, once per plan: per unit in
-        dependency order its blocks, whether it keeps cached values only,
-        whether a hit means all its cells, and what its blocks read; the
-        rectangular blocks whose cells run row by row (a cell's position is
-        then arithmetic)."""
-        self._unit_reads = []
+        """What working out an edit's reach needs, once per plan: per unit its
+        blocks, whether any is volatile, whether a hit means all its cells,
+        and the rectangles its blocks read; an index from each column of a
+        sheet to the units reading it, so that an edit looks at the few units
+        it can reach rather than at every unit; the rectangular blocks whose
+        cells run row by row (a cell's position is then arithmetic)."""
+        self._unit_reads: list = [None] * len(self.units)    # None: keeps cached values, never reached
+        self._column_readers: dict = {}     # (sheet, column) -> the units reading some cell of it
+        self._wide_readers = []             # units reading rectangles too wide to index, and volatile ones
         self._writes = [[self._written(self.blocks[i]) for i in unit.blocks] for unit in self.units]
         for uid, unit in enumerate(self.units):
             blocks = [self.blocks[i] for i in unit.blocks]
+            if all(self._keeps_cached(b) for b in blocks):
+                continue
             first = blocks[0]
-            self._unit_reads.append((uid, blocks, all(self._keeps_cached(b) for b in blocks),
-                                     unit.cellwise or first.array is not None or first.dynamic,
-                                     [r for b in blocks for r in self._ref_reads.get(b.id, ())]))
+            boxes = [(t, *box) for b in blocks for t, _, _, box in self._ref_reads.get(b.id, ())]
+            volatile = any(b.volatile for b in blocks)
+            self._unit_reads[uid] = (blocks, volatile,
+                                     unit.cellwise or first.array is not None or first.dynamic, boxes)
+            if volatile or any(c1 - c0 >= WIDE_READ for _, _, c0, _, c1 in boxes):
+                self._wide_readers.append(uid)
+                continue
+            for t, _, c0, _, c1 in boxes:
+                for c in range(c0, c1 + 1):
+                    readers = self._column_readers.setdefault((t, c), [])
+                    if not readers or readers[-1] != uid:
+                        readers.append(uid)
         self._row_major = set()
         for b in self.blocks:
             if b.rect is not None and b.array is None:
@@ -256,7 +280,8 @@ class Engine:
                 why[b.sheet] = f"{b.where([s.name for s in self.sheets])} is at {cell_name(r1, c1)}"
         names = [s.name for s in self.sheets]
         self._regions = {}
-        self._ref_reads = {}            # block id -> [(sheet, reference, its region over all cells)]
+        # block id -> [(sheet, how the reference follows its cell (reading_rules), its region over all cells)]
+        self._ref_reads = {}
         for b in self.blocks:
             if b.tree is None:
                 continue
@@ -269,7 +294,7 @@ class Engine:
                     continue
                 r0, c0, r1, c1 = read_region(ref, rmin, rmax, cmin, cmax)
                 regions.append((target, r0, c0, r1, c1))
-                self._ref_reads.setdefault(b.id, []).append((target, ref, _bounded(r0, c0, r1, c1)))
+                self._ref_reads.setdefault(b.id, []).append((target, *reading_rules(ref), _bounded(r0, c0, r1, c1)))
                 n = need[target]
                 if (r1 is not None and r1 >= n[0]) or (c1 is not None and c1 >= n[1]):
                     if r1 is not None:
@@ -451,7 +476,7 @@ class Engine:
         """Evaluate every formula cell.  A spilled result that grew or shrank
         since the last plan changes its formula's range; the workbook is then
         planned and calculated again (once per change)."""
-        rounds = sum(b.dynamic for b in self.blocks) + 1
+        rounds = self._spilling + 1
         while True:
             self._resized = False
             self._recalc_once()
@@ -479,76 +504,146 @@ class Engine:
         were: nothing else it depends on changes without a new plan."""
         if self._edits is None or self.record_dynamic:
             return None
+        # a finished calculation indexed its OFFSET/INDIRECT reads as it ended
+        if not self.settled and self._dyn_indexed != self._dyn_boxes:
+            self._index_dynamic_reads()
         key = tuple(self._edits)
-        hit = self._reach.get(key)
-        if hit is not None and hit[0] == self._dyn_boxes:
-            return hit[1]
-        boxes = {bid: {t: list(box) for t, box in bb.items()} for bid, bb in self._dyn_boxes.items()}
-        reached = self._propagate(list(self._edits))
-        if len(self._reach) > 64:
-            self._reach.clear()
-        self._reach[key] = (boxes, reached)
+        reached = self._reach.get(key)
+        if reached is None:
+            reached = self._propagate(list(self._edits))
+            if len(self._reach) > 64:
+                self._reach.clear()
+            self._reach[key] = reached
         return reached
+
+    def _index_dynamic_reads(self) -> None:
+        """Add what OFFSET/INDIRECT read in the last calculation to the column
+        index of readers (see _plan_reach); the reaches worked out before
+        are forgotten, as they may differ now."""
+        self._dyn_indexed = {bid: {t: list(box) for t, box in bb.items()} for bid, bb in self._dyn_boxes.items()}
+        self._readers = {key: list(units) for key, units in self._column_readers.items()}
+        self._wide = list(self._wide_readers)
+        self._dyn_unit_boxes = {}
+        for bid, by_sheet in self._dyn_indexed.items():
+            uid = self.blocks[bid].unit
+            for t, (r0, c0, r1, c1) in by_sheet.items():
+                self._dyn_unit_boxes.setdefault(uid, []).append((t, r0, c0, r1, c1))
+                if c1 - c0 >= WIDE_READ:
+                    self._wide.append(uid)
+                    continue
+                for c in range(max(c0, 0), c1 + 1):
+                    readers = self._readers.setdefault((t, c), [])
+                    if uid not in readers:
+                        readers.append(uid)
+        self._reach = {}
 
     def _propagate(self, changed: list) -> dict:
-        """Units in dependency order, each checked against the rectangles
-        changed so far (the edits, then what each reached unit rewrites)."""
+        """The units that may read a changed rectangle (by the column index;
+        volatile and very wide readers; those whose OFFSET/INDIRECT read a
+        box in the last calculation), in dependency order, each checked
+        against the rectangles changed so far: the edits, then what each
+        reached unit rewrites, whose readers join the queue.  Units come in
+        dependency order, so a unit's rewrite is read by later units only."""
         reached: dict = {}
-        dyn = self._dyn_boxes
-        for uid, blocks, frozen, whole_if_hit, reads in self._unit_reads:
-            if frozen:
+        dyn = self._dyn_unit_boxes
+        readers = self._readers
+        queue = list(self._wide)
+        for rect in changed:
+            self._queue_readers(rect, queue, -1)
+        heapq.heapify(queue)
+        unit_reads = self._unit_reads
+        last = -1
+        while queue:
+            uid = heapq.heappop(queue)
+            if uid <= last:             # queued twice
                 continue
-            whole = False
-            for b in blocks:
-                if b.volatile:
-                    whole = True
-                for t, box in dyn.get(b.id, {}).items():
-                    if _meets(changed, t, *box):
-                        whole = True
+            last = uid
+            entry = unit_reads[uid]
+            if entry is None:
+                continue
+            blocks, whole, whole_if_hit, boxes = entry
             if not whole:
-                if not any(_meets(changed, t, *box) for t, _, box in reads):
+                if dyn and uid in dyn and _any_meets(dyn[uid], changed):
+                    whole = True        # OFFSET/INDIRECT read it in the last calculation
+                elif not _any_meets(boxes, changed):
                     continue
-                whole = whole_if_hit
+                else:
+                    whole = whole_if_hit
             b = blocks[0]
-            positions = None if whole else self._cells_reached(b, changed)
-            if positions is not None and len(positions) == 0:
-                continue
+            positions, box = (None, None) if whole else self._cells_reached(b, changed)
             if positions is None:
                 reached[uid] = None
-                changed.extend(self._writes[uid])
-            else:
+                written = self._writes[uid]
+            elif positions:
                 reached[uid] = {b.id: positions}
-                rows, cols = b.rows[positions].tolist(), b.cols[positions].tolist()
-                changed.append((b.sheet, min(rows), min(cols), max(rows), max(cols)))
+                written = (box,)
+            else:
+                continue
+            for rect in written:
+                changed.append(rect)
+                t, _, c0, _, c1 = rect
+                if c0 != c1:
+                    self._queue_readers(rect, queue, uid)
+                    continue
+                for reader in readers.get((t, c0), ()):     # one column: written out, the common case
+                    if reader > uid:
+                        heapq.heappush(queue, reader)
         return reached
 
-    def _cells_reached(self, b: Block, changed: list) -> np.ndarray | None:
-        """The positions of a vectorised block's cells that read a changed
-        rectangle, when few enough to calculate one by one; else None."""
+    def _queue_readers(self, rect: tuple, queue: list, after: int) -> None:
+        """Put on the heap the units after `after` whose reads may meet a
+        rectangle (by the column index; a very wide one: every unit)."""
+        t, _, c0, _, c1 = rect
+        if c1 - c0 >= WIDE_READ:
+            for uid in range(after + 1, len(self._unit_reads)):
+                heapq.heappush(queue, uid)
+            return
+        index = self._readers
+        if c0 == c1:
+            for uid in index.get((t, c0), ()):
+                if uid > after:
+                    heapq.heappush(queue, uid)
+            return
+        for c in range(c0, c1 + 1):
+            for uid in index.get((t, c), ()):
+                if uid > after:
+                    heapq.heappush(queue, uid)
+
+    def _cells_reached(self, b: Block, changed: list) -> tuple[list[int] | None, tuple | None]:
+        """The positions (sorted) of a vectorised block's cells that read a
+        changed rectangle, when few enough to calculate one by one, and the
+        rectangle around those cells; (None, None) for all of them."""
         if b.size == 1:         # one cell: its scalar path beats a block's
-            return np.zeros(1, np.int64)
+            r, c = int(b.rows[0]), int(b.cols[0])
+            return [0], (b.sheet, r, c, r, c)
         found = []
         count = 0
-        for t, ref, (r0, c0, r1, c1) in self._ref_reads.get(b.id, ()):
+        row_major = b.id in self._row_major
+        for t, row_rule, col_rule, (r0, c0, r1, c1) in self._ref_reads.get(b.id, ()):
             for et, er0, ec0, er1, ec1 in changed:
                 if t != et or not (r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1):
                     continue
-                span = reading_span(ref, (er0, ec0, er1, ec1))
-                if span is None:
-                    return None
-                (ra, rb), (ca, cb) = span
-                if b.rect is not None and b.id in self._row_major:
+                if row_rule[0] == FIXED and col_rule[0] == FIXED:
+                    return None, None   # every cell reads the same cells: all of them are reached
+                ra, rb = axis_span(row_rule, er0, er1)
+                ca, cb = axis_span(col_rule, ec0, ec1)
+                if row_major:
                     br0, bc0, bh, bw = b.rect
-                    ra = br0 if ra is None else max(ra, br0)
-                    rb = br0 + bh - 1 if rb is None else min(rb, br0 + bh - 1)
-                    ca = bc0 if ca is None else max(ca, bc0)
-                    cb = bc0 + bw - 1 if cb is None else min(cb, bc0 + bw - 1)
+                    # the span, clipped to the block
+                    ra = br0 if ra is None or ra < br0 else ra
+                    rb = br0 + bh - 1 if rb is None or rb > br0 + bh - 1 else rb
+                    ca = bc0 if ca is None or ca < bc0 else ca
+                    cb = bc0 + bw - 1 if cb is None or cb > bc0 + bw - 1 else cb
                     if ra > rb or ca > cb:
+                        continue
+                    if ra == rb and ca == cb and not found:     # the common edit: one cell reaches one
+                        found.append((ra - br0) * bw + (ca - bc0))
+                        count = 1
                         continue
                     count += (rb - ra + 1) * (cb - ca + 1)
                     if count > self.PARTIAL_CELLS:
-                        return None
-                    found.extend((r - br0) * bw + (c - bc0) for r in range(ra, rb + 1) for c in range(ca, cb + 1))
+                        return None, None
+                    found.extend([(r - br0) * bw + (c - bc0) for r in range(ra, rb + 1) for c in range(ca, cb + 1)])
                     continue
                 mask = np.ones(b.size, bool)
                 for at, lo, hi in ((b.rows, ra, rb), (b.cols, ca, cb)):
@@ -559,9 +654,17 @@ class Engine:
                 hits = np.flatnonzero(mask)
                 count += len(hits)
                 if count > self.PARTIAL_CELLS:
-                    return None
+                    return None, None
                 found.extend(hits.tolist())
-        return np.array(sorted(set(found)), np.int64)
+        if not found:
+            return found, None
+        if len(found) == 1 and row_major:
+            br0, bc0, _, bw = b.rect
+            r, c = br0 + found[0] // bw, bc0 + found[0] % bw
+            return found, (b.sheet, r, c, r, c)
+        found = sorted(set(found))
+        rows, cols = b.rows[found], b.cols[found]
+        return found, (b.sheet, int(rows.min()), int(cols.min()), int(rows.max()), int(cols.max()))
 
     def _written(self, b: Block) -> tuple:
         """The rectangle a block's calculation rewrites (a spilling formula:
@@ -575,6 +678,9 @@ class Engine:
 
     def _recalc_once(self) -> "Engine":
         dirty = self._reached()
+        if dirty is not None and self.settled and self._recalc_cells_directly(dirty):
+            return self
+        self.settled = False
         self._partial = {}              # block id -> the positions to calculate, when not all
         if dirty is None:
             self._dyn_boxes = {}
@@ -618,7 +724,49 @@ class Engine:
                     except _Deferred as deferred:
                         self._settle(deferred)
         self._edits = []                # from now on, edits are tracked for the next recalc
+        if self._dyn_indexed != self._dyn_boxes:
+            self._index_dynamic_reads()     # now, rather than on the next edit
+        self.settled = True             # every cell READY: see _recalc_cells_directly
         return self
+
+    def _recalc_cells_directly(self, dirty: dict) -> bool:
+        """The common edit -- an input feeding a few cells of arithmetic and
+        small sums -- without the general bookkeeping: when every cell the
+        edit reaches has a compiled scalar closure, they are calculated in
+        dependency order straight into the grid.  After a finished
+        recalculation every cell is READY and units come in dependency
+        order, so each cell reads only values already final.  False when a
+        cell needs the general path; the values written so far are right, and
+        that path calculates them again."""
+        scalar, blocks, sheets = self._scalar, self.blocks, self.sheets
+        for part in dirty.values():
+            if part is None:
+                return False
+            for bid, positions in part.items():
+                fast = scalar.get(bid)
+                if fast is None:
+                    return False
+                b = blocks[bid]
+                vals = sheets[b.sheet].vals
+                num, kind = vals.num, vals.kind
+                for pos in positions:
+                    r, c = b.rows.item(pos), b.cols.item(pos)
+                    try:
+                        v = fast(r, c)
+                    except (Fallback, RecursionError):  # RecursionError: a formula nested very deep
+                        return False
+                    if v is True or v is False:
+                        num[r, c], kind[r, c] = float(v), BOOL
+                    else:
+                        num[r, c], kind[r, c] = v, NUM
+                    if b.has_text:
+                        vals.obj[r, c] = None
+        self._partial = {}
+        self.dynamic_reads = {}
+        self.eval_log = []
+        self.unsupported_counts = {}
+        self._edits = []
+        return True
 
     def _settle(self, deferred: _Deferred) -> None:
         """Evaluate deferred cells innermost first, in a loop: each may defer
@@ -662,9 +810,11 @@ class Engine:
                 positions = self._partial.get(b.id)
                 if positions is not None:
                     s = self.sheets[b.sheet]
-                    for pos in positions.tolist():
+                    for pos in positions:
                         if s.state[b.rows[pos], b.cols[pos]] == PENDING:
                             self._eval_cell(b, pos)
+                elif b.size == 1 and b.array is None and self._scalar.get(b.id) is not None:
+                    self._eval_cell(b, 0)   # one cell: its compiled closure beats the batch path
                 elif not self._keeps_cached(b):
                     self._eval_block(b)
         finally:
@@ -1048,13 +1198,23 @@ class Engine:
 
     def set_value(self, sheet: str, ref: str | tuple[int, int], value) -> None:
         """Change a constant (call recalc() afterwards)."""
-        s = self._state(sheet)
-        row, col = ref if isinstance(ref, tuple) else _cell(ref)
-        if row < s.owner.shape[0] and col < s.owner.shape[1] and s.owner[row, col] >= 0:
-            raise UserError(f"{sheet}!{cell_name(row, col)} holds a formula, not a constant")
-        s.vals.set(row, col, value)
-        self._grow_state(s)
-        self._edited(s.index, row, col, row, col)
+        s = self._by_name.get(sheet.casefold()) or self._state(sheet)
+        row, col = ref if ref.__class__ is tuple else _cell(ref)
+        owner = s.owner
+        rows, cols = owner.shape
+        if row < rows and col < cols:
+            if owner[row, col] >= 0:
+                raise UserError(f"{sheet}!{cell_name(row, col)} holds a formula, not a constant")
+            vals = s.vals       # the value grids are as large as owner: nothing grows
+            vals.kind[row, col], vals.num[row, col], vals.obj[row, col] = encode(value)
+        else:
+            s.vals.set(row, col, value)
+            self._grow_state(s)
+        edits = self._edits
+        if edits is not None:       # see _edited
+            edits.append((s.index, row, col, row, col))
+            if len(edits) > 256:
+                self._edits = None
 
     def set_numbers(self, sheet: str, area: str, block: np.ndarray) -> None:
         """Overwrite a rectangle of constants with numbers (the Solver's inner loop)."""
@@ -1081,6 +1241,7 @@ class Engine:
     def _grow_state(self, s: SheetState) -> None:
         R, C = s.vals.num.shape
         if s.owner.shape != (R, C):
+            self.settled = False        # the state grids are smaller now: the general path remakes them
             owner = np.full((R, C), -1, dtype=np.int32)
             mask = np.zeros((R, C), dtype=bool)
             r, c = s.owner.shape
@@ -1106,9 +1267,10 @@ def _bounded(r0, c0, r1, c1) -> tuple[int, int, int, int]:
             MAX_ROWS if r1 is None else r1, MAX_COLS if c1 is None else c1)
 
 
-def _meets(changed: list, t: int, r0: int, c0: int, r1: int, c1: int) -> bool:
-    """Whether a rectangle of sheet t overlaps one of the changed rectangles."""
-    for et, er0, ec0, er1, ec1 in changed:
-        if t == et and r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1:
-            return True
+def _any_meets(boxes: list, changed: list) -> bool:
+    """Whether any of a unit's read rectangles overlaps a changed one."""
+    for t, r0, c0, r1, c1 in boxes:
+        for et, er0, ec0, er1, ec1 in changed:
+            if t == et and r0 <= er1 and er0 <= r1 and c0 <= ec1 and ec0 <= c1:
+                return True
     return False

@@ -475,30 +475,38 @@ def _describe_cycle(left: set[int], preds: list[set[int]], nodes, blocks, sheet_
     return " -> ".join(name(n) for n in cycle) + " (each cell uses the next)"
 
 
-def reading_span(ref, rect) -> tuple[tuple, tuple] | None:
-    """The cells that read, through one reference, some cell of the rectangle
-    (r0, c0, r1, c1): ((first row, last row), (first col, last col)) of the
-    host cells' positions, None for no bound; None when the reference's
-    position does not depend on the cell (then all or none of a block's
-    cells read it, as the block's whole read region says)."""
-    er0, ec0, er1, ec1 = rect
+FIXED, RELATIVE, HALF_FIXED = 0, 1, 2
+
+
+def reading_rules(ref) -> tuple[tuple, tuple]:
+    """How a reference's rows and columns follow the cell that holds it, as
+    axis_span needs them (worked out once per plan): per axis
+    (FIXED, _, _) when every cell reads the same rows (absolute ends, or
+    whole columns); (RELATIVE, largest offset, smallest offset) when both
+    ends move with the cell; (HALF_FIXED, fixed end, offset of the moving end)."""
     if isinstance(ref, CellRef):
-        axes = ((ref.row, ref.row_abs, ref.row, ref.row_abs, er0, er1),
-                (ref.col, ref.col_abs, ref.col, ref.col_abs, ec0, ec1))
+        axes = ((ref.row, ref.row_abs, ref.row, ref.row_abs), (ref.col, ref.col_abs, ref.col, ref.col_abs))
     else:
-        axes = ((ref.r1, ref.r1_abs, ref.r2, ref.r2_abs, er0, er1),
-                (ref.c1, ref.c1_abs, ref.c2, ref.c2_abs, ec0, ec1))
-    spans = []
-    for first, first_abs, last, last_abs, lo, hi in axes:
+        axes = ((ref.r1, ref.r1_abs, ref.r2, ref.r2_abs), (ref.c1, ref.c1_abs, ref.c2, ref.c2_abs))
+    rules = []
+    for first, first_abs, last, last_abs in axes:
         if first is None or (first_abs and last_abs):
-            spans.append((None, None))      # whole rows/columns, or fixed: the same for every cell
+            rules.append((FIXED, 0, 0))
         elif not first_abs and not last_abs:
-            # a cell at x reads x+min .. x+max: that meets lo..hi when x is in
-            spans.append((lo - max(first, last), hi - min(first, last)))
+            rules.append((RELATIVE, max(first, last), min(first, last)))
         else:
-            # one end fixed at f, the other at x+d: min(f, x+d) <= hi and max(f, x+d) >= lo
-            f, d = (first, last) if first_abs else (last, first)
-            spans.append((None if f >= lo else lo - d, None if f <= hi else hi - d))
-    if spans[0] == (None, None) and spans[1] == (None, None):
-        return None
-    return spans[0], spans[1]
+            rules.append((HALF_FIXED, *((first, last) if first_abs else (last, first))))
+    return rules[0], rules[1]
+
+
+def axis_span(rule: tuple, lo: int, hi: int) -> tuple:
+    """The host positions (first, last; None: no bound) along one axis whose
+    reference, by its rule (see reading_rules), meets lo..hi."""
+    kind, a, b = rule
+    if kind == RELATIVE:
+        # a cell at x reads x+smallest .. x+largest: that meets lo..hi when x is in
+        return lo - a, hi - b
+    if kind == HALF_FIXED:
+        # one end fixed at a, the other at x+b: min(a, x+b) <= hi and max(a, x+b) >= lo
+        return None if a >= lo else lo - b, None if a <= hi else hi - b
+    return None, None

@@ -178,6 +178,8 @@ def scalar_form(fn, params: tuple[Param, ...]):
     (integer parameters truncated, omitted optional ones at their defaults)."""
     kinds = [p.type for p in params]
     defaults = [_default(p) for p in params]
+    if "integer" not in kinds and not any(p.optional for p in params):
+        return fn               # floats in, every argument given: nothing to adapt
 
     def scalar(*xs: float):
         args = [int(x) if k == "integer" else x for x, k in zip(xs, kinds)]

@@ -155,7 +155,11 @@ def _geomean(x: np.ndarray) -> float:
 def _harmean(x: np.ndarray) -> float:
     if x.size == 0 or (x <= 0).any():
         raise ValueError("HARMEAN needs positive numbers")
-    return x.size / line_sum(1.0 / x)
+    with np.errstate(over="ignore"):
+        total = line_sum(1.0 / x)
+    if not math.isfinite(total):        # the reciprocal of a subnormal overflows: #NUM!, as Excel
+        raise ValueError("HARMEAN: a reciprocal overflows")
+    return x.size / total
 
 
 def _sample_function(name: str, fn, doc: str, prefix: str = "", scalar=None, torch=None):
