@@ -83,6 +83,7 @@ class SheetScan:
     f_cell: np.ndarray      # int32 index into the cell arrays, one entry per <f>, document order
     f_kind: np.ndarray      # uint8 F_*
     f_text: list            # formula text, None when the <f> element is empty (shared followers)
+    f_has_text: np.ndarray  # bool, f_text is not None
     f_ref: list             # the ref attribute or None
     f_si: np.ndarray        # int32, the si attribute, -1 when absent
     f_ca: np.ndarray        # bool, ca="1"
@@ -1318,11 +1319,22 @@ def _assemble(xml: bytes, parts: list[_Part]) -> SheetScan:
     texts = _join_pieces(*joined("text", cell_base))
     for i in np.flatnonzero(out["has_value"] & (out["types"] == T_INLINE_STRING)).tolist():
         texts.setdefault(i, "")          # <is/> or <is><t/></is>: an empty string
-    f_text, f_ref = [None] * nf, [None] * nf
-    for target, (index, values) in ((f_text, joined("f_text", f_base)), (f_ref, joined("f_ref", f_base, True))):
-        for i, value in zip(index.tolist(), values):
-            target[i] = value
-    return SheetScan(texts=texts, f_text=f_text, f_ref=f_ref, c_span=c_span, v_span=v_span, **out)
+    text_index, f_text = _spread(nf, *joined("f_text", f_base))
+    f_has_text = np.zeros(nf, bool)
+    f_has_text[text_index] = True
+    _, f_ref = _spread(nf, *joined("f_ref", f_base, True))
+    return SheetScan(texts=texts, f_text=f_text, f_has_text=f_has_text, f_ref=f_ref, c_span=c_span, v_span=v_span,
+                     **out)
+
+
+def _spread(n: int, index: np.ndarray, values: list):
+    """(index, a list of n with values at the (ascending) index, None elsewhere)."""
+    if len(index) == n:             # every formula written out in full: the values are the list
+        return index, values
+    spread = [None] * n
+    for i, value in zip(index.tolist(), values):
+        spread[i] = value
+    return index, spread
 
 
 def _implicit_rows(row_r: np.ndarray) -> np.ndarray:
