@@ -6,6 +6,10 @@ download, a zip bomb -- ends as one UserError line naming the file.
 
 from __future__ import annotations
 
+# zipfile decodes the names of parts written without its UTF-8 flag (most
+# workbooks' parts) as cp437, and imports that codec on the first such name:
+# imported here with the package, not in the middle of the first read.
+import encodings.cp437  # noqa: F401  (imported for its side effect)
 import errno
 import os
 import posixpath

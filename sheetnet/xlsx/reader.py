@@ -337,8 +337,7 @@ def _load_formulas(sheet, scan, path: str, dynamic: set[int] = frozenset()) -> N
     nf = len(scan.f_cell)
     if nf == 0:
         return
-    texts = scan.f_text
-    has_text = np.fromiter(map(bool, texts), dtype=bool, count=nf)
+    texts, has_text = scan.f_text, scan.f_has_text
     normal = has_text & (scan.f_kind != F_SHARED) & (scan.f_kind != F_ARRAY) & (scan.f_kind != F_DATATABLE)
     masters: dict[int, tuple[int, str]] = {}
     for j in np.flatnonzero(has_text & ~normal).tolist():
@@ -376,7 +375,9 @@ def _load_formulas(sheet, scan, path: str, dynamic: set[int] = frozenset()) -> N
     followers = (scan.f_kind == F_SHARED) & ~has_text
     fc = scan.f_cell[followers].astype(np.int64)
     fs = scan.f_si[followers].astype(np.int64)
-    order = np.argsort(fs, kind="stable")
+    # stable: members stay in document order; as 16-bit keys (a sheet rarely
+    # has 32,768 shared formulas) numpy sorts by radix, several times faster
+    order = np.argsort(fs.astype(np.int16) if len(fs) and fs.max() < 1 << 15 else fs, kind="stable")
     fc, fs = fc[order], fs[order]
     bounds = np.flatnonzero(np.diff(fs)) + 1
     groups = dict(zip(fs[np.r_[0, bounds]].tolist(), np.split(fc, bounds))) if len(fs) else {}

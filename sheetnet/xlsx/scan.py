@@ -83,6 +83,7 @@ class SheetScan:
     f_cell: np.ndarray      # int32 index into the cell arrays, one entry per <f>, document order
     f_kind: np.ndarray      # uint8 F_*
     f_text: list            # formula text, None when the <f> element is empty (shared followers)
+    f_has_text: np.ndarray  # bool, f_text is not None
     f_ref: list             # the ref attribute or None
     f_si: np.ndarray        # int32, the si attribute, -1 when absent
     f_ca: np.ndarray        # bool, ca="1"
@@ -120,6 +121,7 @@ class _Bytes:
         self.xml, self.base, self.size, self.u8 = xml, start, n, u8
         self._shifted = [u8[k:] for k in range(16)]    # byte(pos, k) reads pos + k without an addition
         self._words = u8.view("<u8")
+        self._next_words = [self._words[k:] for k in range(5)]    # the same for words
 
     def byte(self, pos: np.ndarray, k: int = 0) -> np.ndarray:
         return self._shifted[k].take(pos)
@@ -136,8 +138,15 @@ class _Bytes:
         shift = ((pos & 7) << 3).view(np.uint64)
         back = 64 - shift
         i = pos >> 3
-        aligned = [self._words.take(i)] + [self._words.take(i + k) for k in range(1, count + 1)]
-        return [(aligned[k] >> shift) | (aligned[k + 1] << back) for k in range(count)]   # x << 64 is 0
+        aligned = [self._next_words[k].take(i) if k < 5 else self._words.take(i + k) for k in range(count + 1)]
+        out = []
+        for k in range(count):             # in place: as few word-sized temporaries as possible
+            word = aligned[k]
+            word >>= shift
+            high = aligned[k + 1] << back  # x << 64 is 0
+            word |= high
+            out.append(word)
+        return out
 
     def text(self, start: int, stop: int) -> str:
         return self.xml[self.base + start:self.base + stop].decode("utf-8", "replace")
@@ -198,12 +207,23 @@ def _digits8(w: np.ndarray):
     read as leading zeros) and combined pairwise 1+1 -> 2 -> 4 -> 8 digits
     with three multiplications."""
     x = w ^ _ZEROS                                          # '0'..'9' -> 0..9
-    nondigit = (((x & _LOW7) + _ABOVE_NINE) | x) & _HIGH    # high bit on bytes > 9
+    nondigit = x & _LOW7                                    # in place from here on: few temporaries
+    nondigit += _ABOVE_NINE
+    nondigit |= x
+    nondigit &= _HIGH                                       # high bit on bytes > 9
     count = _first_flagged(nondigit)
-    x = x << ((8 - count) << 3).view(np.uint64)
-    x = (x * 2561) >> 8 & 0x00FF00FF00FF00FF                # 10*hi + lo in every 16 bits
-    x = (x * 6553601) >> 16 & 0x0000FFFF0000FFFF            # 100*hi + lo in every 32 bits
-    return count, ((x * 42949672960001) >> 32).view(np.int64)   # 10000*hi + lo
+    shift = 8 - count
+    shift <<= 3
+    x <<= shift.view(np.uint64)
+    x *= 2561                                               # 10*hi + lo in every 16 bits
+    x >>= 8
+    x &= 0x00FF00FF00FF00FF
+    x *= 6553601                                            # 100*hi + lo in every 32 bits
+    x >>= 16
+    x &= 0x0000FFFF0000FFFF
+    x *= 42949672960001                                     # 10000*hi + lo
+    x >>= 32
+    return count, x.view(np.int64)
 
 
 class _Decoder:
@@ -300,7 +320,11 @@ class _Tags:
         if prefix:
             key = self._prefixed_key(lt, first)
         else:
-            key = (first.astype(np.int32) << 16) | (ch.byte(lt, 2).astype(np.int32) << 8) | ch.byte(lt, 3)
+            key = first.astype(np.int32)        # built in place: one tag-sized array, not five
+            key <<= 8
+            key |= ch.byte(lt, 2)
+            key <<= 8
+            key |= ch.byte(lt, 3)
         code = _TAGS.take(key)
         if prefix:
             code[(first == 33) | (first == 63)] = _BAD
@@ -351,9 +375,12 @@ class _Tags:
         return np.flatnonzero(self.code == code)
 
     def _count_before(self, code: int) -> np.ndarray:
-        """For each tag, how many tags of `code` start at or before it."""
+        """For each tag, how many tags of `code` start at or before it (int32:
+        a part is at most 1 GiB and a tag takes 3 bytes or more, so counts
+        stay below 2**31; these arrays, one entry per tag, are the scan's
+        biggest after the positions)."""
         if code not in self._counts:
-            self._counts[code] = np.cumsum(self.code == code, dtype=np.int64)
+            self._counts[code] = np.cumsum(self.code == code, dtype=np.int32)
         return self._counts[code]
 
     def after_names(self, idx: np.ndarray, code: int) -> np.ndarray:
@@ -459,6 +486,13 @@ class _StartTags:
             pos = np.where(self.lead[1] >= 0, self.lead[1] + 1, pos)
         self.pos = pos
         length = np.minimum(limit - pos, _SIGNATURE)    # compared bytes: up to the next '<' at most
+        # a tag without (further) attributes ends right here, at '>' or '/>':
+        # only those bytes are compared, not the text that follows -- else
+        # every <f> of per-cell formulas, its formula text differing, would
+        # be a group of its own, parsed one by one
+        at = ch.byte(pos)
+        length = np.where(at == 62, np.minimum(length, 1),
+                          np.where((at == 47) & (ch.byte(pos, 1) == 62), np.minimum(length, 2), length))
         group, self.reps = _group_identical(ch, pos, length)
         rep_pos = pos.take(self.reps)
         parsed = [_cached_parse(ch, int(p), int(n), names, cache)
@@ -769,12 +803,31 @@ _POW10F_LO = _POW10F - _POW10F_HI
 _EXACT = 1 << 53
 
 
+_NUMBER_BLOCK = 1 << 13         # numbers parsed at a time (see _numbers)
+
+
 def _numbers(ch: _Bytes, start, stop):
     """Parse the decimal numbers at [start, stop) (<v> texts).
 
     Returns (values, unsure): `unsure` marks the entries this vectorised path
     did not settle (odd syntax, more than 19 digits, extreme exponents), left
-    to ``float`` (see _NUMBER)."""
+    to ``float`` (see _NUMBER).  A block of numbers at a time: the parse
+    makes a few dozen temporaries, and for a block they stay in the CPU
+    cache and reuse the memory the previous block freed -- made for all of
+    a chunk's numbers at once they are megabytes of fresh memory, whose page
+    faults cost more than the parse (measured on a 17,000-number sheet)."""
+    n = len(start)
+    if n <= _NUMBER_BLOCK:
+        return _number_block(ch, start, stop)
+    values, unsure = np.empty(n, np.float64), np.empty(n, bool)
+    for a in range(0, n, _NUMBER_BLOCK):
+        b = a + _NUMBER_BLOCK
+        values[a:b], unsure[a:b] = _number_block(ch, start[a:b], stop[a:b])
+    return values, unsure
+
+
+def _number_block(ch: _Bytes, start, stop):
+    """_numbers() for one block."""
     neg = ch.byte(start) == 45
     p = start + neg if neg.any() else start
     m, digits = _digit_run(ch, p, 1)
@@ -783,8 +836,12 @@ def _numbers(ch: _Bytes, start, stop):
     widest = int((stop - p).max()) - 1 if len(p) else 0       # the longest fraction there can be
     frac_m, frac = _digit_run(ch, p + 1, min(3, max(1, -(-widest // 8))))
     frac = np.where(dot, frac, 0)
+    m_int = m
     m = np.where(dot, m * _POW10.take(np.minimum(frac, 19)) + frac_m, m)
-    ok = (digits + frac > 0) & (digits + frac <= 19)
+    # at most 19 digits, so that m cannot wrap; a zero integer part (read
+    # without wrapping: at most 19 zeros) adds none
+    # ("0.0022270665600416144", as Excel writes small values, has 19 after it)
+    ok = (digits + frac > 0) & (np.where(dot & (m_int == 0) & (digits <= 19), frac, digits + frac) <= 19)
     p = p + dot + frac
     exp10 = -frac
     e = np.flatnonzero((ch.byte(p) | 0x20) == 101)      # 'e' or 'E'
@@ -951,14 +1008,31 @@ def _check_encoding(xml: bytes) -> None:
             raise ScanError(f"encoding {m.group(1).decode()!r} is not supported (only UTF-8)")
 
 
+def _compiled(make, key: bytes) -> re.Pattern:
+    """The pattern make(key) compiled, once per process (_PATTERNS); those a
+    read always needs are compiled with the module (see below), not in the
+    middle of the first workbook read, where compiling costs ~0.1 ms each."""
+    pattern = _PATTERNS.get((make, key))
+    if pattern is None:
+        pattern = _PATTERNS[make, key] = re.compile(make(key))
+    return pattern
+
+
+_PATTERNS: dict = {}
+
+
+def _element_pattern(local: bytes) -> bytes:
+    """The start tag of element `local`, with or without a namespace prefix."""
+    return rb"<([A-Za-z_][\w.-]*:)?" + local + rb"(?=[ \t\r\n/>])"
+
+
 def _element(xml: bytes, local: bytes):
     """Find the element `local` of the main spreadsheetml namespace.
 
     Returns (prefix, content_start, content_stop) -- content empty for
     '<x/>' -- or None when the document has no such element."""
     _check_encoding(xml)
-    pattern = rb"<([A-Za-z_][\w.-]*:)?" + local + rb"(?=[ \t\r\n/>])"
-    for m in re.finditer(pattern, xml):
+    for m in _compiled(_element_pattern, local).finditer(xml):
         prefix = m.group(1) or b""
         gt = xml.find(b">", m.end())
         if gt < 0:
@@ -1054,29 +1128,37 @@ class _Part:
 def _scan_chunk(xml: bytes, start: int, stop: int, prefix: bytes, cache: dict) -> _Part:
     ch = _Bytes(xml, start, stop)
     tags = _Tags(ch, prefix)
+    row_r, row_last = _rows(tags, cache)
+    cells = tags.of(_C)
+    c_last, cell = _cells(ch, tags, cells, row_last, cache)
+    values = _cell_values(ch, tags, cells, c_last, cell["types"])
+    formulas = _formulas(ch, tags, c_last, cache)
+    return _Part(row_r=row_r, **cell, **values, **formulas)
 
+
+def _rows(tags: _Tags, cache: dict):
+    """(explicit row number or 0, index of the closing tag) of every <row>."""
     rows = tags.of(_ROW)
     row_tags = tags.start_tags(rows, _ROW, cache, (b"r",), _leading_row)
-    row_last = tags.closing(rows, row_tags.empty, _ROW)
-    row_r = row_tags.leading_or(b"r", _ROW_NUMBER, 0)
+    return row_tags.leading_or(b"r", _ROW_NUMBER, 0), tags.closing(rows, row_tags.empty, _ROW)
 
-    cells = tags.of(_C)
+
+def _cells(ch: _Bytes, tags: _Tags, cells, row_last, cache: dict):
+    """(index of the closing tag, the _Part fields of the <c> tags).  The
+    parse of the tags is dropped on return, before the values are read: a
+    megabyte less alive at the scan's peak (fresh memory costs page faults)."""
     c_tags = tags.start_tags(cells, _C, cache, (b"r", b"s", b"t", b"cm", b"vm"), _leading_ref)
     c_last = tags.closing(cells, c_tags.empty, _C)
     cell_row = tags.owners(cells, _ROW, row_last)
     if (cell_row < 0).any():
         raise ScanError(f"<c> outside a <row> at {ch.where(tags.lt[cells[np.argmax(cell_row < 0)]])}")
-    types = c_tags.values(b"t", _CELL_TYPE, T_NUMBER)
     c_stop = np.where(c_tags.empty, c_tags.gt, tags.end_tag_gt(c_last, _C)) + 1
-
     ref = c_tags.leading_or(b"r", _CELL_REF, -1)
-    values = _cell_values(ch, tags, cells, c_last, types)
-    formulas = _formulas(ch, tags, c_last, cache)
-    return _Part(row_r=row_r, cell_row=cell_row, rows=np.where(ref >= 0, ref >> _COL_BITS, -1),
-                 cols=_implicit_cols(np.where(ref >= 0, ref & (_MAX_COL - 1), -1), cell_row),
-                 types=types, styles=c_tags.values(b"s", _STYLE, 0), cm=c_tags.values(b"cm", _METADATA_INDEX, 0),
-                 vm=c_tags.values(b"vm", _METADATA_INDEX, 0),
-                 c_start=tags.lt.take(cells) + ch.base, c_stop=c_stop + ch.base, **values, **formulas)
+    return c_last, dict(cell_row=cell_row, rows=np.where(ref >= 0, ref >> _COL_BITS, -1),
+                        cols=_implicit_cols(np.where(ref >= 0, ref & (_MAX_COL - 1), -1), cell_row),
+                        types=c_tags.values(b"t", _CELL_TYPE, T_NUMBER), styles=c_tags.values(b"s", _STYLE, 0),
+                        cm=c_tags.values(b"cm", _METADATA_INDEX, 0), vm=c_tags.values(b"vm", _METADATA_INDEX, 0),
+                        c_start=tags.lt.take(cells) + ch.base, c_stop=c_stop + ch.base)
 
 
 _NUMERIC_TYPE = np.isin(np.arange(7), (T_NUMBER, T_SHARED_STRING, T_BOOL))    # <v> parsed as a number
@@ -1237,11 +1319,22 @@ def _assemble(xml: bytes, parts: list[_Part]) -> SheetScan:
     texts = _join_pieces(*joined("text", cell_base))
     for i in np.flatnonzero(out["has_value"] & (out["types"] == T_INLINE_STRING)).tolist():
         texts.setdefault(i, "")          # <is/> or <is><t/></is>: an empty string
-    f_text, f_ref = [None] * nf, [None] * nf
-    for target, (index, values) in ((f_text, joined("f_text", f_base)), (f_ref, joined("f_ref", f_base, True))):
-        for i, value in zip(index.tolist(), values):
-            target[i] = value
-    return SheetScan(texts=texts, f_text=f_text, f_ref=f_ref, c_span=c_span, v_span=v_span, **out)
+    text_index, f_text = _spread(nf, *joined("f_text", f_base))
+    f_has_text = np.zeros(nf, bool)
+    f_has_text[text_index] = True
+    _, f_ref = _spread(nf, *joined("f_ref", f_base, True))
+    return SheetScan(texts=texts, f_text=f_text, f_has_text=f_has_text, f_ref=f_ref, c_span=c_span, v_span=v_span,
+                     **out)
+
+
+def _spread(n: int, index: np.ndarray, values: list):
+    """(index, a list of n with values at the (ascending) index, None elsewhere)."""
+    if len(index) == n:             # every formula written out in full: the values are the list
+        return index, values
+    spread = [None] * n
+    for i, value in zip(index.tolist(), values):
+        spread[i] = value
+    return index, spread
 
 
 def _implicit_rows(row_r: np.ndarray) -> np.ndarray:
@@ -1299,13 +1392,23 @@ def parse_shared_strings(xml: bytes) -> list[str]:
     return strings
 
 
+def _text_element_pattern(prefix: bytes) -> bytes:
+    """A whole <t> element (prefixed as the part is)."""
+    t = re.escape(b"<" + prefix + b"t")
+    return t + rb"(?:[ \t\r\n][^>]*)?(?:/>|>[^<]*</" + re.escape(prefix) + rb"t[ \t\r\n]*>)"
+
+
+_ANY_TAG = re.compile(rb"<[^>]*>")
+for _local in (b"sheetData", b"worksheet", b"sst"):
+    _compiled(_element_pattern, _local)
+_compiled(_text_element_pattern, b"")
+
+
 def _stray_text(body: bytes, prefix: bytes) -> None:
     """Refuse text that lies in the shared-strings part outside every <t>
     (e.g. <si>text</si>): a damaged part, whose strings would otherwise be
     read as empty."""
-    t = re.escape(b"<" + prefix + b"t")
-    texts = re.compile(t + rb"(?:[ \t\r\n][^>]*)?(?:/>|>[^<]*</" + re.escape(prefix) + rb"t[ \t\r\n]*>)")
-    rest = re.sub(rb"<[^>]*>", b"", texts.sub(b"", body))
+    rest = _ANY_TAG.sub(b"", _compiled(_text_element_pattern, prefix).sub(b"", body))
     stray = rest.strip(b" \t\r\n")
     if stray:
         raise ScanError(f"text outside any <t> element ({stray[:40].decode('utf-8', 'replace')!r})")
