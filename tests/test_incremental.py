@@ -25,6 +25,24 @@ def _book():
     return book
 
 
+def _from_scratch(make_book, edits):
+    """A full calculation of a fresh book with the same edits."""
+    book = make_book()
+    for cell, value in edits:
+        book["emb"].set_value(cell, value)
+    return Engine(book).recalc()
+
+
+def _replay(make_book, edits):
+    """After each edit, recalculated incrementally: (step, that engine, a
+    calculation from scratch of the same edits)."""
+    inc = Engine(make_book()).recalc()
+    for step, (cell, value) in enumerate(edits):
+        inc.set_value("emb", cell, value)
+        inc.recalc()
+        yield step, inc, _from_scratch(make_book, edits[:step + 1])
+
+
 def test_edits_recalculate_what_they_reach_and_nothing_else():
     rng = np.random.default_rng(0)
     inc = Engine(_book()).recalc()
@@ -38,10 +56,7 @@ def test_edits_recalculate_what_they_reach_and_nothing_else():
         edits.append((cell, value))
         inc.set_value("emb", cell, value)
         inc.recalc()
-        fresh = _book()                               # the same constants, calculated from scratch
-        for c, v in edits:
-            fresh["emb"].set_value(c, v)
-        full = Engine(fresh).recalc()
+        full = _from_scratch(_book, edits)
         for ref in ("AG3", "AH3", "AJ3", "AK4", "AE5", "T3", "Y10"):
             assert inc.value("emb", ref) == full.value("emb", ref), (step, ref)
 
@@ -68,10 +83,7 @@ def test_repeated_edits_reuse_what_they_reach_and_stay_exact():
         if cell == (2, 16):
             assert any(part and list(part.values()) == [[0]] for part in reached.values())
         inc.recalc()
-        fresh = _book()
-        for c, v in edits[:step + 1]:
-            fresh["emb"].set_value(c, v)
-        full = Engine(fresh).recalc()
+        full = _from_scratch(_book, edits[:step + 1])
         a, b = inc.sheet_state("emb").vals, full.sheet_state("emb").vals
         assert np.array_equal(a.num, b.num) and np.array_equal(a.kind, b.kind), step
 
@@ -88,14 +100,7 @@ def test_a_reached_range_total_adds_left_to_right_as_a_full_calculation():
         s.set_formula("AO1", "=SUM($T$3:$AC$302)/3")
         return b
     edits = [((2, 16), 1e17), ((5, 16), 3.0), ((5, 2), -1e16), ((9, 9), 0.1), ((5, 2), 0.3), ((2, 16), -0.0)]
-    inc = Engine(book()).recalc()
-    for step, (cell, value) in enumerate(edits):
-        inc.set_value("emb", cell, value)
-        inc.recalc()
-        fresh = book()
-        for c, v in edits[:step + 1]:
-            fresh["emb"].set_value(c, v)
-        full = Engine(fresh).recalc()
+    for step, inc, full in _replay(book, edits):
         for ref in ("AM1", "AN1", "AO1", "AG3"):
             a, b = inc.value("emb", ref), full.value("emb", ref)
             assert a == b and str(a) == str(b), (step, ref, a, b)
@@ -116,14 +121,7 @@ def test_any_edits_recalculate_to_what_a_full_calculation_gives(edits):
     the compiled closures fall back to the general path on all but numbers),
     every cell after each incremental recalculation equals a calculation
     from scratch, bit for bit."""
-    inc = Engine(_book()).recalc()
-    for step, (cell, value) in enumerate(edits):
-        inc.set_value("emb", cell, value)
-        inc.recalc()
-        fresh = _book()
-        for c, v in edits[:step + 1]:
-            fresh["emb"].set_value(c, v)
-        full = Engine(fresh).recalc()
+    for step, inc, full in _replay(_book, edits):
         a, b = inc.sheet_state("emb").vals, full.sheet_state("emb").vals
         assert np.array_equal(a.kind, b.kind), step
         assert np.array_equal(a.num.view(np.int64), b.num.view(np.int64)), step
