@@ -272,6 +272,10 @@ class Sheet:
         self.charts: list[object] = []
         self.color_scales: list[object] = []      # sheetnet.style.ColorScale, in priority order
         self.row_heights: dict[int, float] = {}    # points, for rows of wrapped headers
+        # 0-based rows hidden by hand, and rows a filter hides: SUBTOTAL and
+        # AGGREGATE tell them apart (see hide_rows)
+        self.hidden_rows: set[int] = set()
+        self.filtered_rows: set[int] = set()
         self.page = None                           # sheetnet.style.PageSetup, or None for the defaults
         self.hidden = False
         self.code_name: str | None = None          # the sheet's VBA code name (a macro workbook's)
@@ -281,6 +285,24 @@ class Sheet:
 
     def __repr__(self) -> str:
         return f"<Sheet {self.name!r}: {self.formula_count()} formula cells>"
+
+    # --- rows hidden --------------------------------------------------------
+
+    def hide_rows(self, rows, by_filter: bool = False) -> None:
+        """Hide these 0-based rows: by hand (SUBTOTAL 101-111 and AGGREGATE's
+        options 1, 3, 5, 7 leave them out), or by a filter (SUBTOTAL leaves
+        them out whatever its function number).  A row is one or the other."""
+        rows = {int(r) for r in rows}
+        if any(r < 0 or r >= MAX_ROWS for r in rows):
+            raise UserError(f"sheet {self.name!r}: a hidden row lies outside Excel's grid")
+        (self.filtered_rows if by_filter else self.hidden_rows).update(rows)
+        (self.hidden_rows if by_filter else self.filtered_rows).difference_update(rows)
+
+    def show_rows(self, rows) -> None:
+        """Show these 0-based rows again (however they were hidden)."""
+        rows = {int(r) for r in rows}
+        self.hidden_rows.difference_update(rows)
+        self.filtered_rows.difference_update(rows)
 
     # --- formulas -----------------------------------------------------------
 

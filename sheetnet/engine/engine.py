@@ -26,7 +26,7 @@ import numpy as np
 from .. import limits
 from ..book import Book
 from ..errors import CircularReferenceError, FormulaSyntaxError, UserError
-from ..formula.ast import AreaRef, ErrorLit, Name, Node, Ref3D, walk
+from ..formula.ast import AreaRef, Call, ErrorLit, Name, Node, Ref3D, walk
 from ..formula.closures import Lambda
 from ..formula.batch import Batch, NotVectorizable, RefVal, deref, intersect
 from ..formula.evaluator import Evaluator
@@ -155,6 +155,7 @@ class Engine:
         for b in self.blocks:
             rr, cc = b.footprint()
             self.sheets[b.sheet].owner[rr, cc] = b.id
+        self._subtotal_blocks = np.array([b.id for b in self.blocks if _calls_subtotal(b)], dtype=np.int32)
         self._static_reads(names)
         for b in self.blocks:
             for (t, r0, c0, r1, c1) in b.reads:
@@ -363,6 +364,17 @@ class Engine:
             if rows.min() < a.r0 or rows.max() > a.r1 or cols.min() < a.c0 or cols.max() > a.c1:
                 raise NotVectorizable("cells of several tables")
         return table
+
+    def subtotal_cells(self, sheet: SheetState, rows: slice, cols: slice) -> np.ndarray:
+        """Which cells of sheet[rows, cols] (inside its value grid) hold a
+        formula calling SUBTOTAL or AGGREGATE: the nested subtotals those two
+        leave out of their ranges, not to count a subtotal twice."""
+        region = np.zeros(sheet.vals.num[rows, cols].shape, dtype=bool)
+        if self._subtotal_blocks.size:
+            owner = sheet.owner[rows, cols]
+            h, w = min(owner.shape[0], region.shape[0]), min(owner.shape[1], region.shape[1])
+            region[:h, :w] = np.isin(owner[:h, :w], self._subtotal_blocks)
+        return region
 
     def spill_area(self, sheet: SheetState, row: int, col: int):
         """The range the array formula anchored at (row, col) fills, or None."""
@@ -1258,6 +1270,14 @@ class Engine:
 
     def kept_cached_blocks(self) -> list[Block]:
         return list(self._frozen)
+
+
+def _calls_subtotal(b: Block) -> bool:
+    """Whether the block's formula calls SUBTOTAL or AGGREGATE anywhere."""
+    text = b.text.upper()
+    if b.tree is None or ("SUBTOTAL" not in text and "AGGREGATE" not in text):
+        return False
+    return any(isinstance(n, Call) and n.name in ("SUBTOTAL", "AGGREGATE") for n in walk(b.tree))
 
 
 def _cell(ref: str) -> tuple[int, int]:

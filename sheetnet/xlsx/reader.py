@@ -20,6 +20,7 @@ from ..errors import ERROR_CODES, UserError
 from ..formula.shapes import group_by_shape
 from ..refs import cell_name, parse_area
 from ..store import BOOL, NUM, STR
+from .hidden_rows import filtered_ranges, outside_cells, split_hidden
 from .package import Package
 from .rich_errors import rich_error_codes
 from .scan import (F_ARRAY, F_DATATABLE, F_SHARED, T_BOOL, T_DATE, T_ERROR, T_FORMULA_STRING,
@@ -103,10 +104,14 @@ def _read(pkg: Package) -> Book:
         sheet = book.add_sheet(name)
         sheet.hidden = sheets_el[all_sheet_names.index(name)].get("state") in ("hidden", "veryHidden")
         book.parts[name] = part
+        xml = pkg.read(part)
         try:
-            scan = scan_sheet_data(pkg.read(part))
+            scan = scan_sheet_data(xml)
         except ScanError as exc:
             raise UserError(f"{pkg.path}: sheet {name!r} ({part}) is damaged: {exc}") from None
+        if scan.hidden_rows.size:
+            _load_hidden_rows(pkg, sheet, part, scan.hidden_rows, outside_cells(xml))
+        del xml
         _load_cells(book, sheet, scan, shared, pkg.path, rich_errors)
         # after _load_cells has returned: its per-cell temporaries are gone
         # before the formulas' (a big sheet's peak memory)
@@ -174,6 +179,18 @@ def _check_read_size(pkg: Package, part_names) -> None:
     xml_bytes = sum(pkg.names[p].file_size for p in set(part_names))
     limits.require(xml_bytes * READ_BYTES_PER_XML_BYTE,
                    f"{pkg.path}: its sheets expand to {limits.format_bytes(xml_bytes)} of XML; reading them")
+
+
+def _load_hidden_rows(pkg: Package, sheet, part: str, hidden: np.ndarray, sheet_xml: bytes) -> None:
+    """The sheet's hidden rows: by a filter (its own AutoFilter's or a
+    Table's) or by hand (see hidden_rows.py)."""
+    ranges = filtered_ranges(sheet_xml)
+    for rtype, target in pkg.relationships(part).values():
+        if rtype.endswith(_TABLE) and pkg.has(target):
+            ranges += filtered_ranges(pkg.read(target))
+    by_hand, by_filter = split_hidden(hidden, ranges)
+    sheet.hide_rows(by_hand.tolist())
+    sheet.hide_rows(by_filter.tolist(), by_filter=True)
 
 
 def _load_tables(pkg: Package, book: Book, sheet, part: str) -> None:

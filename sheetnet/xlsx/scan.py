@@ -89,6 +89,7 @@ class SheetScan:
     f_ca: np.ndarray        # bool, ca="1"
     c_span: np.ndarray      # int64 (n, 2): start of "<c", end just after "</c>" or "/>"
     v_span: np.ndarray      # int64 (n, 2): the text of <v>...</v>; (-1, -1) without one (or for <v/>)
+    hidden_rows: np.ndarray  # int32, 0-based rows whose <row> says hidden="1", ascending
 
 
 # --------------------------------------------------------------------------
@@ -578,7 +579,8 @@ def _cached_parse(ch: _Bytes, pos: int, length: int, names, cache: dict):
     its first `length` bytes -- then every tag with these bytes parses the
     same -- else None.  Parses are shared by identical texts through `cache`."""
     start = ch.base + pos
-    text = ch.xml[start:start + length]
+    # keyed by the names asked for too: a <row s="1"> and a <c s="1"> read different attributes
+    text = (ch.xml[start:start + length], names)
     if text not in cache:
         gt, empty, spans = _parse_tag(ch.xml, start, names)
         cache[text] = (gt - start, empty, {k: (s - start, e - start) for k, (s, e) in spans.items()}) \
@@ -702,6 +704,7 @@ _CELL_TYPE = _choices({b"n": T_NUMBER, b"s": T_SHARED_STRING, b"str": T_FORMULA_
 _FORMULA_KIND = _choices({b"normal": F_NORMAL, b"shared": F_SHARED, b"array": F_ARRAY, b"dataTable": F_DATATABLE},
                          "formula type")
 _CA_FLAG = _choices({b"1": 1, b"true": 1, b"0": 0, b"false": 0}, "ca flag")
+_HIDDEN_FLAG = _choices({b"1": 1, b"true": 1, b"0": 0, b"false": 0}, "hidden flag")
 _STYLE = _Decoder(_uints, _uint, "style index")
 _SHARED_INDEX = _Decoder(_uints, _uint, "shared formula index")
 _METADATA_INDEX = _Decoder(_uints, _uint, "cell metadata index")
@@ -1103,6 +1106,7 @@ class _Part:
     """What one chunk yields.  Cell, row and formula indices are chunk-local,
     byte positions are document positions."""
     row_r: np.ndarray           # explicit 1-based row number of each <row>, 0 when absent
+    row_hidden: np.ndarray      # bool, hidden="1" on each <row>
     cell_row: np.ndarray        # index of the <row> holding each cell
     rows: np.ndarray            # 0-based row of each cell, -1 when only its <row> can tell
     cols: np.ndarray
@@ -1128,19 +1132,20 @@ class _Part:
 def _scan_chunk(xml: bytes, start: int, stop: int, prefix: bytes, cache: dict) -> _Part:
     ch = _Bytes(xml, start, stop)
     tags = _Tags(ch, prefix)
-    row_r, row_last = _rows(tags, cache)
+    row_r, row_hidden, row_last = _rows(tags, cache)
     cells = tags.of(_C)
     c_last, cell = _cells(ch, tags, cells, row_last, cache)
     values = _cell_values(ch, tags, cells, c_last, cell["types"])
     formulas = _formulas(ch, tags, c_last, cache)
-    return _Part(row_r=row_r, **cell, **values, **formulas)
+    return _Part(row_r=row_r, row_hidden=row_hidden, **cell, **values, **formulas)
 
 
 def _rows(tags: _Tags, cache: dict):
-    """(explicit row number or 0, index of the closing tag) of every <row>."""
+    """(explicit row number or 0, hidden, index of the closing tag) of every <row>."""
     rows = tags.of(_ROW)
-    row_tags = tags.start_tags(rows, _ROW, cache, (b"r",), _leading_row)
-    return row_tags.leading_or(b"r", _ROW_NUMBER, 0), tags.closing(rows, row_tags.empty, _ROW)
+    row_tags = tags.start_tags(rows, _ROW, cache, (b"r", b"hidden"), _leading_row)
+    return (row_tags.leading_or(b"r", _ROW_NUMBER, 0), row_tags.values(b"hidden", _HIDDEN_FLAG, 0).astype(bool),
+            tags.closing(rows, row_tags.empty, _ROW))
 
 
 def _cells(ch: _Bytes, tags: _Tags, cells, row_last, cache: dict):
@@ -1305,6 +1310,11 @@ def _assemble(xml: bytes, parts: list[_Part]) -> SheetScan:
         row_base = np.cumsum([0] + [len(p.row_r) for p in parts])
         cell_row = np.concatenate([p.cell_row + b for p, b in zip(parts, row_base)])
         out["rows"][implicit] = _implicit_rows(np.concatenate([p.row_r for p in parts])).take(cell_row.take(implicit))
+    hidden = np.concatenate([p.row_hidden for p in parts] or [np.zeros(0, bool)])
+    hidden_rows = np.zeros(0, np.int32)
+    if hidden.any():                # rarely any: the row numbers are worked out only then
+        row_numbers = _implicit_rows(np.concatenate([p.row_r for p in parts]))
+        hidden_rows = np.unique(row_numbers.compress(hidden)).astype(np.int32)
     outside = (out["rows"] >= _MAX_ROW) | (out["cols"] >= _MAX_COL)
     if outside.any():               # counted on from the last explicit r, past XFD or row 1,048,576
         i = int(np.argmax(outside))
@@ -1324,7 +1334,7 @@ def _assemble(xml: bytes, parts: list[_Part]) -> SheetScan:
     f_has_text[text_index] = True
     _, f_ref = _spread(nf, *joined("f_ref", f_base, True))
     return SheetScan(texts=texts, f_text=f_text, f_has_text=f_has_text, f_ref=f_ref, c_span=c_span, v_span=v_span,
-                     **out)
+                     hidden_rows=hidden_rows, **out)
 
 
 def _spread(n: int, index: np.ndarray, values: list):

@@ -527,7 +527,7 @@ class _SheetCells:
     def rows_xml(self, sst: _SharedStrings, rich: RichErrors) -> str:
         rows, cols = self.rows, self.cols
         if len(rows) == 0:
-            return ""
+            return _rows_in_order(self.sheet, {})
         v = self.sheet.values
         kind = v.kind[rows, cols]
         num = v.num[rows, cols]
@@ -553,9 +553,29 @@ class _SheetCells:
                  for r, s, t, f, x in zip(refs, styles, types, formulas, values)]
         starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
         ends = np.r_[starts[1:], len(rows)]
-        heights = {r: f' ht="{h:g}" customHeight="1"' for r, h in self.sheet.row_heights.items()}
-        return "".join(f'<row r="{row + 1}"{heights.get(row, "")}>' + "".join(cells[a:b]) + "</row>"
-                       for row, a, b in zip(rows[starts].tolist(), starts.tolist(), ends.tolist()))
+        attributes = _row_attributes(self.sheet)
+        if not (self.sheet.hidden_rows or self.sheet.filtered_rows):
+            return "".join(f'<row r="{row + 1}"{attributes.get(row, "")}>' + "".join(cells[a:b]) + "</row>"
+                           for row, a, b in zip(rows[starts].tolist(), starts.tolist(), ends.tolist()))
+        return _rows_in_order(self.sheet, {row: "".join(cells[a:b]) for row, a, b
+                                           in zip(rows[starts].tolist(), starts.tolist(), ends.tolist())})
+
+
+def _row_attributes(sheet: Sheet) -> dict[int, str]:
+    """A row's attributes beyond r, by row: a set height, hidden="1" (by hand
+    or by a filter: a file marks both alike)."""
+    out = {r: f' ht="{h:g}" customHeight="1"' for r, h in sheet.row_heights.items()}
+    for r in sheet.hidden_rows | sheet.filtered_rows:
+        out[r] = out.get(r, "") + ' hidden="1"'
+    return out
+
+
+def _rows_in_order(sheet: Sheet, cells: dict[int, str]) -> str:
+    """Every <row> in row order: those with cells, and hidden rows without any."""
+    attributes = _row_attributes(sheet)
+    rows = sorted(set(cells) | sheet.hidden_rows | sheet.filtered_rows)
+    return "".join(f'<row r="{r + 1}"{attributes.get(r, "")}>{cells[r]}</row>' if r in cells
+                   else f'<row r="{r + 1}"{attributes.get(r, "")}/>' for r in rows)
 
 
 def _file_text(g: FormulaGroup, book: Book | None, sheet: Sheet, at: tuple[int, int] | None = None) -> str:
