@@ -137,3 +137,21 @@ def test_crosstab_sheets_match_the_engine_and_finite_differences(sheet):
     f, _ = replay.objective(x, want_grad=False)
     assert replay.mismatch_with_engine(1e-12, 1e-12) is None
     check_gradient(problem, replay, x, range(0, len(x), 17))
+
+
+def test_one_cell_array_formulas_are_replayed_in_array_context():
+    """A column of one-cell {=SUM(window*weights)} formulas (the conv lesson's
+    shape; one block in array context) feeding the objective: the replay
+    evaluates them in array context too, and its gradient is the engine's."""
+    book = Book()
+    s = book.add_sheet("c")
+    s.set_values("A1", np.linspace(-1.0, 1.0, 7)[:, None])
+    s.set_values("C1", [[0.3], [-0.2]])                      # the two weights change
+    for row in range(1, 7):
+        s.set_array_formula(f"B{row}", f"=SUM(A{row}:A{row + 1}*$C$1:$C$2)")
+    s.set_formula("E1", "=SUMSQ(B1:B6)")
+    book.set_solver_model(SolverModel(sheet="c", objective="c!$E$1", changing=["c!$C$1:$C$2"]))
+    problem = problem_from_book(book)
+    replay = TorchReplay(problem)
+    assert any(b.array_context for b in problem.engine.blocks)
+    check_gradient(problem, replay, problem.x() + np.array([0.1, 0.4]), range(2))

@@ -236,8 +236,15 @@ class Engine:
         # compiled now rather than on the first edit
         with limits.deep_recursion():
             for b in self.blocks:
-                if b.tree is not None and b.array is None and b.id not in self._scalar:
-                    self._scalar[b.id] = compile_block(b.tree, self, b.sheet)
+                if b.id not in self._scalar:
+                    self._scalar[b.id] = self._compile(b)
+
+    def _compile(self, b: Block):
+        """The block's compiled scalar closure, or None (formulas evaluated in
+        array context always take the general path)."""
+        if b.tree is None or b.array is not None or b.array_context:
+            return None
+        return compile_block(b.tree, self, b.sheet)
 
     def _keeps_cached(self, b: Block) -> bool:
         if b.tree is None:
@@ -882,8 +889,8 @@ class Engine:
         s.state[region] = IN_BLOCK
         outer, self._current_block = self._current_block, b.id
         try:
-            result = self.evaluator.value(b.tree, batch, False)
-            value = self._cell_value(result, batch)
+            result = self.evaluator.value(b.tree, batch, b.array_context)
+            value = self._cell_value(result, batch, b.array_context)
         except (MemoryError, limits.MemoryBudgetError) as exc:
             s.state[region] = PENDING
             raise self._out_of_memory(exc, b) from None
@@ -928,7 +935,7 @@ class Engine:
         r, c = int(b.rows[pos]), int(b.cols[pos])
         fast = self._scalar.get(b.id, _UNCOMPILED)
         if fast is _UNCOMPILED:
-            fast = self._scalar[b.id] = compile_block(b.tree, self, b.sheet) if b.tree is not None else None
+            fast = self._scalar[b.id] = self._compile(b)
         if fast is not None:
             try:
                 v = fast(r, c)
@@ -952,7 +959,7 @@ class Engine:
         saved, self.checking_reads = self.checking_reads, True
         outer, self._current_block = self._current_block, b.id
         try:
-            value = self._cell_value(self.evaluator.value(b.tree, batch, False), batch)
+            value = self._cell_value(self.evaluator.value(b.tree, batch, b.array_context), batch, b.array_context)
         except (MemoryError, limits.MemoryBudgetError) as exc:
             s.state[r, c] = PENDING
             raise self._out_of_memory(exc, b, pos) from None
@@ -1070,11 +1077,12 @@ class Engine:
         if self.record_dynamic:
             self.eval_log.append((b.id, -1))
 
-    def _cell_value(self, result, batch: Batch) -> Arr:
-        """What a one-cell formula shows: a reference read by intersection, an
-        array's top-left element, an empty cell's value as 0."""
+    def _cell_value(self, result, batch: Batch, array_context: bool = False) -> Arr:
+        """What a one-cell formula shows: a reference read by intersection (in
+        a one-cell array formula, whole), an array's top-left element, an
+        empty cell's value as 0."""
         if isinstance(result, RefVal):
-            result = intersect(result, batch, self)
+            result = deref(result, batch, self) if array_context else intersect(result, batch, self)
         elif not isinstance(result, Arr):        # an uncalled LAMBDA, a 3-D reference
             result = self.evaluator.operand(ErrorLit("#CALC!"), batch, False) if isinstance(result, Lambda) \
                 else self.evaluator.operand(ErrorLit("#VALUE!"), batch, False)

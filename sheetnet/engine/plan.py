@@ -26,6 +26,7 @@ from ..formula.ast import (Apply, AreaRef, ArrayLit, Binary, Call, CellRef, Exte
                            Percent, Ref3D, StructRef, Unary, walk)
 from ..formula.functions import FUNCTIONS
 from ..formula.functions.excel_names import is_excel_function
+from ..formula.shapes import group_by_shape
 from ..refs import Area, cell_name
 
 
@@ -48,6 +49,9 @@ class Block:
     preds: set = field(default_factory=set)
     unit: int = -1
     has_text: bool = False          # its last results included strings
+    # one-cell legacy array formulas ({=...}) of one shape: evaluated in array
+    # context, each cell showing its result's top-left element
+    array_context: bool = False
 
     @property
     def size(self) -> int:
@@ -86,22 +90,28 @@ def make_blocks(sheets, parse_failures: list, name_tree=None) -> list[Block]:
     blocks: list[Block] = []
     for si, sheet in enumerate(sheets):
         merged: dict = {}
+        one_cell_arrays: dict = {}
+        _share_trees([g for g in sheet.groups if _one_cell_array(g)])
         for g in sheet.groups:
             try:
                 tree = g.ast
             except FormulaSyntaxError as exc:
                 parse_failures.append((sheet.name, g.anchor, str(exc)))
                 tree = None
+            if tree is not None and _one_cell_array(g):
+                one_cell_arrays.setdefault(tree_key(tree), (tree, []))[1].append(g)
+                continue
             if g.array is not None or tree is None:
                 blocks.append(Block(len(blocks), si, tree, g.text, g.rows.astype(np.int64),
                                     g.cols.astype(np.int64), g.array, group=g if g.array is not None else None,
                                     dynamic=g.dynamic))
                 continue
             merged.setdefault(tree_key(tree), (tree, []))[1].append(g)
-        for tree, groups in merged.values():
-            rows = np.concatenate([g.rows for g in groups]).astype(np.int64)
-            cols = np.concatenate([g.cols for g in groups]).astype(np.int64)
-            blocks.append(Block(len(blocks), si, tree, groups[0].text, rows, cols))
+        for context, by_tree in ((False, merged), (True, one_cell_arrays)):
+            for tree, groups in by_tree.values():
+                rows = np.concatenate([g.rows for g in groups]).astype(np.int64)
+                cols = np.concatenate([g.cols for g in groups]).astype(np.int64)
+                blocks.append(Block(len(blocks), si, tree, groups[0].text, rows, cols, array_context=context))
     for b in blocks:
         if b.array is None and b.size > 1:
             r0, r1, c0, c1 = b.rows.min(), b.rows.max(), b.cols.min(), b.cols.max()
@@ -120,6 +130,32 @@ def make_blocks(sheets, parse_failures: list, name_tree=None) -> list[Block]:
                                           and n.name not in defined and is_excel_function(n.name, n.prefix)}))
             b.external = any(isinstance(n, External) for n in nodes)
     return blocks
+
+
+def _one_cell_array(g) -> bool:
+    """A legacy array formula ({=...}) over one cell: older workbooks (and
+    the conv lesson's) hold thousands, one per cell.  Those of one R1C1
+    shape make one block, calculated vectorised in array context."""
+    a = g.array
+    return a is not None and not g.dynamic and a.r0 == a.r1 and a.c0 == a.c1
+
+
+def _share_trees(groups: list) -> None:
+    """Parse each R1C1 shape among these formulas once (formula/shapes.py):
+    the others of that shape take its tree.  A shape that does not parse is
+    left alone (each of its formulas is then parsed, and reported, by itself)."""
+    if len(groups) < 2:
+        return
+    rows = np.array([g.rows[0] for g in groups], np.int64)
+    cols = np.array([g.cols[0] for g in groups], np.int64)
+    for members in group_by_shape([g.text for g in groups], rows, cols):
+        try:
+            tree = groups[members[0]].ast
+        except FormulaSyntaxError:
+            continue
+        for i in members[1:].tolist():
+            if groups[i]._ast is None:
+                groups[i]._ast = tree
 
 
 def tree_key(tree: Node) -> tuple:

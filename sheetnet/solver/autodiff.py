@@ -168,7 +168,8 @@ class TorchReplay:
                     raise Unsupported(f"array formula at {a.a1} does not fill its range exactly")
             self.space.write_block(b.id, t.reshape(-1))
             return
-        val = self._value(self._eval(b.tree, batch, False, (b.id, pos)), batch, arr=False)
+        context = b.array_context      # one-cell array formulas of one shape: array context
+        val = self._value(self._eval(b.tree, batch, context, (b.id, pos)), batch, arr=context)
         t = val.t[..., 0, 0]
         if pos >= 0:
             self.space.write_cell(b.id, int(b.rows[pos]), int(b.cols[pos]), t.reshape(()))
