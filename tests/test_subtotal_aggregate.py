@@ -182,3 +182,12 @@ def test_hidden_rows_round_trip_through_a_file(tmp_path):
     # written without an AutoFilter, a filtered row reads back as hidden by hand
     assert back["S"].hidden_rows == {1, 2, 9} and back["S"].filtered_rows == set()
     assert Engine(back).recalc().value("S", "B1") == 5
+
+
+def test_scanner_reads_hidden_on_many_long_row_tags():
+    """Row tags too long to group by their text go through the vectorised
+    attribute parser, which must compare a six-letter name."""
+    rows = "".join(f'<row r="{r}" spans="1:1" ht="20.25" customHeight="1"{" hidden=" + chr(34) + "1" + chr(34) if r % 3 == 0 else ""}>'
+                   f'<c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 61))
+    xml = f"<worksheet {_NS}><sheetData>{rows}</sheetData></worksheet>".encode()
+    assert scan_sheet_data(xml).hidden_rows.tolist() == [r - 1 for r in range(3, 61, 3)]

@@ -652,7 +652,8 @@ def _attributes(ch: _Bytes, pos: np.ndarray, names=()):
 def _next_attribute(ch: _Bytes, rows, p, spans):
     """Read one `name="value"` at each position p; record the wanted ones in
     spans; return the positions just after the values."""
-    b = [ch.byte(p, k) for k in range(4)]
+    # the first bytes: where a short name's '=' is, and enough to compare the wanted names
+    b = [ch.byte(p, k) for k in range(max([4, *(len(name) for name in spans)]))]
     eq = np.where(b[1] == 61, 1, np.where(b[2] == 61, 2, np.where(b[3] == 61, 3, 0)))
     long_names = np.flatnonzero(eq == 0)
     if long_names.size:
