@@ -291,7 +291,9 @@ class Sheet:
     def hide_rows(self, rows, by_filter: bool = False) -> None:
         """Hide these 0-based rows: by hand (SUBTOTAL 101-111 and AGGREGATE's
         options 1, 3, 5, 7 leave them out), or by a filter (SUBTOTAL leaves
-        them out whatever its function number).  A row is one or the other."""
+        them out whatever its function number).  A row is one or the other.
+        An Engine reads them as it calculates: make it after hiding rows (a
+        recalculation after edits revisits only the cells the edits reach)."""
         rows = {int(r) for r in rows}
         if any(r < 0 or r >= MAX_ROWS for r in rows):
             raise UserError(f"sheet {self.name!r}: a hidden row lies outside Excel's grid")
