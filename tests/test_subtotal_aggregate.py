@@ -5,6 +5,7 @@ hidden rows read from and written to .xlsx files."""
 import math
 import zipfile
 
+import numpy as np
 import pytest
 
 from sheetnet.book import Book
@@ -160,7 +161,6 @@ def test_rows_a_filter_hides_are_told_from_rows_hidden_by_hand():
     idle_table = b'<table ref="E1:F9"><autoFilter ref="E1:F9"/></table>'
     ranges = filtered_ranges(sheet) + filtered_ranges(idle_table)
     assert ranges == [(3, 9)]
-    import numpy as np
     by_hand, by_filter = split_hidden(np.array([0, 2, 4, 9, 12]), ranges)
     assert by_hand.tolist() == [0, 2, 12] and by_filter.tolist() == [4, 9]
 
@@ -187,7 +187,8 @@ def test_hidden_rows_round_trip_through_a_file(tmp_path):
 def test_scanner_reads_hidden_on_many_long_row_tags():
     """Row tags too long to group by their text go through the vectorised
     attribute parser, which must compare a six-letter name."""
-    rows = "".join(f'<row r="{r}" spans="1:1" ht="20.25" customHeight="1"{" hidden=" + chr(34) + "1" + chr(34) if r % 3 == 0 else ""}>'
+    hidden = ' hidden="1"'
+    rows = "".join(f'<row r="{r}" spans="1:1" ht="20.25" customHeight="1"{hidden if r % 3 == 0 else ""}>'
                    f'<c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 61))
     xml = f"<worksheet {_NS}><sheetData>{rows}</sheetData></worksheet>".encode()
     assert scan_sheet_data(xml).hidden_rows.tolist() == [r - 1 for r in range(3, 61, 3)]

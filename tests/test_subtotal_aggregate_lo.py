@@ -3,6 +3,9 @@ number under every option, and SUBTOTAL 1-11 and 101-111, over ranges with
 rows hidden by hand, errors, text, blanks and nested subtotals, in a generated
 workbook LibreOffice recalculates."""
 
+import re
+import zipfile
+
 import pytest
 
 from sheetnet.book import Book
@@ -26,6 +29,14 @@ EXCEL_DECIDES = {
 }
 
 
+# arguments of other shapes: arrays, typed values, truncated and textual numbers
+ARGUMENTS = ["AGGREGATE(9,6,data!A1:A4*2)", "AGGREGATE(9,6,{1,2,3})", "AGGREGATE(9,0,5)",
+             "AGGREGATE(14,6,{1,2,3},1)", "AGGREGATE(9,6,data!A1:A2,data!A1*2)", "AGGREGATE(9,,data!A1:A4)",
+             "AGGREGATE(9.9,6.9,data!A1:A4)", "SUBTOTAL(9,{1,2,3})", "SUBTOTAL(9,data!A1:A3*2)",
+             "SUBTOTAL(109.9,data!A1:A4)", "SUBTOTAL(NA(),data!A1:A3)", 'AGGREGATE("9",6,data!A1:A4)',
+             'AGGREGATE(1,6,data!A1:A4,"x")', "AGGREGATE(14,6,data!A1:A12,{1,2})"]
+
+
 def aggregate_book() -> Book:
     book = Book()
     data = book.add_sheet("data")
@@ -47,6 +58,8 @@ def aggregate_book() -> Book:
                 calc.set_formula((f - 1, 8 * j + option), f"AGGREGATE({f},{option},{rng}{k})")
         for i, f in enumerate([*range(1, 12), *range(101, 112)]):
             calc.set_formula((20 + i, j), f"SUBTOTAL({f},{rng})")
+    for i, f in enumerate(ARGUMENTS):
+        calc.set_formula((50 + i, 0), f)
     return book
 
 
@@ -73,5 +86,53 @@ def test_libreoffice_agrees_on_subtotal_and_aggregate(libreoffice, tmp_path):
     write_workbook(aggregate_book(), path)
     lo = libreoffice.recalculate(path)
     compared, diffs = compare(Engine(read_workbook(str(path))).recalc(), lo)
-    assert compared == 19 * 8 * 2 + 22 * 2
+    assert compared == 19 * 8 * 2 + 22 * 2 + len(ARGUMENTS)
     assert {cell: str(ours) for cell, ours, _ in diffs} == EXCEL_DECIDES
+
+
+def _with_auto_filter(source, target, sheet_ref: str, column: int, keep: str) -> None:
+    """Copy of a one-sheet workbook with an AutoFilter on sheet_ref keeping
+    the rows whose column holds `keep`, as Excel writes one: <sheetPr
+    filterMode="1">, <autoFilter> after the cells, and the sheet's hidden
+    _xlnm._FilterDatabase name (LibreOffice needs it to see a filter)."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename).decode()
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert "<sheetPr" not in data
+                data = data.replace("<dimension", '<sheetPr filterMode="1"/><dimension', 1)
+                data = data.replace("</sheetData>", f'</sheetData><autoFilter ref="{sheet_ref}"><filterColumn '
+                                    f'colId="{column}"><filters><filter val="{keep}"/></filters></filterColumn>'
+                                    '</autoFilter>', 1)
+            elif item.filename == "xl/workbook.xml":
+                assert "<definedNames>" not in data
+                absolute = re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", sheet_ref)
+                data = data.replace("</sheets>", '</sheets><definedNames><definedName name="_xlnm._FilterDatabase" '
+                                    f'localSheetId="0" hidden="1">S!{absolute}</definedName></definedNames>', 1)
+            zout.writestr(item, data.encode())
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_agrees_on_rows_a_filter_hides(libreoffice, tmp_path):
+    """Rows hidden under an AutoFilter are filtered (SUBTOTAL 1-11 leave them
+    out); a row hidden by hand outside it is not (1-11 keep it)."""
+    book = Book()
+    s = book.add_sheet("S")
+    s.set_values("A1", [["k", "v"], ["x", 1], ["y", 10], ["x", 100], ["y", 1000], ["x", 10000], [None, None],
+                        ["z", 100000]])
+    formulas = ["SUBTOTAL(9,B2:B8)", "SUBTOTAL(109,B2:B8)", "AGGREGATE(9,4,B2:B8)", "AGGREGATE(9,5,B2:B8)",
+                "SUBTOTAL(3,A2:A8)", "SUBTOTAL(103,A2:A8)"]
+    for r, f in enumerate(formulas):
+        s.set_formula((r, 3), f)
+    s.hide_rows([2, 4])              # the "y" rows, which the filter hides
+    s.hide_rows([7])                 # row 8, by hand
+    plain, filtered = tmp_path / "plain.xlsx", tmp_path / "filtered.xlsx"
+    write_workbook(book, plain)
+    _with_auto_filter(plain, filtered, "A1:B6", 0, "x")
+    back = read_workbook(str(filtered))
+    assert back["S"].filtered_rows == {2, 4} and back["S"].hidden_rows == {7}
+    ours = Engine(back).recalc()
+    lo = libreoffice.recalculate(filtered)
+    got = [ours.value("S", (r, 3)) for r in range(len(formulas))]
+    assert got == [110101, 10101, 111111, 10101, 4, 3]
+    assert got == [lo.value("S", r, 3) for r in range(len(formulas))]
