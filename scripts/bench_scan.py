@@ -8,8 +8,11 @@ values are written as Python's repr writes them (up to 17 significant
 digits, signed), two columns hold integers (MATCH results).  About 110 MB
 of XML.  Prints the best and median of --repeat scans (zip decompression is
 not part of the measurement); --json prints one JSON object instead.
+--against DIR times DIR's scanner (another checkout: DIR/sheetnet/xlsx/scan.py)
+on the same XML in the same run, scans of the two interleaved, and reports
+the ratios this/that of the best and median times.
 
-    python scripts/bench_scan.py [--rows 100000] [--repeat 5] [--json]
+    python scripts/bench_scan.py [--rows 100000] [--repeat 5] [--json] [--against DIR]
 """
 
 from __future__ import annotations
@@ -68,23 +71,46 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--against", metavar="DIR", help="also time DIR/sheetnet/xlsx/scan.py, interleaved")
     args = parser.parse_args(argv)
 
     xml = build_sheet(args.rows)
-    times = []
-    for _ in range(args.repeat):
-        start = time.perf_counter()
-        scan = scan_sheet_data(xml)
-        times.append(time.perf_counter() - start)
+    scanners = [scan_sheet_data] + ([_scanner_of(args.against)] if args.against else [])
+    times = [[] for _ in scanners]
+    for i in range(args.repeat):
+        order = range(len(scanners)) if i % 2 == 0 else reversed(range(len(scanners)))
+        for k in order:
+            start = time.perf_counter()
+            scan = scanners[k](xml)
+            times[k].append(time.perf_counter() - start)
     result = {"rows": args.rows, "cells": int(len(scan.rows)), "formulas": int(len(scan.f_cell)),
-              "xml_mb": round(len(xml) / 1e6, 1), "best_s": round(min(times), 3),
-              "median_s": round(float(np.median(times)), 3), "cpus": os.cpu_count()}
+              "xml_mb": round(len(xml) / 1e6, 1), "best_s": round(min(times[0]), 3),
+              "median_s": round(float(np.median(times[0])), 3), "cpus": os.cpu_count()}
+    if args.against:
+        result.update(against_best_s=round(min(times[1]), 3), against_median_s=round(float(np.median(times[1])), 3),
+                      best_ratio=round(min(times[0]) / min(times[1]), 3),
+                      median_ratio=round(float(np.median(times[0]) / np.median(times[1])), 3))
     if args.json:
         print(json.dumps(result))
     else:
         print(f"{result['cells']:,} cells ({result['formulas']:,} formulas, {result['xml_mb']} MB of XML): "
               f"best {result['best_s']} s, median {result['median_s']} s over {args.repeat} scans")
+        if args.against:
+            print(f"{args.against}: best {result['against_best_s']} s, median {result['against_median_s']} s; "
+                  f"this / that: best {result['best_ratio']}, median {result['median_ratio']}")
     return 0
+
+
+def _scanner_of(checkout: str):
+    """scan_sheet_data of another checkout's sheetnet/xlsx/scan.py (it imports
+    only numpy and the standard library), loaded beside this one."""
+    import importlib.util
+    path = os.path.join(checkout, "sheetnet", "xlsx", "scan.py")
+    spec = importlib.util.spec_from_file_location("bench_scan_against", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module          # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.scan_sheet_data
 
 
 if __name__ == "__main__":
