@@ -6,6 +6,8 @@ tests/test_numformat.py."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -80,7 +82,9 @@ def test_unichar_and_unicode_are_inverse(n):
 def test_value_reads_back_what_text_writes(x, code):
     places = {"0": 0, "0.00": 2, "#,##0.000": 3, "0.0000%": 6, "$#,##0.00": 2}[code]
     got = _eval(f'VALUE(TEXT({x!r},"{code}"))')
-    assert got == pytest.approx(round(x, places), abs=10.0 ** -places)
+    # Excel rounds a half away from zero (TEXT(0.0078125,"0.0000%") is 0.7813%), Python's round to even
+    expected = float(Decimal(repr(x)).quantize(Decimal(10) ** -places, ROUND_HALF_UP))
+    assert got == pytest.approx(expected, rel=1e-12, abs=10.0 ** -places * 1e-6)
 
 
 @given(st.floats(-1e12, 1e12, allow_nan=False).filter(lambda x: x == 0 or abs(x) > 1e-9))
