@@ -90,6 +90,13 @@ def test_hidden_and_filtered_rows():
     assert e.value("S", "C6") == 11111          # options without hidden rows keep filtered ones
 
 
+def test_more_hidden_rows_than_the_range_has():
+    e = _calc({f"A{r}": 2 ** (r - 1) for r in range(1, 6)},
+              {"C1": "SUBTOTAL(109,A1:A5)", "C2": "SUBTOTAL(9,A1:A5)", "C3": "AGGREGATE(9,5,A1:A5)"},
+              hidden=range(3, 1000), filtered=[1])
+    assert [e.value("S", f"C{r}") for r in (1, 2, 3)] == [5, 29, 5]
+
+
 def test_hidden_columns_do_not_matter_and_rows_can_be_shown_again():
     book = Book()
     s = book.add_sheet("S")

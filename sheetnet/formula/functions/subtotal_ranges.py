@@ -86,8 +86,11 @@ def _hidden_rows(sheet, r0: int, r1: int, leave: LeftOut) -> np.ndarray:
     """Per row r0..r1-1 of the book's sheet: whether `leave` drops it."""
     out = np.zeros(r1 - r0, dtype=bool)
     for rows, wanted in ((sheet.hidden_rows, leave.hidden), (sheet.filtered_rows, leave.filtered)):
-        if wanted and len(rows):
-            rows = np.fromiter(rows, dtype=np.int64, count=len(rows))
-            inside = rows[(rows >= r0) & (rows < r1)]
-            out[inside - r0] = True
+        if not (wanted and rows):
+            continue
+        if len(rows) > r1 - r0:         # many hidden rows, a short range: ask per row of the range
+            out |= np.fromiter((r in rows for r in range(r0, r1)), dtype=bool, count=r1 - r0)
+        else:
+            hidden = np.fromiter(rows, dtype=np.int64, count=len(rows))
+            out[hidden[(hidden >= r0) & (hidden < r1)] - r0] = True
     return out
