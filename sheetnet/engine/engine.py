@@ -217,14 +217,11 @@ class Engine:
             volatile = any(b.volatile for b in blocks)
             self._unit_reads[uid] = (blocks, volatile,
                                      unit.cellwise or first.array is not None or first.dynamic, boxes)
-            if volatile or any(c1 - c0 >= WIDE_READ for _, _, c0, _, c1 in boxes):
+            if volatile:
                 self._wide_readers.append(uid)
                 continue
-            for t, _, c0, _, c1 in boxes:
-                for c in range(c0, c1 + 1):
-                    readers = self._column_readers.setdefault((t, c), [])
-                    if not readers or readers[-1] != uid:
-                        readers.append(uid)
+            for box in boxes:
+                _index_reader(self._column_readers, self._wide_readers, uid, box)
         self._row_major = set()
         for b in self.blocks:
             if b.rect is not None and b.array is None:
@@ -546,14 +543,9 @@ class Engine:
         for bid, by_sheet in self._dyn_indexed.items():
             uid = self.blocks[bid].unit
             for t, (r0, c0, r1, c1) in by_sheet.items():
-                self._dyn_unit_boxes.setdefault(uid, []).append((t, r0, c0, r1, c1))
-                if c1 - c0 >= WIDE_READ:
-                    self._wide.append(uid)
-                    continue
-                for c in range(max(c0, 0), c1 + 1):
-                    readers = self._readers.setdefault((t, c), [])
-                    if uid not in readers:
-                        readers.append(uid)
+                box = (t, r0, max(c0, 0), r1, c1)
+                self._dyn_unit_boxes.setdefault(uid, []).append(box)
+                _index_reader(self._readers, self._wide, uid, box)
         self._reach = {}
 
     def _propagate(self, changed: list) -> dict:
@@ -604,7 +596,9 @@ class Engine:
                 if c0 != c1:
                     self._queue_readers(rect, queue, uid)
                     continue
-                for reader in readers.get((t, c0), ()):     # one column: written out, the common case
+                # one column, the common case: _queue_readers written out (this runs
+                # cold on a user's first edit, where each call is microseconds)
+                for reader in readers.get((t, c0), ()):
                     if reader > uid:
                         heapq.heappush(queue, reader)
         return reached
@@ -618,11 +612,6 @@ class Engine:
                 heapq.heappush(queue, uid)
             return
         index = self._readers
-        if c0 == c1:
-            for uid in index.get((t, c0), ()):
-                if uid > after:
-                    heapq.heappush(queue, uid)
-            return
         for c in range(c0, c1 + 1):
             for uid in index.get((t, c), ()):
                 if uid > after:
@@ -777,6 +766,7 @@ class Engine:
                         v = fast(r, c)
                     except (Fallback, RecursionError):  # RecursionError: a formula nested very deep
                         return False
+                    # _put_scalar written out: the edit path, where each call counts
                     if v is True or v is False:
                         num[r, c], kind[r, c] = float(v), BOOL
                     else:
@@ -942,13 +932,7 @@ class Engine:
             except Fallback:
                 pass
             else:
-                vals = s.vals
-                if v is True or v is False:
-                    vals.num[r, c], vals.kind[r, c] = float(v), BOOL
-                else:
-                    vals.num[r, c], vals.kind[r, c] = v, NUM
-                if b.has_text:
-                    vals.obj[r, c] = None
+                _put_scalar(s.vals, r, c, v, b.has_text)
                 s.state[r, c] = READY
                 if self.record_dynamic:
                     self.eval_log.append((b.id, pos))
@@ -1236,7 +1220,7 @@ class Engine:
             s.vals.set(row, col, value)
             self._grow_state(s)
         edits = self._edits
-        if edits is not None:       # see _edited
+        if edits is not None:       # _edited written out: the edit path, where each call counts
             edits.append((s.index, row, col, row, col))
             if len(edits) > 256:
                 self._edits = None
@@ -1298,6 +1282,29 @@ def _bounded(r0, c0, r1, c1) -> tuple[int, int, int, int]:
     """A read region with whole-row/column extents as the sheet's limits."""
     return (0 if r0 is None else r0, 0 if c0 is None else c0,
             MAX_ROWS if r1 is None else r1, MAX_COLS if c1 is None else c1)
+
+
+def _put_scalar(vals: ValueGrid, r: int, c: int, v, has_text: bool) -> None:
+    """A compiled closure's result (a finite float or a bool) into a cell."""
+    if v is True or v is False:
+        vals.num[r, c], vals.kind[r, c] = float(v), BOOL
+    else:
+        vals.num[r, c], vals.kind[r, c] = v, NUM
+    if has_text:
+        vals.obj[r, c] = None
+
+
+def _index_reader(index: dict, wide: list, uid: int, box: tuple) -> None:
+    """Note in a column index, (sheet, column) -> units, that a unit reads a
+    rectangle; one too wide to index goes on the list checked every time."""
+    t, _, c0, _, c1 = box
+    if c1 - c0 >= WIDE_READ:
+        wide.append(uid)
+        return
+    for c in range(c0, c1 + 1):
+        readers = index.setdefault((t, c), [])
+        if not readers or readers[-1] != uid:
+            readers.append(uid)
 
 
 def _any_meets(boxes: list, changed: list) -> bool:

@@ -527,7 +527,7 @@ class _SheetCells:
     def rows_xml(self, sst: _SharedStrings, rich: RichErrors) -> str:
         rows, cols = self.rows, self.cols
         if len(rows) == 0:
-            return _rows_in_order(self.sheet, {})
+            return _rows_in_order(self.sheet, {}, _row_attributes(self.sheet))
         v = self.sheet.values
         kind = v.kind[rows, cols]
         num = v.num[rows, cols]
@@ -558,7 +558,8 @@ class _SheetCells:
             return "".join(f'<row r="{row + 1}"{attributes.get(row, "")}>' + "".join(cells[a:b]) + "</row>"
                            for row, a, b in zip(rows[starts].tolist(), starts.tolist(), ends.tolist()))
         return _rows_in_order(self.sheet, {row: "".join(cells[a:b]) for row, a, b
-                                           in zip(rows[starts].tolist(), starts.tolist(), ends.tolist())})
+                                           in zip(rows[starts].tolist(), starts.tolist(), ends.tolist())},
+                              attributes)
 
 
 def _row_attributes(sheet: Sheet) -> dict[int, str]:
@@ -570,9 +571,8 @@ def _row_attributes(sheet: Sheet) -> dict[int, str]:
     return out
 
 
-def _rows_in_order(sheet: Sheet, cells: dict[int, str]) -> str:
+def _rows_in_order(sheet: Sheet, cells: dict[int, str], attributes: dict[int, str]) -> str:
     """Every <row> in row order: those with cells, and hidden rows without any."""
-    attributes = _row_attributes(sheet)
     rows = sorted(set(cells) | sheet.hidden_rows | sheet.filtered_rows)
     return "".join(f'<row r="{r + 1}"{attributes.get(r, "")}>{cells[r]}</row>' if r in cells
                    else f'<row r="{r + 1}"{attributes.get(r, "")}/>' for r in rows)
